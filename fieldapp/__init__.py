@@ -1,0 +1,87 @@
+"""Field Companion web app: create_app() builds config → db → extensions → blueprints → errors → cli."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Application factory: `config` overrides the environment (tests pass their database here)."""
+    from . import config as config_module
+
+    # fieldapp/templates links to the top-level templates/ folder, so checkouts and wheels both find the pages.
+    app = Flask(__name__, instance_relative_config=True, template_folder="templates")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    settings = config_module.default_config(app.instance_path)
+    settings.update(config_module.from_environment())
+    settings.update(config or {})
+    config_module.finalize(settings, app.instance_path)
+    app.config.update(settings)
+
+    from . import db
+
+    db.init_app(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from . import errors
+
+    errors.register(app)
+
+    from . import cli
+
+    cli.register(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response):
+    """Headers every page gets: no MIME sniffing, no framing, no referrer leaks to other sites."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import i18n
+    from .extensions import babel, csrf, limiter, login_manager, select_locale, select_timezone
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    i18n.init_app(app)
+
+    from .auth.routes import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.routes import bp as auth_bp
+    from .customers.routes import bp as customers_bp
+    from .followups.routes import bp as followups_bp
+    from .main.routes import bp as main_bp
+    from .manager.routes import bp as manager_bp
+    from .visits.routes import bp as visits_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(manager_bp)
+    app.register_blueprint(customers_bp)
+    from .imports.routes import bp as imports_bp
+
+    app.register_blueprint(imports_bp)
+    app.register_blueprint(visits_bp)
+    app.register_blueprint(followups_bp)

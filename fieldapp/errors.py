@@ -1,0 +1,93 @@
+"""Domain errors raised by services, and the one place that turns errors into responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; the message is shown to the user."""
+
+    status_code = 400
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class ValidationError(DomainError):
+    status_code = 400
+
+
+class StaleEdit(DomainError):
+    """Someone else saved first: the caller shows both versions."""
+
+    status_code = 409
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register(app: Flask) -> None:
+    """Error pages in the user's language; JSON for the API."""
+    from .db import get_session
+
+    def render_error(status: int, title: str, message: str):
+        if _wants_json():
+            return jsonify(error=message, status=status), status
+        return render_template(
+            "errors/error.html", status=status, title=title, message=message
+        ), status
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        get_session().rollback()
+        titles = {404: _("Not found"), 403: _("Not allowed"), 409: _("Changed by someone else")}
+        return render_error(
+            error.status_code, titles.get(error.status_code, _("Please check")), error.message
+        )
+
+    @app.errorhandler(403)
+    def forbidden(_error: HTTPException):
+        return render_error(403, _("Not allowed"), _("You do not have access to this page."))
+
+    @app.errorhandler(404)
+    def not_found(_error: HTTPException):
+        return render_error(404, _("Not found"), _("The page you asked for does not exist."))
+
+    @app.errorhandler(429)
+    def too_many(_error: HTTPException):
+        return render_error(
+            429, _("Too many attempts"), _("Too many attempts. Please wait a minute and try again.")
+        )
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError):
+        return render_error(
+            400,
+            _("Form expired"),
+            _("The form has expired or was sent from elsewhere. Please reload and try again."),
+        )
+
+    @app.errorhandler(500)
+    def server_error(_error: Exception):
+        # Roll back first so the error page itself can still read the database.
+        get_session().rollback()
+        return render_error(
+            500, _("Something went wrong"), _("An unexpected error occurred. Please try again.")
+        )

@@ -1,0 +1,129 @@
+"""Japanese/English helpers: labels for the domain's choices and date/time filters in the team's timezone."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
+from flask_babel import lazy_gettext as _l
+
+# Labels for stored choice values; templates call choice_label(kind, value).
+CHOICES = {
+    "role": {"rep": _l("Rep"), "manager": _l("Manager"), "admin": _l("Administrator")},
+    "status": {
+        "active": _l("Active"),
+        "at_risk": _l("At risk"),
+        "dormant": _l("Dormant"),
+        "lost": _l("Lost"),
+    },
+    "segment": {
+        "restaurant": _l("Restaurant"),
+        "clinic": _l("Clinic"),
+        "shop": _l("Shop"),
+        "office": _l("Office"),
+        "factory": _l("Factory"),
+    },
+    "travel_mode": {"car": _l("Car"), "bicycle": _l("Bicycle"), "walking": _l("Walking")},
+    "outcome": {
+        "met": _l("Met"),
+        "not_available": _l("Not available"),
+        "order_taken": _l("Order taken"),
+        "proposal_made": _l("Proposal made"),
+        "complaint_handled": _l("Complaint handled"),
+        "delivery_checked": _l("Delivery checked"),
+        "other": _l("Other"),
+    },
+    "reception": {
+        "positive": _l("Positive"),
+        "considering": _l("Considering"),
+        "negative": _l("Declined"),
+    },
+    "followup_kind": {
+        "quote": _l("Quote"),
+        "delivery": _l("Delivery"),
+        "trouble": _l("Trouble / complaint"),
+        "proposal": _l("Proposal"),
+        "other": _l("Other"),
+    },
+    "followup_state": {"open": _l("Open"), "done": _l("Done"), "cancelled": _l("Cancelled")},
+    "location_source": {
+        "geocoded": _l("Geocoded from the address"),
+        "pinned": _l("Pinned on the map"),
+        "imported": _l("Imported"),
+        "device": _l("Phone position at the door"),
+    },
+    "plan_status": {
+        "draft": _l("Draft"),
+        "accepted": _l("Accepted"),
+        "in_progress": _l("In progress"),
+        "done": _l("Done"),
+    },
+    "report_status": {
+        "draft": _l("Draft"),
+        "submitted": _l("Submitted"),
+        "reviewed": _l("Reviewed"),
+    },
+    "visit_status": {
+        "planned": _l("Planned"),
+        "in_progress": _l("In progress"),
+        "done": _l("Done"),
+        "skipped": _l("Skipped"),
+        "cancelled": _l("Cancelled"),
+    },
+}
+
+WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+
+
+def choice_label(kind: str, value: str | None) -> str:
+    """Translated label of a stored choice value (the raw value if unknown)."""
+    if value is None:
+        return ""
+    label = CHOICES.get(kind, {}).get(value)
+    return str(label) if label is not None else value
+
+
+def choices(kind: str) -> list[tuple[str, str]]:
+    """(value, label) pairs for a select field."""
+    return [(value, str(label)) for value, label in CHOICES[kind].items()]
+
+
+def local_time(value: datetime | None) -> str:
+    """HH:MM in the user's (team's) timezone."""
+    if value is None:
+        return ""
+    return to_user_timezone(value).strftime("%H:%M")
+
+
+def local_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, "short")
+
+
+def local_date(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, fmt)
+
+
+def minutes_hhmm(minutes: int | None) -> str:
+    """Minutes after midnight as H:MM."""
+    if minutes is None:
+        return ""
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        local_time=local_time,
+        local_datetime=local_datetime,
+        local_date=local_date,
+        hhmm=minutes_hhmm,
+    )
+    app.jinja_env.globals.update(choice_label=choice_label, weekday_names=WEEKDAYS)
+
+    @app.context_processor
+    def inject_locale() -> dict[str, object]:
+        return {"current_locale": str(get_locale() or "ja")}

@@ -1,0 +1,449 @@
+"""Every table of Field Companion, in one module (SQLModel), with the small enums the domain speaks.
+
+Timestamps are stored timezone-aware in UTC (`UTCDateTime`); calendar dates (a plan's day, a due date) are
+plain dates in the team's timezone. Choice fields are short strings checked in the service layer, so a new
+choice is a code change rather than a database enum migration.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A datetime that is always timezone-aware UTC in Python, whatever the database keeps."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware datetimes")
+        value = value.astimezone(UTC)
+        # SQLite has no timezone type: keep naive UTC there so ordering and comparison stay textual-safe.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_column(nullable: bool = True, **kwargs: Any) -> Any:
+    """Field for a timezone-aware UTC timestamp."""
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, **kwargs)
+
+
+def created_column() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+# --- enums -----------------------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    REP = "rep"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class TravelMode(StrEnum):
+    CAR = "car"
+    BICYCLE = "bicycle"
+    WALKING = "walking"
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "active"
+    AT_RISK = "at_risk"
+    DORMANT = "dormant"
+    LOST = "lost"
+
+
+class Rank(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+class Segment(StrEnum):
+    RESTAURANT = "restaurant"
+    CLINIC = "clinic"
+    SHOP = "shop"
+    OFFICE = "office"
+    FACTORY = "factory"
+
+
+class LocationSource(StrEnum):
+    GEOCODED = "geocoded"
+    PINNED = "pinned"
+    IMPORTED = "imported"
+    DEVICE = "device"
+
+
+class BusyKind(StrEnum):
+    WEEKLY = "weekly"  # every given weekday, a time range (or the whole day: 定休日)
+    DATES = "dates"  # a date range, whole day or a time range each day (年末繁忙, 棚卸し)
+
+
+class VisitStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class VisitOutcome(StrEnum):
+    MET = "met"
+    NOT_AVAILABLE = "not_available"
+    ORDER_TAKEN = "order_taken"
+    PROPOSAL_MADE = "proposal_made"
+    COMPLAINT_HANDLED = "complaint_handled"
+    DELIVERY_CHECKED = "delivery_checked"
+    OTHER = "other"
+
+
+class Reception(StrEnum):
+    POSITIVE = "positive"
+    CONSIDERING = "considering"
+    NEGATIVE = "negative"
+
+
+class FollowUpKind(StrEnum):
+    QUOTE = "quote"
+    DELIVERY = "delivery"
+    TROUBLE = "trouble"
+    PROPOSAL = "proposal"
+    OTHER = "other"
+
+
+class FollowUpState(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "draft"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class ReportStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REVIEWED = "reviewed"
+
+
+# --- organisation -----------------------------------------------------------------------------------
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    timezone: str = Field(default="Asia/Tokyo", max_length=64)
+    created_at: datetime = created_column()
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=120)
+    role: str = Field(default=Role.REP, max_length=16)
+    password_hash: str = Field(max_length=255)
+    active: bool = Field(default=True)
+    language: str | None = Field(default=None, max_length=8)
+    # Where the day starts and ends (home or office) and the working hours, in minutes after midnight.
+    start_label: str | None = Field(default=None, max_length=200)
+    start_lat: float | None = None
+    start_lon: float | None = None
+    end_label: str | None = Field(default=None, max_length=200)
+    end_lat: float | None = None
+    end_lon: float | None = None
+    work_start_min: int = Field(default=9 * 60)
+    work_end_min: int = Field(default=18 * 60)
+    lunch_minutes: int = Field(default=45)
+    travel_mode: str = Field(default=TravelMode.CAR, max_length=16)
+    # Secret in the calendar subscription URL; rotating it revokes old subscriptions.
+    calendar_token: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = created_column()
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in (Role.MANAGER, Role.ADMIN)
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+# --- customers -------------------------------------------------------------------------------------
+
+
+class CustomerBase(SQLModel):
+    name: str = Field(max_length=200)
+    kana: str | None = Field(default=None, max_length=200)
+    postal_code: str | None = Field(default=None, max_length=16)
+    address: str | None = Field(default=None, max_length=300)
+    phone: str | None = Field(default=None, max_length=32)
+    segment: str = Field(default=Segment.SHOP, max_length=32)
+    rank: str = Field(default=Rank.B, max_length=1)
+    cadence_days: int = Field(default=14)
+    visit_minutes: int = Field(default=20)
+    status: str = Field(default=CustomerStatus.ACTIVE, max_length=16)
+    tags: str | None = Field(default=None, max_length=300)
+    notes: str | None = None
+
+
+class Customer(CustomerBase, table=True):
+    __table_args__ = (sa.UniqueConstraint("team_id", "external_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    external_code: str | None = Field(default=None, max_length=64)
+    assigned_rep_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    lat: float | None = None
+    lon: float | None = None
+    location_source: str | None = Field(default=None, max_length=16)
+    needs_location: bool = Field(default=False)
+    # Kept up to date when a visit is logged or the cadence changes, so "overdue" is one indexed filter.
+    last_visit_on: date | None = None
+    next_due_on: date | None = Field(default=None, index=True)
+    # Normalised text for search: kana folded to one form, digits and hyphens half-width.
+    search_text: str | None = None
+    version: int = Field(default=1)
+    created_at: datetime = created_column()
+    updated_at: datetime = created_column()
+
+
+class Contact(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    name: str = Field(max_length=120)
+    kana: str | None = Field(default=None, max_length=120)
+    role: str | None = Field(default=None, max_length=120)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    birthday: date | None = None
+    hobbies: str | None = Field(default=None, max_length=300)
+    personal_notes: str | None = None
+    is_primary: bool = Field(default=False)
+    created_at: datetime = created_column()
+
+
+class BusyPeriod(SQLModel, table=True):
+    """When not to visit: weekly ranges (lunch rush), closed weekdays, date ranges (year-end)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    kind: str = Field(default=BusyKind.WEEKLY, max_length=16)
+    # Weekdays as a string of digits, Monday=0 ("01234" = weekdays); only for weekly periods.
+    weekdays: str | None = Field(default=None, max_length=7)
+    start_date: date | None = None
+    end_date: date | None = None
+    # Minutes after local midnight; both None means the whole day.
+    start_min: int | None = None
+    end_min: int | None = None
+    label: str | None = Field(default=None, max_length=120)
+
+
+class Product(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    category: str = Field(max_length=64)
+    unit_price: int = Field(default=0)  # yen
+    reorder_cycle_days: int | None = None
+    # Months (1-12, comma separated) in which the product sells; empty means all year.
+    season_months: str | None = Field(default=None, max_length=40)
+    tags: str | None = Field(default=None, max_length=200)
+    active: bool = Field(default=True)
+
+
+# --- visits and follow-ups -----------------------------------------------------------------------
+
+
+class Visit(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    rep_id: int = Field(foreign_key="app_user.id", index=True)
+    status: str = Field(default=VisitStatus.DONE, max_length=16)
+    # A fixed appointment (アポ) the planner must keep.
+    is_appointment: bool = Field(default=False)
+    scheduled_start: datetime | None = utc_column()
+    check_in_at: datetime | None = utc_column()
+    check_in_lat: float | None = None
+    check_in_lon: float | None = None
+    check_out_at: datetime | None = utc_column()
+    check_out_lat: float | None = None
+    check_out_lon: float | None = None
+    outcome: str | None = Field(default=None, max_length=32)
+    heard: str | None = None
+    needs: str | None = None
+    changes: str | None = None
+    proposals: str | None = None
+    proposal_reception: str | None = Field(default=None, max_length=16)
+    next_action: str | None = None
+    next_action_due: date | None = None
+    skip_reason: str | None = Field(default=None, max_length=32)
+    prompts_acted: str | None = Field(default=None, max_length=300)
+    # Offline outbox key: the same replayed submission is stored once.
+    idempotency_key: str | None = Field(default=None, max_length=64, unique=True)
+    version: int = Field(default=1)
+    created_at: datetime = created_column()
+    updated_at: datetime = created_column()
+
+
+class FollowUp(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    visit_id: int | None = Field(default=None, foreign_key="visit.id")
+    kind: str = Field(default=FollowUpKind.OTHER, max_length=16)
+    title: str = Field(max_length=200)
+    owner_id: int = Field(foreign_key="app_user.id", index=True)
+    due_date: date | None = None
+    state: str = Field(default=FollowUpState.OPEN, max_length=16)
+    result: str | None = None
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = created_column()
+    closed_at: datetime | None = utc_column()
+
+
+class OrderLine(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    visit_id: int | None = Field(default=None, foreign_key="visit.id")
+    ordered_on: date = Field(index=True)
+    quantity: int = Field(default=1)
+    unit_price: int = Field(default=0)
+    source: str = Field(default="visit", max_length=16)  # visit / imported / demo
+    external_ref: str | None = Field(default=None, max_length=64)
+
+
+# --- plans and reports ---------------------------------------------------------------------------
+
+
+class DayPlan(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("rep_id", "plan_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rep_id: int = Field(foreign_key="app_user.id", index=True)
+    plan_date: date
+    status: str = Field(default=PlanStatus.DRAFT, max_length=16)
+    generated_at: datetime | None = utc_column()
+    solver_status: str | None = Field(default=None, max_length=32)
+    total_value: float = Field(default=0)
+    travel_seconds: int = Field(default=0)
+    lunch_start: datetime | None = utc_column()
+    return_at: datetime | None = utc_column()
+    warnings: str | None = None  # JSON list of warnings shown on the plan
+    version: int = Field(default=1)
+
+
+class DayPlanStop(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    day_plan_id: int = Field(foreign_key="dayplan.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    position: int
+    arrival: datetime | None = utc_column()
+    start: datetime | None = utc_column()
+    end: datetime | None = utc_column()
+    value: float = Field(default=0)
+    reasons: str | None = None  # JSON list of reason codes with parameters
+    is_appointment: bool = Field(default=False)
+    visit_id: int | None = Field(default=None, foreign_key="visit.id")
+    state: str = Field(default=VisitStatus.PLANNED, max_length=16)
+
+
+class DayPlanDrop(SQLModel, table=True):
+    """A candidate the planner left out, with the reason a rep understands."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    day_plan_id: int = Field(foreign_key="dayplan.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    value: float = Field(default=0)
+    reason_code: str = Field(max_length=32)
+    reason_detail: str | None = None
+
+
+class DailyReport(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("rep_id", "report_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rep_id: int = Field(foreign_key="app_user.id", index=True)
+    report_date: date
+    status: str = Field(default=ReportStatus.DRAFT, max_length=16)
+    body: str | None = None
+    summary: str | None = None  # JSON: figures drafted from the day
+    submitted_at: datetime | None = utc_column()
+    version: int = Field(default=1)
+    created_at: datetime = created_column()
+
+
+class ReportComment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="dailyreport.id", index=True)
+    author_id: int = Field(foreign_key="app_user.id")
+    body: str
+    created_at: datetime = created_column()
+
+
+# --- cross-cutting -------------------------------------------------------------------------------
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what, when, before and after; written in the same transaction as the change."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    entity: str = Field(max_length=32)
+    entity_id: int
+    action: str = Field(max_length=16)
+    before: str | None = None  # JSON
+    after: str | None = None  # JSON
+    at: datetime = created_column()
+
+    __table_args__ = (sa.Index("ix_auditevent_entity", "entity", "entity_id"),)
+
+
+class GeocodeCache(SQLModel, table=True):
+    """Geocoder answers by normalised address, so one address is asked once."""
+
+    query: str = Field(primary_key=True, max_length=300)
+    lat: float | None = None
+    lon: float | None = None
+    found: bool = Field(default=False)
+    fetched_at: datetime = created_column()

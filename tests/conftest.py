@@ -1,0 +1,196 @@
+"""Shared fixtures: app, client, runner, a database per test run, factory fixtures, signed-in clients.
+
+The same suite runs on SQLite (default) and on PostgreSQL when FIELDAPP_TEST_DATABASE_URL is set. The schema
+is created once per run through the Alembic migrations; every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel
+
+from fieldapp import create_app, migrate
+from fieldapp.db import make_engine
+from fieldapp.models import Customer, Role, Team, User
+from fieldapp.services import users as user_service
+from fieldapp.services.text import customer_search_text
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = os.environ.get("FIELDAPP_TEST_DATABASE_URL")
+    return f"fieldapp test database: {'PostgreSQL ' + url if url else 'SQLite (temporary file)'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("FIELDAPP_TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    """The test database, migrated once; fails loudly if PostgreSQL was asked for but is unreachable."""
+    engine = make_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty_tables(engine: Engine) -> None:
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(engine: Engine, database_url: str, tmp_path) -> Iterator[Flask]:
+    _empty_tables(engine)
+    app = create_app(
+        {
+            "ENV": "test",
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "DATABASE_URL": database_url,
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
+    app.instance_path = str(tmp_path)
+    yield app
+    app.extensions["fieldapp.engine"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session for arranging and checking data directly (committed explicitly by factories).
+
+    No app context stays pushed during a test: requests must each get their own `g`, as in production.
+    """
+    session = Session(app.extensions["fieldapp.engine"], expire_on_commit=False)
+    yield session
+    session.close()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_team(db: Session) -> Callable[..., Team]:
+    def make(**overrides: Any) -> Team:
+        team = Team(**{"name": f"Team {next(_counter)}", "timezone": "Asia/Tokyo", **overrides})
+        db.add(team)
+        db.commit()
+        return team
+
+    return make
+
+
+@pytest.fixture
+def make_user(app: Flask, db: Session, make_team: Callable[..., Team]) -> Callable[..., User]:
+    """make_user(role="manager", team=team, language="en", ...) → a committed user with PASSWORD."""
+
+    def make(*, team: Team | None = None, role: str = Role.REP, **overrides: Any) -> User:
+        team = team or make_team()
+        n = next(_counter)
+        fields = {"email": f"user{n}@example.com", "name": f"User {n}", **overrides}
+        with app.test_request_context():
+            user = user_service.create_user(
+                db, team_id=team.id, password=PASSWORD, role=role, **fields
+            )
+        db.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_customer(db: Session) -> Callable[..., Customer]:
+    def make(*, team: Team | None = None, team_id: int | None = None, **overrides: Any) -> Customer:
+        n = next(_counter)
+        fields: dict[str, Any] = {
+            "team_id": team_id or (team.id if team else None),
+            "name": f"Customer {n}",
+            "kana": "カスタマー",
+            "external_code": f"X{n:05d}",
+            "lat": 35.68,
+            "lon": 139.76,
+            **overrides,
+        }
+        fields["search_text"] = customer_search_text(
+            fields["name"], fields.get("kana"), fields.get("phone"), fields.get("address")
+        )
+        customer = Customer(**fields)
+        db.add(customer)
+        db.commit()
+        return customer
+
+    return make
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD, **extra: Any):
+    """Sign in through the real form, CSRF token included."""
+    page = client.get("/login")
+    token = csrf_token(page.get_data(as_text=True))
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token, **extra}
+    )
+
+
+def csrf_token(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable[[User], FlaskClient]:
+    def sign_in(user: User) -> FlaskClient:
+        response = login(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
+
+
+def aware(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+TODAY = date(2026, 11, 20)

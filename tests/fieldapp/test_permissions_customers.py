@@ -1,0 +1,145 @@
+"""Who may do what on every customer route: team reads, the assigned rep and managers edit,
+another team gets 404, an anonymous visitor is sent to sign in. Add a new route to ROUTES."""
+
+from __future__ import annotations
+
+import pytest
+
+from fieldapp.models import BusyPeriod, Contact
+from tests.conftest import csrf_token
+
+# (method, url template, kind): "read" = the whole team, "edit" = assigned rep and managers.
+ROUTES = [
+    ("GET", "/customers/", "list"),
+    ("GET", "/customers/{c}", "read"),
+    ("GET", "/customers/{c}/history", "read"),
+    ("GET", "/customers/{c}/edit", "edit"),
+    ("POST", "/customers/{c}/edit", "edit"),
+    ("GET", "/customers/{c}/location", "edit"),
+    ("POST", "/customers/{c}/location", "edit"),
+    ("GET", "/customers/{c}/contacts/new", "edit"),
+    ("POST", "/customers/{c}/contacts/new", "edit"),
+    ("GET", "/customers/{c}/contacts/{contact}/edit", "edit"),
+    ("POST", "/customers/{c}/contacts/{contact}/edit", "edit"),
+    ("POST", "/customers/{c}/contacts/{contact}/delete", "edit"),
+    ("GET", "/customers/{c}/busy/new", "edit"),
+    ("POST", "/customers/{c}/busy/new", "edit"),
+    ("GET", "/customers/{c}/busy/{busy}/edit", "edit"),
+    ("POST", "/customers/{c}/busy/{busy}/edit", "edit"),
+    ("POST", "/customers/{c}/busy/{busy}/delete", "edit"),
+    ("GET", "/customers/leaflet/leaflet.js", "list"),
+]
+# Valid bodies, so an allowed POST succeeds (a redirect) rather than failing validation.
+BODIES = {
+    "/customers/{c}/edit": lambda c: {
+        "version": str(c.version),
+        "name": c.name,
+        "kana": c.kana or "",
+        "segment": "shop",
+        "rank": "B",
+        "cadence_days": "14",
+        "visit_minutes": "20",
+        "status": "active",
+    },
+    "/customers/{c}/location": lambda c: {
+        "version": str(c.version),
+        "lat": "35.7",
+        "lon": "139.7",
+        "source": "pinned",
+    },
+    "/customers/{c}/contacts/new": lambda c: {"name": "山田 花子"},
+    "/customers/{c}/contacts/{contact}/edit": lambda c: {"name": "山田 太郎"},
+    "/customers/{c}/busy/new": lambda c: {
+        "kind": "weekly",
+        "weekdays": ["0"],
+        "start_time": "11:00",
+        "end_time": "13:00",
+    },
+    "/customers/{c}/busy/{busy}/edit": lambda c: {
+        "kind": "weekly",
+        "weekdays": ["2"],
+        "whole_day": "y",
+    },
+}
+
+
+@pytest.fixture
+def world(make_team, make_user, make_customer, db):
+    team = make_team()
+    other_team = make_team()
+    people = {
+        "assigned": make_user(team=team),
+        "teammate": make_user(team=team),
+        "manager": make_user(team=team, role="manager"),
+        "stranger": make_user(team=other_team),
+        "other_manager": make_user(team=other_team, role="manager"),
+    }
+    customer = make_customer(team=team, assigned_rep_id=people["assigned"].id, name="酒店 まるや")
+    contact = Contact(customer_id=customer.id, name="丸谷 一郎")
+    period = BusyPeriod(
+        customer_id=customer.id, kind="weekly", weekdays="0", start_min=600, end_min=700
+    )
+    db.add_all([contact, period])
+    db.commit()
+    return {"customer": customer, "contact": contact, "busy": period, **people}
+
+
+def _url(template: str, world) -> str:
+    return template.format(
+        c=world["customer"].id, contact=world["contact"].id, busy=world["busy"].id
+    )
+
+
+def _call(client, method: str, template: str, world):
+    url = _url(template, world)
+    if method == "GET":
+        return client.get(url)
+    token = csrf_token(client.get("/me").get_data(as_text=True))
+    body = BODIES.get(template, lambda c: {})(world["customer"])
+    return client.post(url, data={"csrf_token": token, **body})
+
+
+def _expected(kind: str, who: str) -> set[int]:
+    if who in ("stranger", "other_manager"):
+        return {200} if kind == "list" else {404}
+    if kind in ("list", "read") or who in ("assigned", "manager"):
+        return {200, 302}
+    return {403}
+
+
+@pytest.mark.parametrize(("method", "template", "kind"), ROUTES)
+@pytest.mark.parametrize("who", ["assigned", "teammate", "manager", "stranger", "other_manager"])
+def test_route_access(client, login_as, world, method, template, kind, who):
+    login_as(world[who])
+    response = _call(client, method, template, world)
+    assert response.status_code in _expected(kind, who), (
+        who,
+        method,
+        template,
+        response.status_code,
+    )
+    if response.status_code == 403:
+        assert "assigned rep or a manager" in response.get_data(
+            as_text=True
+        ) or "担当" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("method", "template", "kind"), ROUTES)
+def test_anonymous_is_sent_to_sign_in(client, world, method, template, kind):
+    url = _url(template, world)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        # A real form token (from the sign-in page), so the login check is what answers.
+        token = csrf_token(client.get("/login").get_data(as_text=True))
+        response = client.post(url, data={"csrf_token": token})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_forbidden_edit_changes_nothing(client, login_as, world, db):
+    login_as(world["teammate"])
+    _call(client, "POST", "/customers/{c}/edit", world)
+    _call(client, "POST", "/customers/{c}/busy/{busy}/delete", world)
+    db.expire_all()
+    assert db.get(BusyPeriod, world["busy"].id) is not None
+    assert db.get(type(world["customer"]), world["customer"].id).version == 1
