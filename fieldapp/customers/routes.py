@@ -1,0 +1,589 @@
+"""Customer records: find (search, filters, near me), the one-screen customer page, edits of the record,
+its location, contacts and busy periods, and the change history. Team-wide reading; the assigned rep and
+managers edit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from jinja2 import TemplateNotFound
+
+from ..auth.forms import EmptyForm
+from ..db import get_session
+from ..errors import StaleEdit, ValidationError
+from ..i18n import CHOICES, WEEKDAYS, choice_label, local_date, minutes_hhmm
+from ..models import Customer, Team
+from ..services import busy, clock, customer_search
+from ..services import customers as service
+from .forms import BusyForm, ContactForm, CustomerForm, LocationForm
+
+bp = Blueprint("customers", __name__, url_prefix="/customers")
+
+FIELD_LABELS = {
+    "name": _l("Name"),
+    "kana": _l("Reading (kana)"),
+    "postal_code": _l("Postal code"),
+    "address": _l("Address"),
+    "phone": _l("Phone"),
+    "segment": _l("Segment"),
+    "rank": _l("Rank"),
+    "cadence_days": _l("Visit every (days)"),
+    "visit_minutes": _l("Visit length (minutes)"),
+    "status": _l("Status"),
+    "tags": _l("Tags"),
+    "notes": _l("Notes"),
+    "assigned_rep_id": _l("Assigned rep"),
+    "lat": _l("Latitude"),
+    "lon": _l("Longitude"),
+    "location_source": _l("Location from"),
+    "needs_location": _l("Needs a location"),
+    "next_due_on": _l("Next visit due"),
+    "role": _l("Role or title"),
+    "email": _l("Email"),
+    "birthday": _l("Birthday"),
+    "hobbies": _l("Hobbies"),
+    "personal_notes": _l("Personal notes"),
+    "is_primary": _l("Main contact"),
+    "kind": _l("Repeats"),
+    "weekdays": _l("Weekdays"),
+    "start_date": _l("From"),
+    "end_date": _l("To"),
+    "start_min": _l("From time"),
+    "end_min": _l("Until"),
+    "label": _l("What"),
+}
+ENTITY_LABELS = {
+    service.ENTITY_CUSTOMER: _l("Customer"),
+    service.ENTITY_CONTACT: _l("Contact"),
+    service.ENTITY_BUSY: _l("Busy period"),
+}
+ACTION_LABELS = {
+    "create": _l("added"),
+    "update": _l("changed"),
+    "delete": _l("removed"),
+    "location": _l("location fixed"),
+}
+
+
+def _lang() -> str:
+    return "en" if str(get_locale() or "ja").startswith("en") else "ja"
+
+
+def _today() -> date:
+    team = get_session().get(Team, current_user.team_id)
+    return clock.local_today(team.timezone if team else "Asia/Tokyo")
+
+
+def _customer(customer_id: int) -> Customer:
+    return service.get_customer(
+        get_session(), team_id=current_user.team_id, customer_id=customer_id
+    )
+
+
+def _template_exists(name: str) -> bool:
+    try:
+        current_app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def field_label(name: str) -> str:
+    label = FIELD_LABELS.get(name)
+    return str(label) if label is not None else name
+
+
+def display_value(name: str, value: Any, people: dict[int, str] | None = None) -> str:
+    """A stored value as a person reads it: labels for choices, H:MM for minutes, names for people."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if name in ("segment", "status", "location_source"):
+        return choice_label(name, value)
+    if name == "assigned_rep_id":
+        return (people or {}).get(int(value), f"#{value}")
+    if name in ("start_min", "end_min"):
+        return minutes_hhmm(int(value))
+    if name == "weekdays":
+        return "・".join(str(WEEKDAYS[int(d)]) for d in str(value) if d.isdigit() and int(d) < 7)
+    if name == "kind":
+        return _("Every week") if value == "weekly" else _("Dates")
+    if name in ("lat", "lon") and isinstance(value, float):
+        return f"{value:.6f}"
+    if name in ("next_due_on", "birthday", "start_date", "end_date", "last_visit_on"):
+        try:
+            return local_date(date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+@bp.context_processor
+def customer_helpers() -> dict[str, Any]:
+    """Endpoints that exist (links to other areas appear once they are built) and display helpers."""
+    return {
+        "endpoints": set(current_app.view_functions),
+        "field_label": field_label,
+        "display_value": display_value,
+    }
+
+
+# --- finding -------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Search the team's customers; reps see their own first by default; "near me" sorts by distance."""
+    session = get_session()
+    query = customer_search.SearchQuery.from_args(
+        request.args, default_mine=not current_user.is_manager
+    )
+    today_date = _today()
+    page = customer_search.search(
+        session,
+        team_id=current_user.team_id,
+        user_id=current_user.id,
+        query=query,
+        today=today_date,
+    )
+    return render_template(
+        "customers/index.html",
+        page=page,
+        query=query,
+        today_date=today_date,
+        ranks=["A", "B", "C"],
+        segments=list(CHOICES["segment"].items()),
+        statuses=list(CHOICES["status"].items()),
+        near_error=request.args.get("near") == "1" and not query.near,
+    )
+
+
+# --- the customer page ---------------------------------------------------------------------------
+
+
+@bp.route("/<int:customer_id>")
+@login_required
+def detail(customer_id: int):
+    """One phone screen: who and where, cadence, follow-ups, contacts, busy times, visits, orders."""
+    session = get_session()
+    customer = _customer(customer_id)
+    today_date = _today()
+    data = service.customer_page(session, customer=customer, today=today_date, lang=_lang())
+    return render_template(
+        "customers/detail.html",
+        customer=customer,
+        data=data,
+        today_date=today_date,
+        can_edit=service.can_edit(current_user, customer),
+        delete_form=EmptyForm(),
+        has_visit_partial=_template_exists("_partials/visit_note.html"),
+        has_followup_partial=_template_exists("_partials/followup_item.html"),
+    )
+
+
+@bp.route("/<int:customer_id>/history")
+@login_required
+def history(customer_id: int):
+    """Who changed what and when, on the customer, its contacts and its busy periods."""
+    session = get_session()
+    customer = _customer(customer_id)
+    entries = service.history(session, customer=customer, lang=_lang())
+    return render_template(
+        "customers/history.html",
+        customer=customer,
+        entries=entries,
+        people=service.member_names(session, team_id=customer.team_id),
+        entity_labels=ENTITY_LABELS,
+        action_labels=ACTION_LABELS,
+    )
+
+
+# --- editing the record --------------------------------------------------------------------------
+
+
+def _customer_form(customer: Customer, *, formdata: bool) -> CustomerForm:
+    session = get_session()
+    reps = None
+    if current_user.is_manager:
+        reps = [(str(u.id), u.name) for u in service.team_reps(session, team_id=customer.team_id)]
+    if formdata:
+        return CustomerForm(reps=reps)
+    data = {name: getattr(customer, name) for name in service.EDIT_FIELDS}
+    data["assigned_rep_id"] = str(customer.assigned_rep_id or "")
+    data["cadence_days"] = str(customer.cadence_days)
+    data["visit_minutes"] = str(customer.visit_minutes)
+    data["version"] = str(customer.version)
+    return CustomerForm(formdata=None, data=data, reps=reps)
+
+
+def _apply_errors(form: Any, error: ValidationError) -> None:
+    errors = error.details.get("errors") or {}
+    placed = False
+    for name, message in errors.items():
+        if name in form._fields:
+            form._fields[name].errors = list(form._fields[name].errors) + [message]
+            placed = True
+    if not placed:
+        flash(error.message, "error")
+
+
+def _version(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0  # a missing version can never match: the save is refused, not forced
+
+
+def _plain(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _conflict(
+    customer: Customer,
+    error: StaleEdit,
+    *,
+    keys: tuple[str, ...],
+    keep_action: str,
+    again_url: str,
+    version_field: str = "version",
+    extra: dict[str, str] | None = None,
+):
+    """The 409 page: their values beside the saved ones, and a way to save theirs over the new version."""
+    session = get_session()
+    session.rollback()
+    submitted = error.details.get("submitted", {})
+    current = error.details.get("current", {})
+    rows = []
+    for key in (k for k in keys if k in submitted):
+        theirs, saved = submitted.get(key), current.get(key)
+        rows.append((key, theirs, saved, _plain(theirs) != _plain(saved)))
+    # Resubmitting carries the version saved now: a deliberate overwrite, still refused if it moves again.
+    keep = {
+        key: ("y" if value else "") if isinstance(value, bool) else _plain(value)
+        for key, value in submitted.items()
+    }
+    keep.update(extra or {})
+    keep[version_field] = str(error.details.get("current_version", ""))
+    return render_template(
+        "customers/conflict.html",
+        customer=customer,
+        rows=rows,
+        message=error.message,
+        people=service.member_names(session, team_id=customer.team_id),
+        keep_action=keep_action,
+        keep_values=keep,
+        keep_form=EmptyForm(),
+        again_url=again_url,
+    ), 409
+
+
+def _customer_conflict(customer: Customer, error: StaleEdit, endpoint: str, **extra: str):
+    return _conflict(
+        customer,
+        error,
+        keys=service.EDIT_FIELDS + ("lat", "lon"),
+        keep_action=url_for(endpoint, customer_id=customer.id),
+        again_url=url_for(endpoint, customer_id=customer.id),
+        extra=extra,
+    )
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(customer_id: int):
+    """Edit the customer record; refused with both versions shown if someone saved in between."""
+    session = get_session()
+    customer = _customer(customer_id)
+    service.require_edit(current_user, customer)
+    form = _customer_form(customer, formdata=request.method == "POST")
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                service.update_customer(
+                    session,
+                    actor=current_user,
+                    customer=customer,
+                    version=_version(form.version.data),
+                    data=form.values(),
+                    now=clock.now_utc(),
+                    config=current_app.config,
+                )
+            except StaleEdit as error:
+                return _customer_conflict(customer, error, "customers.edit")
+            except ValidationError as error:
+                session.rollback()
+                _apply_errors(form, error)
+            else:
+                session.commit()
+                flash(_("Customer saved."), "info")
+                return redirect(url_for("customers.detail", customer_id=customer.id))
+        status = 400
+    return render_template("customers/edit.html", customer=customer, form=form), status
+
+
+@bp.route("/<int:customer_id>/location", methods=["GET", "POST"])
+@login_required
+def location(customer_id: int):
+    """Fix a wrong location: type coordinates, or use the phone's position at the door."""
+    session = get_session()
+    customer = _customer(customer_id)
+    service.require_edit(current_user, customer)
+    status = 200
+    if request.method == "POST":
+        form = LocationForm()
+        if form.validate_on_submit():
+            try:
+                service.set_location(
+                    session,
+                    actor=current_user,
+                    customer=customer,
+                    version=_version(form.version.data),
+                    lat=form.lat.data,
+                    lon=form.lon.data,
+                    source=form.source.data,
+                    now=clock.now_utc(),
+                )
+            except StaleEdit as error:
+                source = form.source.data or "pinned"
+                return _customer_conflict(customer, error, "customers.location", source=source)
+            except ValidationError as error:
+                session.rollback()
+                _apply_errors(form, error)
+            else:
+                session.commit()
+                flash(_("Location saved."), "info")
+                return redirect(url_for("customers.detail", customer_id=customer.id))
+        status = 400
+    else:
+        form = LocationForm(
+            formdata=None,
+            data={
+                "version": str(customer.version),
+                "source": "pinned",
+                "lat": "" if customer.lat is None else f"{customer.lat:.6f}",
+                "lon": "" if customer.lon is None else f"{customer.lon:.6f}",
+            },
+        )
+    return render_template(
+        "customers/location.html",
+        customer=customer,
+        form=form,
+        leaflet=_leaflet_available(),
+        tile_url=current_app.config.get("TILE_URL"),
+    ), status
+
+
+def _leaflet_available() -> bool:
+    try:
+        import xstatic.pkg.leaflet  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@bp.route("/leaflet/<path:filename>")
+@login_required
+def leaflet_asset(filename: str):
+    """Leaflet's files from the installed XStatic package (no CDN: the app works offline)."""
+    try:
+        import xstatic.pkg.leaflet as leaflet
+    except ImportError:
+        abort(404)
+    return send_from_directory(leaflet.BASE_DIR, filename, max_age=86400)
+
+
+# --- contacts ------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:customer_id>/contacts/new", methods=["GET", "POST"])
+@bp.route("/<int:customer_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@login_required
+def contact_form(customer_id: int, contact_id: int | None = None):
+    """Add or change a contact person."""
+    session = get_session()
+    customer = _customer(customer_id)
+    service.require_edit(current_user, customer)
+    contact = (
+        service.get_contact(session, customer=customer, contact_id=contact_id)
+        if contact_id is not None
+        else None
+    )
+    if request.method == "POST":
+        form = ContactForm()
+    else:
+        form = ContactForm(obj=contact) if contact else ContactForm()
+        if contact is not None:
+            form.loaded.data = service.contact_fingerprint(contact)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                service.save_contact(
+                    session,
+                    actor=current_user,
+                    customer=customer,
+                    data=form.values(),
+                    contact=contact,
+                    loaded=(form.loaded.data or None) if contact else None,
+                )
+            except StaleEdit as error:
+                url = url_for(
+                    "customers.contact_form", customer_id=customer.id, contact_id=contact_id
+                )
+                return _conflict(
+                    customer,
+                    error,
+                    keys=service.CONTACT_FIELDS,
+                    keep_action=url,
+                    again_url=url,
+                    version_field="loaded",
+                )
+            except ValidationError as error:
+                session.rollback()
+                _apply_errors(form, error)
+            else:
+                session.commit()
+                flash(_("Contact saved."), "info")
+                return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")
+        status = 400
+    return render_template(
+        "customers/contact_form.html",
+        customer=customer,
+        contact=contact,
+        form=form,
+        delete_form=EmptyForm(),
+    ), status
+
+
+@bp.route("/<int:customer_id>/contacts/<int:contact_id>/delete", methods=["POST"])
+@login_required
+def contact_delete(customer_id: int, contact_id: int):
+    """Remove a contact person."""
+    session = get_session()
+    customer = _customer(customer_id)
+    service.require_edit(current_user, customer)
+    contact = service.get_contact(session, customer=customer, contact_id=contact_id)
+    service.delete_contact(session, actor=current_user, customer=customer, contact=contact)
+    session.commit()
+    flash(_("Contact removed."), "info")
+    return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")
+
+
+# --- busy periods --------------------------------------------------------------------------------
+
+
+def _busy_spec(form: BusyForm) -> busy.BusySpec:
+    start = end = None
+    if not form.whole_day.data:
+        start = busy.parse_hhmm(form.start_time.data, field="start_time")
+        end = busy.parse_hhmm(form.end_time.data, field="end_time")
+        if start is None and end is None:
+            raise busy.BusyError(_("Enter the times, or tick “Whole day”."), "start_time")
+    return busy.validate(
+        kind=form.kind.data or "",
+        weekdays=form.weekdays.data or [],
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        start_min=start,
+        end_min=end,
+        label=form.label.data,
+    )
+
+
+def _hhmm_input(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    minutes = min(minutes, 23 * 60 + 59)  # <input type=time> cannot show 24:00
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@bp.route("/<int:customer_id>/busy/new", methods=["GET", "POST"])
+@bp.route("/<int:customer_id>/busy/<int:period_id>/edit", methods=["GET", "POST"])
+@login_required
+def busy_form(customer_id: int, period_id: int | None = None):
+    """Add or change a busy period: weekly times, closed weekdays or a date range."""
+    session = get_session()
+    customer = _customer(customer_id)
+    service.require_edit(current_user, customer)
+    period = (
+        service.get_busy(session, customer=customer, period_id=period_id)
+        if period_id is not None
+        else None
+    )
+    status = 200
+    if request.method == "POST":
+        form = BusyForm()
+        if form.validate_on_submit():
+            try:
+                spec = _busy_spec(form)
+                service.save_busy(
+                    session, actor=current_user, customer=customer, spec=spec, period=period
+                )
+            except busy.BusyError as error:
+                session.rollback()
+                target = form._fields.get(error.field or "")
+                if target is not None:
+                    target.errors = list(target.errors) + [error.message]
+                else:
+                    flash(error.message, "error")
+            else:
+                session.commit()
+                flash(_("Busy period saved."), "info")
+                return redirect(url_for("customers.detail", customer_id=customer.id) + "#busy")
+        status = 400
+    elif period is not None:
+        form = BusyForm(
+            formdata=None,
+            data={
+                "kind": period.kind,
+                "weekdays": list(period.weekdays or ""),
+                "start_date": period.start_date,
+                "end_date": period.end_date,
+                "whole_day": period.start_min is None,
+                "start_time": _hhmm_input(period.start_min),
+                "end_time": _hhmm_input(period.end_min),
+                "label": period.label or "",
+            },
+        )
+    else:
+        form = BusyForm(formdata=None)
+    return render_template(
+        "customers/busy_form.html",
+        customer=customer,
+        period=period,
+        form=form,
+        delete_form=EmptyForm(),
+    ), status
+
+
+@bp.route("/<int:customer_id>/busy/<int:period_id>/delete", methods=["POST"])
+@login_required
+def busy_delete(customer_id: int, period_id: int):
+    """Remove a busy period."""
+    session = get_session()
+    customer = _customer(customer_id)
+    service.require_edit(current_user, customer)
+    period = service.get_busy(session, customer=customer, period_id=period_id)
+    service.delete_busy(session, actor=current_user, customer=customer, period=period)
+    session.commit()
+    flash(_("Busy period removed."), "info")
+    return redirect(url_for("customers.detail", customer_id=customer.id) + "#busy")

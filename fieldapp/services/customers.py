@@ -1,0 +1,885 @@
+"""Customer records: reading one customer for its page, editing it (optimistic locking), contacts,
+busy periods, location fixes, and the change history. Every change writes an audit event."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from ..errors import Forbidden, NotFound, StaleEdit, ValidationError
+from ..models import (
+    AuditEvent,
+    BusyPeriod,
+    Contact,
+    Customer,
+    CustomerStatus,
+    FollowUp,
+    FollowUpState,
+    LocationSource,
+    OrderLine,
+    Product,
+    Rank,
+    Segment,
+    User,
+    Visit,
+    VisitStatus,
+)
+from . import audit, busy
+from .text import customer_search_text, normalise_digits
+
+# Fields a user edits on the customer form (assigned_rep_id only by managers).
+EDIT_FIELDS = (
+    "name",
+    "kana",
+    "postal_code",
+    "address",
+    "phone",
+    "segment",
+    "rank",
+    "cadence_days",
+    "visit_minutes",
+    "status",
+    "tags",
+    "notes",
+    "assigned_rep_id",
+)
+# Columns the audit trail keeps for a customer: what users see, not bookkeeping (version, search_text).
+AUDIT_FIELDS = EDIT_FIELDS + (
+    "lat",
+    "lon",
+    "location_source",
+    "needs_location",
+    "next_due_on",
+)
+CONTACT_FIELDS = (
+    "name",
+    "kana",
+    "role",
+    "phone",
+    "email",
+    "birthday",
+    "hobbies",
+    "personal_notes",
+    "is_primary",
+)
+BUSY_FIELDS = ("kind", "weekdays", "start_date", "end_date", "start_min", "end_min", "label")
+BIRTHDAY_SOON_DAYS = 14
+# Entities of the audit trail that belong to a customer page's history.
+ENTITY_CUSTOMER, ENTITY_CONTACT, ENTITY_BUSY = "customer", "contact", "busy_period"
+
+
+# --- access --------------------------------------------------------------------------------------
+
+
+def get_customer(session: Session, *, team_id: int, customer_id: int) -> Customer:
+    """The team's customer; another team's customer does not exist (NotFound)."""
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.team_id != team_id:
+        raise NotFound(_("This customer does not exist."))
+    return customer
+
+
+def can_edit(user: User, customer: Customer) -> bool:
+    """The assigned rep and the team's managers edit customer data; everyone in the team reads it."""
+    if user.team_id != customer.team_id:
+        return False
+    return user.is_manager or customer.assigned_rep_id == user.id
+
+
+def require_edit(user: User, customer: Customer) -> None:
+    if not can_edit(user, customer):
+        raise Forbidden(
+            _("Only the assigned rep or a manager can change this customer. You can still read it.")
+        )
+
+
+def search_text_for(customer: Customer) -> str:
+    """The pre-normalised text the customer search runs over."""
+    return customer_search_text(
+        customer.name,
+        customer.kana,
+        customer.phone,
+        customer.address,
+        customer.postal_code,
+        (customer.tags or "").replace(",", " ").replace("、", " "),
+    )
+
+
+def team_reps(session: Session, *, team_id: int) -> list[User]:
+    """Active members who can be assigned customers."""
+    stmt = (
+        select(User)
+        .where(User.team_id == team_id, User.active == True)  # noqa: E712
+        .order_by(User.name, User.id)
+    )
+    return list(session.exec(stmt))
+
+
+def member_names(session: Session, *, team_id: int) -> dict[int, str]:
+    """Names of the team's members, former ones too (history shows who was assigned)."""
+    return {u.id: u.name for u in session.exec(select(User).where(User.team_id == team_id))}
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _as_int(value: Any, field_name: str, message: str, errors: dict[str, str]) -> int | None:
+    if value is None or value == "":
+        errors[field_name] = message
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        errors[field_name] = message
+        return None
+
+
+def _phone_ok(phone: str) -> bool:
+    return len(phone) <= 20 and all(c.isdigit() or c in "-+()" for c in phone)
+
+
+def clean_customer_fields(
+    session: Session, *, team_id: int, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Check and normalise submitted customer fields; raises ValidationError(errors={field: message})."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for key in EDIT_FIELDS:
+        if key in data:
+            values[key] = _blank_to_none(data[key])
+    if "name" in values:
+        if not values["name"]:
+            errors["name"] = _("Enter the customer's name.")
+        elif len(values["name"]) > 200:
+            errors["name"] = _("The name can be at most %(n)d characters.", n=200)
+    if "tags" in values and values["tags"]:
+        tags = [t.strip() for t in values["tags"].replace("、", ",").split(",") if t.strip()]
+        values["tags"] = ", ".join(dict.fromkeys(tags)) or None
+    for key, limit in (("kana", 200), ("address", 300), ("tags", 300)):
+        if values.get(key) and len(values[key]) > limit:
+            errors[key] = _("At most %(n)d characters.", n=limit)
+    for key in ("phone", "postal_code"):
+        if key in values:
+            values[key] = normalise_digits(values[key])
+    if values.get("phone") and not _phone_ok(values["phone"]):
+        errors["phone"] = _("Enter a phone number with digits and hyphens, e.g. 03-1234-5678.")
+    if values.get("postal_code") and len(values["postal_code"]) > 16:
+        errors["postal_code"] = _("At most %(n)d characters.", n=16)
+    if "rank" in values and values["rank"] not in {r.value for r in Rank}:
+        errors["rank"] = _("Rank must be A, B or C.")
+    if "segment" in values and values["segment"] not in {s.value for s in Segment}:
+        errors["segment"] = _("Choose a segment from the list.")
+    if "status" in values and values["status"] not in {s.value for s in CustomerStatus}:
+        errors["status"] = _("Choose a status from the list.")
+    if "cadence_days" in values:
+        message = _("Visit cadence must be between 1 and 365 days.")
+        cadence = _as_int(values["cadence_days"], "cadence_days", message, errors)
+        if cadence is not None and not 1 <= cadence <= 365:
+            errors["cadence_days"] = message
+        values["cadence_days"] = cadence
+    if "visit_minutes" in values:
+        message = _("Visit length must be between 5 and 240 minutes.")
+        minutes = _as_int(values["visit_minutes"], "visit_minutes", message, errors)
+        if minutes is not None and not 5 <= minutes <= 240:
+            errors["visit_minutes"] = message
+        values["visit_minutes"] = minutes
+    if values.get("assigned_rep_id") is not None:
+        try:
+            rep = session.get(User, int(values["assigned_rep_id"]))
+        except (TypeError, ValueError):
+            rep = None
+        if rep is None or rep.team_id != team_id:
+            errors["assigned_rep_id"] = _("Choose a member of your team.")
+        else:
+            values["assigned_rep_id"] = rep.id
+    if errors:
+        raise ValidationError(next(iter(errors.values())), errors=errors)
+    return values
+
+
+def clean_location(lat: Any, lon: Any) -> tuple[float, float]:
+    """Coordinates in range; raises ValidationError(errors=...)."""
+    errors: dict[str, str] = {}
+    values: list[float] = []
+    for key, value, limit in (("lat", lat, 90.0), ("lon", lon, 180.0)):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not -limit <= number <= limit:  # also false for NaN
+            errors[key] = (
+                _("Latitude must be a number between -90 and 90.")
+                if key == "lat"
+                else _("Longitude must be a number between -180 and 180.")
+            )
+        values.append(number)
+    if errors:
+        raise ValidationError(next(iter(errors.values())), errors=errors)
+    return values[0], values[1]
+
+
+# --- editing the customer ------------------------------------------------------------------------
+
+
+def _snapshot(customer: Customer) -> dict[str, Any]:
+    return audit.snapshot(customer, AUDIT_FIELDS)
+
+
+def _locate(session: Session, customer: Customer, config: Mapping[str, Any] | None) -> None:
+    """Geocode the new address when the geocoding service is present (it never raises)."""
+    try:
+        from .geocoding import locate_customer  # type: ignore[attr-defined]
+    except ImportError:
+        customer.needs_location = True
+        return
+    locate_customer(session, customer=customer, config=config or {})
+
+
+def _stale(session: Session, customer: Customer, submitted: Mapping[str, Any]) -> StaleEdit:
+    session.refresh(customer)
+    return StaleEdit(
+        _("Someone else saved this customer after you opened it. Nothing of yours was saved."),
+        submitted=dict(submitted),
+        current=audit.snapshot(customer, EDIT_FIELDS + ("lat", "lon")),
+        current_version=customer.version,
+    )
+
+
+def _write_versioned(
+    session: Session,
+    *,
+    customer: Customer,
+    version: int,
+    values: Mapping[str, Any],
+    submitted: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    """UPDATE … WHERE id=? AND version=?: of two concurrent saves of one version only one wins."""
+    result = session.execute(
+        update(Customer)
+        .where(col(Customer.id) == customer.id, col(Customer.version) == version)
+        .values(**values, version=Customer.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise _stale(session, customer, submitted)
+    session.refresh(customer)
+
+
+def update_customer(
+    session: Session,
+    *,
+    actor: User,
+    customer: Customer,
+    version: int,
+    data: Mapping[str, Any],
+    now: datetime,
+    config: Mapping[str, Any] | None = None,
+) -> Customer:
+    """Save edited fields if nobody saved since `version` was loaded (else StaleEdit, nothing written)."""
+    require_edit(actor, customer)
+    data = dict(data)
+    if not actor.is_manager:
+        data.pop("assigned_rep_id", None)  # reassigning is a manager's decision
+    values = clean_customer_fields(session, team_id=customer.team_id, data=data)
+    if version != customer.version:
+        raise _stale(session, customer, data)
+    if all(getattr(customer, key) == value for key, value in values.items()):
+        return customer  # nothing changed: no new version, so nobody else's form goes stale
+    before = _snapshot(customer)
+    address_changed = "address" in values and values["address"] != customer.address
+    probe = Customer.model_validate({**customer.model_dump(), **values})
+    values["search_text"] = search_text_for(probe)
+    cadence = values.get("cadence_days", customer.cadence_days)
+    if customer.last_visit_on is not None and cadence != customer.cadence_days:
+        values["next_due_on"] = customer.last_visit_on + timedelta(days=cadence)
+    _write_versioned(
+        session, customer=customer, version=version, values=values, submitted=data, now=now
+    )
+    hand_placed = customer.location_source in (LocationSource.PINNED, LocationSource.DEVICE)
+    if address_changed and not hand_placed:
+        _locate(session, customer, config)
+        session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        team_id=customer.team_id,
+        entity=ENTITY_CUSTOMER,
+        entity_id=customer.id,
+        action="update",
+        before=before,
+        after=_snapshot(customer),
+    )
+    return customer
+
+
+def set_location(
+    session: Session,
+    *,
+    actor: User,
+    customer: Customer,
+    version: int,
+    lat: Any,
+    lon: Any,
+    source: str,
+    now: datetime,
+) -> Customer:
+    """Fix the customer's position by hand (pinned) or from the phone at the door (device)."""
+    require_edit(actor, customer)
+    if source not in (LocationSource.PINNED, LocationSource.DEVICE):
+        source = LocationSource.PINNED
+    lat_value, lon_value = clean_location(lat, lon)
+    submitted = {"lat": lat_value, "lon": lon_value}
+    if version != customer.version:
+        raise _stale(session, customer, submitted)
+    before = _snapshot(customer)
+    _write_versioned(
+        session,
+        customer=customer,
+        version=version,
+        values={
+            "lat": lat_value,
+            "lon": lon_value,
+            "location_source": source,
+            "needs_location": False,
+        },
+        submitted=submitted,
+        now=now,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        team_id=customer.team_id,
+        entity=ENTITY_CUSTOMER,
+        entity_id=customer.id,
+        action="location",
+        before=before,
+        after=_snapshot(customer),
+    )
+    return customer
+
+
+# --- contacts ------------------------------------------------------------------------------------
+
+
+def get_contact(session: Session, *, customer: Customer, contact_id: int) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.customer_id != customer.id:
+        raise NotFound(_("This contact does not exist."))
+    return contact
+
+
+def list_contacts(session: Session, *, customer_id: int) -> list[Contact]:
+    stmt = (
+        select(Contact)
+        .where(Contact.customer_id == customer_id)
+        .order_by(col(Contact.is_primary).desc(), Contact.name, Contact.id)
+    )
+    return list(session.exec(stmt))
+
+
+def clean_contact_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Check and normalise contact fields; raises ValidationError(errors=...)."""
+    errors: dict[str, str] = {}
+    values = {key: _blank_to_none(data.get(key)) for key in CONTACT_FIELDS}
+    values["is_primary"] = bool(values["is_primary"])
+    if not values["name"]:
+        errors["name"] = _("Enter the contact's name.")
+    for key, limit in (("name", 120), ("kana", 120), ("role", 120), ("hobbies", 300)):
+        if values[key] and len(values[key]) > limit:
+            errors[key] = _("At most %(n)d characters.", n=limit)
+    values["phone"] = normalise_digits(values["phone"])
+    if values["phone"] and not _phone_ok(values["phone"]):
+        errors["phone"] = _("Enter a phone number with digits and hyphens, e.g. 03-1234-5678.")
+    if values["email"] and ("@" not in values["email"] or len(values["email"]) > 254):
+        errors["email"] = _("Please enter a valid email address.")
+    if values["birthday"] is not None and not isinstance(values["birthday"], date):
+        errors["birthday"] = _("Enter a date.")
+    if errors:
+        raise ValidationError(next(iter(errors.values())), errors=errors)
+    return values
+
+
+def contact_fingerprint(contact: Contact) -> str:
+    """A short digest of the contact's fields; the edit form carries it to notice someone else's save."""
+    text = json.dumps(audit.snapshot(contact, CONTACT_FIELDS), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _stale_contact(session: Session, contact: Contact, submitted: Mapping[str, Any]) -> StaleEdit:
+    session.refresh(contact)
+    return StaleEdit(
+        _("Someone else saved this contact after you opened it. Nothing of yours was saved."),
+        submitted=dict(submitted),
+        current=audit.snapshot(contact, CONTACT_FIELDS),
+        current_version=contact_fingerprint(contact),
+    )
+
+
+def _contact_snapshot(contact: Contact) -> dict[str, Any]:
+    return audit.snapshot(contact, ("id", "customer_id") + CONTACT_FIELDS)
+
+
+def save_contact(
+    session: Session,
+    *,
+    actor: User,
+    customer: Customer,
+    data: Mapping[str, Any],
+    contact: Contact | None = None,
+    loaded: str | None = None,
+) -> Contact:
+    """Add a contact (contact=None) or change one; one primary contact per customer.
+
+    `loaded` is the contact_fingerprint() the edit form was opened with: if the contact changed since,
+    StaleEdit is raised and nothing is written.
+    """
+    require_edit(actor, customer)
+    values = clean_contact_fields(data)
+    before = _contact_snapshot(contact) if contact is not None else None
+    if contact is None:
+        contact = Contact(customer_id=customer.id, **values)
+        session.add(contact)
+    else:
+        if loaded is not None and loaded != contact_fingerprint(contact):
+            raise _stale_contact(session, contact, values)
+        # Compare-and-swap on the values just checked: a save in between makes the UPDATE match nothing.
+        unchanged = [
+            col(getattr(Contact, key)) == value
+            if value is not None
+            else col(getattr(Contact, key)).is_(None)
+            for key, value in ((k, getattr(contact, k)) for k in CONTACT_FIELDS)
+        ]
+        result = session.execute(
+            update(Contact)
+            .where(col(Contact.id) == contact.id, *unchanged)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise _stale_contact(session, contact, values)
+        session.refresh(contact)
+    session.flush()
+    if values["is_primary"]:
+        for other in list_contacts(session, customer_id=customer.id):
+            if other.id != contact.id and other.is_primary:
+                other_before = _contact_snapshot(other)
+                other.is_primary = False
+                session.flush()
+                _record_child(
+                    session,
+                    actor,
+                    customer,
+                    ENTITY_CONTACT,
+                    other.id,
+                    "update",
+                    other_before,
+                    _contact_snapshot(other),
+                )
+    _record_child(
+        session,
+        actor,
+        customer,
+        ENTITY_CONTACT,
+        contact.id,
+        "create" if before is None else "update",
+        before,
+        _contact_snapshot(contact),
+    )
+    return contact
+
+
+def delete_contact(session: Session, *, actor: User, customer: Customer, contact: Contact) -> None:
+    """Remove a contact; the audit event keeps what it was."""
+    require_edit(actor, customer)
+    before = _contact_snapshot(contact)
+    session.delete(contact)
+    session.flush()
+    _record_child(session, actor, customer, ENTITY_CONTACT, before["id"], "delete", before, None)
+
+
+def _record_child(
+    session: Session,
+    actor: User,
+    customer: Customer,
+    entity: str,
+    entity_id: int,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        team_id=customer.team_id,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        before=before,
+        after=after,
+    )
+
+
+def birthday_soon(birthday: date | None, today: date, days: int = BIRTHDAY_SOON_DAYS) -> int | None:
+    """Days until the next birthday if it is within `days` (0 = today), else None."""
+    if birthday is None:
+        return None
+    for year in (today.year, today.year + 1):
+        try:
+            next_day = birthday.replace(year=year)
+        except ValueError:  # 29 February in a common year: celebrate on the 28th
+            next_day = date(year, 2, 28)
+        if next_day >= today:
+            delta = (next_day - today).days
+            return delta if delta <= days else None
+    return None
+
+
+# --- busy periods --------------------------------------------------------------------------------
+
+
+def list_busy(session: Session, *, customer_id: int) -> list[BusyPeriod]:
+    stmt = (
+        select(BusyPeriod)
+        .where(BusyPeriod.customer_id == customer_id)
+        .order_by(
+            BusyPeriod.kind.desc(),
+            BusyPeriod.start_date,
+            BusyPeriod.weekdays,
+            BusyPeriod.start_min,
+            BusyPeriod.id,
+        )
+    )
+    return list(session.exec(stmt))
+
+
+def get_busy(session: Session, *, customer: Customer, period_id: int) -> BusyPeriod:
+    period = session.get(BusyPeriod, period_id)
+    if period is None or period.customer_id != customer.id:
+        raise NotFound(_("This busy period does not exist."))
+    return period
+
+
+def _busy_snapshot(period: BusyPeriod) -> dict[str, Any]:
+    return audit.snapshot(period, ("id", "customer_id") + BUSY_FIELDS)
+
+
+def save_busy(
+    session: Session,
+    *,
+    actor: User,
+    customer: Customer,
+    spec: busy.BusySpec,
+    period: BusyPeriod | None = None,
+) -> BusyPeriod:
+    """Add or change a busy period; periods on the same days that overlap are merged into it."""
+    require_edit(actor, customer)
+    others = [
+        (p.id, p)
+        for p in list_busy(session, customer_id=customer.id)
+        if period is None or p.id != period.id
+    ]
+    merged, absorbed = busy.merge_with(spec, others)
+    before = _busy_snapshot(period) if period is not None else None
+    if period is None:
+        period = BusyPeriod(customer_id=customer.id)
+        session.add(period)
+    for key in BUSY_FIELDS:
+        setattr(period, key, getattr(merged, key))
+    session.flush()
+    for period_id, other in others:
+        if period_id in absorbed:
+            other_before = _busy_snapshot(other)  # type: ignore[arg-type]
+            session.delete(other)
+            session.flush()
+            _record_child(
+                session, actor, customer, ENTITY_BUSY, period_id, "delete", other_before, None
+            )
+    _record_child(
+        session,
+        actor,
+        customer,
+        ENTITY_BUSY,
+        period.id,
+        "create" if before is None else "update",
+        before,
+        _busy_snapshot(period),
+    )
+    return period
+
+
+def delete_busy(session: Session, *, actor: User, customer: Customer, period: BusyPeriod) -> None:
+    require_edit(actor, customer)
+    before = _busy_snapshot(period)
+    session.delete(period)
+    session.flush()
+    _record_child(session, actor, customer, ENTITY_BUSY, before["id"], "delete", before, None)
+
+
+# --- the customer page ---------------------------------------------------------------------------
+
+
+@dataclass
+class ContactView:
+    contact: Contact
+    birthday_in: int | None
+
+
+@dataclass
+class ProductLast:
+    product_name: str
+    ordered_on: date
+    quantity: int
+    amount: int
+
+
+@dataclass
+class MonthBar:
+    month: date  # first day of the month
+    amount: int
+    percent: int  # of the largest month, for the bar width
+
+
+@dataclass
+class OrderSummary:
+    last_per_product: list[ProductLast]
+    last_12: int
+    previous_12: int
+    months: list[MonthBar]
+
+    @property
+    def change_percent(self) -> int | None:
+        if not self.previous_12:
+            return None
+        return round((self.last_12 - self.previous_12) * 100 / self.previous_12)
+
+
+@dataclass
+class CustomerPage:
+    customer: Customer
+    assigned_rep: User | None
+    contacts: list[ContactView]
+    busy: list[tuple[BusyPeriod, str]]
+    visits: list[Visit]
+    followups: list[FollowUp]
+    orders: OrderSummary
+    overdue_days: int | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _month_start(day: date, back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def order_summary(
+    session: Session, *, customer_id: int, today: date, lang: str = "ja"
+) -> OrderSummary:
+    """Last order per product, the last 12 months' amount against the 12 before, per-month amounts."""
+    lines = session.exec(
+        select(OrderLine, Product)
+        .join(Product, col(Product.id) == OrderLine.product_id)
+        .where(OrderLine.customer_id == customer_id)
+        .order_by(col(OrderLine.ordered_on).desc(), col(OrderLine.id).desc())
+    ).all()
+    last: dict[int, ProductLast] = {}
+    this_month = _month_start(today)
+    start_12, start_24 = _month_start(today, 11), _month_start(today, 23)
+    per_month = {_month_start(today, back): 0 for back in range(12)}
+    last_12 = previous_12 = 0
+    for line, product in lines:
+        amount = line.quantity * line.unit_price
+        if product.id not in last:
+            name = product.name_en if lang == "en" and product.name_en else product.name
+            last[product.id] = ProductLast(name, line.ordered_on, line.quantity, amount)
+        if line.ordered_on > today:
+            continue
+        month = _month_start(line.ordered_on)
+        if start_12 <= month <= this_month:
+            last_12 += amount
+            per_month[month] += amount
+        elif start_24 <= month < start_12:
+            previous_12 += amount
+    biggest = max(per_month.values(), default=0) or 1
+    months = [
+        MonthBar(month, amount, round(amount * 100 / biggest))
+        for month, amount in sorted(per_month.items())
+    ]
+    products = sorted(last.values(), key=lambda p: (-p.ordered_on.toordinal(), p.product_name))
+    return OrderSummary(products, last_12, previous_12, months)
+
+
+def customer_page(
+    session: Session, *, customer: Customer, today: date, lang: str = "ja"
+) -> CustomerPage:
+    """Everything the one-screen customer page shows."""
+    contacts = [
+        ContactView(c, birthday_soon(c.birthday, today))
+        for c in list_contacts(session, customer_id=customer.id)
+    ]
+    periods = list_busy(session, customer_id=customer.id)
+    visits = list(
+        session.exec(
+            select(Visit)
+            .where(Visit.customer_id == customer.id, Visit.status == VisitStatus.DONE)
+            .order_by(
+                func.coalesce(Visit.check_in_at, Visit.created_at).desc(), col(Visit.id).desc()
+            )
+            .limit(5)
+        )
+    )
+    followups = list(
+        session.exec(
+            select(FollowUp)
+            .where(FollowUp.customer_id == customer.id, FollowUp.state == FollowUpState.OPEN)
+            .order_by(col(FollowUp.due_date).is_(None), FollowUp.due_date, FollowUp.id)
+        )
+    )
+    overdue = (
+        (today - customer.next_due_on).days
+        if customer.next_due_on is not None and customer.next_due_on < today
+        else None
+    )
+    rep = session.get(User, customer.assigned_rep_id) if customer.assigned_rep_id else None
+    return CustomerPage(
+        customer=customer,
+        assigned_rep=rep,
+        contacts=contacts,
+        busy=[(p, busy.describe(p, lang)) for p in periods],
+        visits=visits,
+        followups=followups,
+        orders=order_summary(session, customer_id=customer.id, today=today, lang=lang),
+        overdue_days=overdue,
+    )
+
+
+# --- change history ------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class HistoryEntry:
+    event: AuditEvent
+    actor_name: str | None
+    entity: str
+    subject: str | None  # which contact or busy period, in words
+    changes: list[Change]
+
+
+def _loads(text: str | None) -> dict[str, Any]:
+    return json.loads(text) if text else {}
+
+
+def _deleted_child_ids(session: Session, *, customer: Customer, entity: str) -> set[int]:
+    """Ids of contacts/busy periods of this customer that were deleted (their rows are gone)."""
+    stmt = select(AuditEvent).where(
+        AuditEvent.team_id == customer.team_id,
+        AuditEvent.entity == entity,
+        AuditEvent.action == "delete",
+    )
+    return {
+        event.entity_id
+        for event in session.exec(stmt)
+        if _loads(event.before).get("customer_id") == customer.id
+    }
+
+
+def history(
+    session: Session, *, customer: Customer, lang: str = "ja", limit: int = 100
+) -> list[HistoryEntry]:
+    """The customer's audit events and its contacts' and busy periods', newest first, readable."""
+    contact_ids = {c.id for c in list_contacts(session, customer_id=customer.id)}
+    contact_ids |= _deleted_child_ids(session, customer=customer, entity=ENTITY_CONTACT)
+    busy_rows = {p.id: p for p in list_busy(session, customer_id=customer.id)}
+    busy_ids = set(busy_rows)
+    busy_ids |= _deleted_child_ids(session, customer=customer, entity=ENTITY_BUSY)
+    conditions = (AuditEvent.entity == ENTITY_CUSTOMER) & (AuditEvent.entity_id == customer.id)
+    if contact_ids:
+        conditions |= (AuditEvent.entity == ENTITY_CONTACT) & col(AuditEvent.entity_id).in_(
+            contact_ids
+        )
+    if busy_ids:
+        conditions |= (AuditEvent.entity == ENTITY_BUSY) & col(AuditEvent.entity_id).in_(busy_ids)
+    events = list(
+        session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.team_id == customer.team_id, conditions)
+            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+            .limit(limit)
+        )
+    )
+    actor_ids = {e.actor_id for e in events if e.actor_id}
+    actors = (
+        {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(actor_ids)))}
+        if actor_ids
+        else {}
+    )
+    # Names of children for events that changed other fields (the name is only kept when it changed).
+    names: dict[tuple[str, int], str] = {}
+    for event in reversed(events):
+        snap = _loads(event.after) or _loads(event.before)
+        if event.entity == ENTITY_CONTACT and snap.get("name"):
+            names[(event.entity, event.entity_id)] = snap["name"]
+    for contact in list_contacts(session, customer_id=customer.id):
+        names.setdefault((ENTITY_CONTACT, contact.id), contact.name)
+    entries = []
+    for event in events:
+        before, after = _loads(event.before), _loads(event.after)
+        keys = [k for k in (after or before) if k not in ("id", "customer_id")]
+        subject = None
+        if event.entity == ENTITY_CONTACT:
+            subject = names.get((event.entity, event.entity_id))
+        elif event.entity == ENTITY_BUSY:
+            full = after if event.action != "delete" else before
+            if "kind" in full:
+                subject = busy.describe(_BusyView(full), lang)
+            elif event.entity_id in busy_rows:
+                subject = busy.describe(busy_rows[event.entity_id], lang)
+        if event.entity == ENTITY_BUSY and event.action in ("create", "delete"):
+            changes: list[Change] = []
+        else:
+            changes = [Change(k, before.get(k), after.get(k)) for k in keys]
+        entries.append(
+            HistoryEntry(
+                event=event,
+                actor_name=actors.get(event.actor_id) if event.actor_id else None,
+                entity=event.entity,
+                subject=subject,
+                changes=changes,
+            )
+        )
+    return entries
+
+
+class _BusyView:
+    """A busy-period snapshot (JSON) shaped like the row, for describing it in plain words."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.kind = data.get("kind") or "weekly"
+        self.weekdays = data.get("weekdays")
+        self.start_date = date.fromisoformat(data["start_date"]) if data.get("start_date") else None
+        self.end_date = date.fromisoformat(data["end_date"]) if data.get("end_date") else None
+        self.start_min = data.get("start_min")
+        self.end_min = data.get("end_min")
+        self.label = data.get("label")

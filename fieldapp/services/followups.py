@@ -1,0 +1,276 @@
+"""Follow-ups: quotes, deliveries, trouble and proposals that a visit (or anyone) opens and someone closes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+from ..errors import Forbidden, NotFound, ValidationError
+from ..models import Customer, FollowUp, FollowUpKind, FollowUpState, User
+from . import audit
+
+TITLE_MAX = 200
+RESULT_MAX = 2000
+KINDS = frozenset(k.value for k in FollowUpKind)
+AUDIT_FIELDS = (
+    "customer_id",
+    "visit_id",
+    "kind",
+    "title",
+    "owner_id",
+    "due_date",
+    "state",
+    "result",
+)
+
+
+def parse_date(value: Any, *, message: str, field: str | None = None) -> date | None:
+    """A calendar date from a date or an ISO string ("" and None mean no date)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        raise ValidationError(message, field=field)
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValidationError(message, field=field)
+
+
+def parse_optional_int(value: Any, *, message: str, field: str | None = None) -> int | None:
+    """An integer from an int or a string of digits ("" and None mean none); bools are refused."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(message, field=field)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    raise ValidationError(message, field=field)
+
+
+@dataclass(frozen=True)
+class FollowUpInput:
+    """A follow-up to open: kind, title, optional due date and owner (the creator when None)."""
+
+    kind: str
+    title: str
+    due_date: date | None = None
+    owner_id: int | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> FollowUpInput:
+        """Validate plain data (form or JSON); raises ValidationError in the user's language."""
+        kind = str(data.get("kind") or FollowUpKind.OTHER).strip()
+        if kind not in KINDS:
+            raise ValidationError(_("Unknown kind of follow-up."), field="kind")
+        title = str(data.get("title") or "").strip()
+        if not title:
+            raise ValidationError(_("Please enter what needs to be followed up."), field="title")
+        if len(title) > TITLE_MAX:
+            raise ValidationError(
+                _("The follow-up title is too long (at most %(n)d characters).", n=TITLE_MAX),
+                field="title",
+            )
+        due = parse_date(
+            data.get("due_date"),
+            message=_("Please enter the follow-up's due date as a date."),
+            field="due_date",
+        )
+        owner_id = parse_optional_int(
+            data.get("owner_id"), message=_("Unknown owner."), field="owner_id"
+        )
+        return cls(kind=kind, title=title, due_date=due, owner_id=owner_id)
+
+
+def team_customer(session: Session, *, actor: User, customer_id: int) -> Customer:
+    """The customer if it belongs to the actor's team; otherwise it does not exist (404)."""
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.team_id != actor.team_id:
+        raise NotFound(_("Customer not found."))
+    return customer
+
+
+def check_owner(session: Session, *, actor: User, owner_id: int | None) -> User:
+    """The follow-up's owner: the actor by default, else an active member of the actor's team."""
+    if owner_id is None or owner_id == actor.id:
+        return actor
+    owner = session.get(User, owner_id)
+    if owner is None or owner.team_id != actor.team_id or not owner.active:
+        raise ValidationError(_("Unknown owner."), field="owner_id")
+    return owner
+
+
+def create_followup(
+    session: Session,
+    *,
+    actor: User,
+    customer_id: int,
+    data: FollowUpInput,
+    now: datetime,
+    visit_id: int | None = None,
+) -> FollowUp:
+    """Open a follow-up at a team customer; the owner defaults to the actor."""
+    customer = team_customer(session, actor=actor, customer_id=customer_id)
+    owner = check_owner(session, actor=actor, owner_id=data.owner_id)
+    followup = FollowUp(
+        customer_id=customer.id,
+        visit_id=visit_id,
+        kind=data.kind,
+        title=data.title,
+        owner_id=owner.id,
+        due_date=data.due_date,
+        state=FollowUpState.OPEN,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(followup)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        team_id=customer.team_id,
+        entity="followup",
+        entity_id=followup.id,
+        action="create",
+        after=audit.snapshot(followup, AUDIT_FIELDS),
+    )
+    return followup
+
+
+def may_close(user: User, followup: FollowUp, customer: Customer) -> bool:
+    """The owner, the customer's assigned rep or a manager of the team may close a follow-up."""
+    if customer.team_id != user.team_id:
+        return False
+    return user.is_manager or followup.owner_id == user.id or customer.assigned_rep_id == user.id
+
+
+def get_followup(session: Session, *, actor: User, followup_id: int) -> FollowUp:
+    """A follow-up of the actor's team (404 otherwise)."""
+    followup = session.get(FollowUp, followup_id)
+    if followup is None:
+        raise NotFound(_("Follow-up not found."))
+    team_customer(session, actor=actor, customer_id=followup.customer_id)
+    return followup
+
+
+def close_followup(
+    session: Session, *, actor: User, followup_id: int, result: str, now: datetime
+) -> FollowUp:
+    """Close an open follow-up with what came of it (the result text is required)."""
+    followup = get_followup(session, actor=actor, followup_id=followup_id)
+    customer = session.get(Customer, followup.customer_id)
+    if not may_close(actor, followup, customer):
+        raise Forbidden(
+            _("Only the owner, the customer's rep or a manager can close this follow-up.")
+        )
+    if followup.state != FollowUpState.OPEN:
+        raise ValidationError(_("This follow-up is already closed."))
+    result = (result or "").strip()
+    if not result:
+        raise ValidationError(_("Please write the result before closing."), field="result")
+    if len(result) > RESULT_MAX:
+        raise ValidationError(
+            _("The result is too long (at most %(n)d characters).", n=RESULT_MAX), field="result"
+        )
+    before = audit.snapshot(followup, ("state", "result"))
+    followup.state = FollowUpState.DONE
+    followup.result = result
+    followup.closed_at = now
+    session.add(followup)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        team_id=customer.team_id,
+        entity="followup",
+        entity_id=followup.id,
+        action="close",
+        before=before,
+        after=audit.snapshot(followup, ("state", "result")),
+    )
+    return followup
+
+
+def _due_order() -> tuple[Any, ...]:
+    # Earliest due first puts overdue ones on top; undated ones last, oldest first.
+    return (FollowUp.due_date.is_(None), FollowUp.due_date, FollowUp.created_at, FollowUp.id)
+
+
+def open_followups_for_user(session: Session, *, user: User, limit: int = 200) -> list[FollowUp]:
+    """The user's open follow-ups in their team, overdue and due first."""
+    stmt = (
+        select(FollowUp)
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .where(
+            FollowUp.owner_id == user.id,
+            FollowUp.state == FollowUpState.OPEN,
+            Customer.team_id == user.team_id,
+        )
+        .order_by(*_due_order())
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
+
+
+def open_followups_for_team(session: Session, *, team_id: int, limit: int = 200) -> list[FollowUp]:
+    """Every open follow-up in the team (shared accounts: anyone may see what is pending)."""
+    stmt = (
+        select(FollowUp)
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .where(FollowUp.state == FollowUpState.OPEN, Customer.team_id == team_id)
+        .order_by(*_due_order())
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
+
+
+def recently_closed_for_user(session: Session, *, user: User, limit: int = 10) -> list[FollowUp]:
+    """The user's last closed follow-ups, newest first (so a wrong close is easy to spot)."""
+    stmt = (
+        select(FollowUp)
+        .join(Customer, Customer.id == FollowUp.customer_id)
+        .where(
+            FollowUp.owner_id == user.id,
+            FollowUp.state != FollowUpState.OPEN,
+            Customer.team_id == user.team_id,
+        )
+        .order_by(FollowUp.closed_at.desc(), FollowUp.id.desc())
+        .limit(limit)
+    )
+    return list(session.exec(stmt))
+
+
+def open_followups_for_customer(session: Session, *, customer_id: int) -> list[FollowUp]:
+    """A customer's open follow-ups, overdue and due first (the caller has checked the team)."""
+    stmt = (
+        select(FollowUp)
+        .where(FollowUp.customer_id == customer_id, FollowUp.state == FollowUpState.OPEN)
+        .order_by(*_due_order())
+    )
+    return list(session.exec(stmt))
+
+
+def followups_of_visit(session: Session, *, visit_id: int) -> list[FollowUp]:
+    stmt = select(FollowUp).where(FollowUp.visit_id == visit_id).order_by(FollowUp.id)
+    return list(session.exec(stmt))
+
+
+def is_overdue(followup: FollowUp, today: date) -> bool:
+    return (
+        followup.state == FollowUpState.OPEN
+        and followup.due_date is not None
+        and followup.due_date < today
+    )

@@ -1,0 +1,44 @@
+"""Text normalisation for Japanese input: width, kana and phone-number forms."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_HYPHENS = "‐‑‒–—―−ｰー－"
+_HYPHEN_RE = re.compile(f"[{_HYPHENS}]")
+
+
+def to_hiragana(text: str) -> str:
+    """Katakana (full-width, after NFKC) to hiragana; other characters unchanged."""
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def normalise_search(text: str) -> str:
+    """One comparable form: NFKC (half-width kana → full-width, full-width digits → ASCII), hiragana, lower case."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return to_hiragana(text).lower()
+
+
+def normalise_digits(text: str | None) -> str | None:
+    """Phone numbers and postal codes: half-width digits and plain hyphens, no spaces."""
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFKC", text).strip()
+    text = _HYPHEN_RE.sub("-", text)
+    text = re.sub(r"\s+", "", text)
+    return text or None
+
+
+def customer_search_text(*parts: str | None) -> str:
+    """The text the customer search runs over: every part normalised, digits also without hyphens."""
+    pieces: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        normal = normalise_search(part)
+        pieces.append(normal)
+        stripped = re.sub(r"[-\s]", "", normal)
+        if stripped != normal and stripped.isdigit():
+            pieces.append(stripped)
+    return " ".join(pieces)

@@ -1,0 +1,1 @@
+"""Visits: log a visit at a customer, read it, let its author correct it."""

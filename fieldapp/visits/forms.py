@@ -1,0 +1,236 @@
+"""Visit forms: one-thumb outcome chips, structured notes, order lines and follow-ups.
+
+Quantities, prices and dates are plain text here and parsed by `VisitInput.from_mapping`, so the form
+and the offline sync API give the same messages in the user's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import uuid4
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import FieldList
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from ..i18n import choices
+from ..models import FollowUpKind, Product, User
+from ..services.visits import KEY_MAX, NOTE_MAX
+
+# Typical phrases a tap inserts into a note (visit_form.js); shown only when JavaScript runs.
+NOTE_TEMPLATES: dict[str, tuple[Any, ...]] = {
+    "heard": (
+        _l("Checked stock; will order next week"),
+        _l("Considering a new menu"),
+        _l("Busy season is starting"),
+        _l("Happy with the current products"),
+    ),
+    "needs": (
+        _l("Wants a lower price"),
+        _l("Wants faster delivery"),
+        _l("Looking for a new product"),
+        _l("Short of storage space"),
+    ),
+    "changes": (
+        _l("New person in charge"),
+        _l("Shop renovated"),
+        _l("Saw a competitor's product"),
+        _l("Opening hours changed"),
+    ),
+    "proposals": (
+        _l("Proposed a seasonal product"),
+        _l("Proposed a bulk discount"),
+        _l("Left samples"),
+    ),
+    "next_action": (
+        _l("Send a quote"),
+        _l("Call next week"),
+        _l("Bring samples"),
+        _l("Confirm the delivery date"),
+    ),
+}
+# Quick due dates for the next action, in days from today.
+DUE_SHORTCUTS = ((1, _l("Tomorrow")), (3, _l("In 3 days")), (7, _l("In a week")))
+
+NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
+
+
+def chip_choices(kind: str) -> list[SelectChoice]:
+    """A choice kind of fieldapp.i18n as radio options (rendered as chips)."""
+    return [SelectChoice(value, label) for value, label in choices(kind)]
+
+
+def product_label(product: Product) -> str:
+    """The product's name in the UI language (English name when there is one)."""
+    locale = str(get_locale() or "ja")
+    return product.name_en if locale == "en" and product.name_en else product.name
+
+
+class UsualLineForm(Form):
+    """A product this customer usually orders: only the quantity is asked."""
+
+    product_id = HiddenField()
+    quantity = StringField(_l("Quantity"), render_kw=NUMBER)
+    unit_price = StringField(_l("Unit price (yen)"), render_kw=NUMBER)
+
+
+class ExtraLineForm(Form):
+    """Any product of the catalogue."""
+
+    product_id = SelectField(_l("Product"), choices=[], validate_choice=False)
+    quantity = StringField(_l("Quantity"), render_kw=NUMBER)
+    unit_price = StringField(_l("Unit price (yen)"), render_kw=NUMBER)
+
+
+class FollowUpLineForm(Form):
+    """A follow-up opened from the visit."""
+
+    kind = RadioField(
+        _l("Kind"), choices=[], default=FollowUpKind.OTHER.value, validate_choice=False
+    )
+    title = StringField(_l("What to follow up"), validators=[Optional(), Length(max=200)])
+    due_date = StringField(_l("Due date"), render_kw={"type": "date"})
+    owner_id = SelectField(_l("Owner"), choices=[], validate_choice=False)
+
+
+class VisitNotesForm(FlaskForm):
+    """Outcome and structured notes (also the edit form of a saved note)."""
+
+    outcome = RadioField(_l("Outcome"), choices=[], validate_choice=False)
+    heard = TextAreaField(_l("What I heard"), validators=[Length(max=NOTE_MAX)])
+    needs = TextAreaField(_l("Needs and issues"), validators=[Length(max=NOTE_MAX)])
+    changes = TextAreaField(_l("Changes noticed"), validators=[Length(max=NOTE_MAX)])
+    proposals = TextAreaField(_l("Proposals made"), validators=[Length(max=NOTE_MAX)])
+    proposal_reception = RadioField(
+        _l("How the proposal was received"), choices=[], validate_choice=False
+    )
+    next_action = StringField(_l("Next action"), validators=[Length(max=NOTE_MAX)])
+    next_action_due = StringField(_l("Next action due"), render_kw={"type": "date"})
+    version = HiddenField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Messages about a whole section (order lines, follow-ups), shown at that section.
+        self.section_errors: dict[str, list[str]] = {"orders": [], "followups": []}
+        self.outcome.choices = chip_choices("outcome")
+        self.proposal_reception.choices = [
+            SelectChoice("", str(_l("Not asked"))),
+            *chip_choices("reception"),
+        ]
+        if self.proposal_reception.data is None:
+            self.proposal_reception.data = ""
+
+    def notes_mapping(self) -> dict[str, Any]:
+        """The notes as plain data for VisitInput.from_mapping."""
+        return {
+            "outcome": self.outcome.data,
+            "heard": self.heard.data,
+            "needs": self.needs.data,
+            "changes": self.changes.data,
+            "proposals": self.proposals.data,
+            "proposal_reception": self.proposal_reception.data,
+            "next_action": self.next_action.data,
+            "next_action_due": self.next_action_due.data,
+        }
+
+    def show_error(self, field: str | None, message: str) -> None:
+        """Attach a service's message to the field it is about (or to the whole form)."""
+        if field in self.section_errors:
+            self.section_errors[field].append(message)
+            return
+        target = getattr(self, field, None) if field else None
+        if target is not None and hasattr(target, "errors") and isinstance(target.errors, list):
+            target.errors.append(message)
+        else:
+            self.form_errors.append(message)
+
+
+class VisitForm(VisitNotesForm):
+    """The whole visit: notes plus orders and follow-ups; extra rows are revealed by visit_form.js."""
+
+    usual = FieldList(FormField(UsualLineForm), min_entries=0)
+    orders = FieldList(FormField(ExtraLineForm), min_entries=3)
+    followups = FieldList(FormField(FollowUpLineForm), min_entries=2)
+    submission_key = HiddenField(validators=[Length(max=KEY_MAX)])
+
+    def __init__(
+        self,
+        *args: Any,
+        usual_products: Sequence[Product] = (),
+        catalog: Sequence[Product] = (),
+        members: Sequence[User] = (),
+        owner: User | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.usual_products = list(usual_products)
+        self.products_by_id = {p.id: p for p in [*usual_products, *catalog]}
+        # One row per usual product, in the same order as the products; posted rows keep their ids.
+        while len(self.usual.entries) < len(self.usual_products):
+            self.usual.append_entry()
+        for row, product in zip(self.usual.entries, self.usual_products, strict=False):
+            if not row.form.product_id.data:
+                row.form.product_id.data = str(product.id)
+        product_choices = [SelectChoice("", str(_l("Choose a product")))] + [
+            SelectChoice(
+                str(p.id),
+                f"{product_label(p)} · ¥{p.unit_price:,}",
+                render_kw={"data-price": str(p.unit_price)},
+                optgroup=p.category,
+            )
+            for p in catalog
+        ]
+        owner_choices = [SelectChoice(str(m.id), m.name) for m in members if m.active]
+        for row in self.orders.entries:
+            row.form.product_id.choices = product_choices
+        for row in self.followups.entries:
+            row.form.kind.choices = chip_choices("followup_kind")
+            row.form.owner_id.choices = owner_choices
+            if not row.form.owner_id.data and owner is not None:
+                row.form.owner_id.data = str(owner.id)
+        if not self.submission_key.data:
+            # Sent back with the post: a double tap or a resent form stores the visit once.
+            self.submission_key.data = uuid4().hex
+
+    def to_mapping(self) -> dict[str, Any]:
+        """Everything the rep filled in, as plain data; untouched rows are left out."""
+        orders = []
+        for row in [*self.usual.entries, *self.orders.entries]:
+            line = row.form
+            quantity = (line.quantity.data or "").strip()
+            if not line.product_id.data or quantity in ("", "0"):
+                continue
+            orders.append(
+                {
+                    "product_id": line.product_id.data,
+                    "quantity": quantity,
+                    "unit_price": (line.unit_price.data or "").strip(),
+                }
+            )
+        followups = []
+        for row in self.followups.entries:
+            item = row.form
+            if not (item.title.data or "").strip() and not (item.due_date.data or "").strip():
+                continue
+            followups.append(
+                {
+                    "kind": item.kind.data,
+                    "title": item.title.data,
+                    "due_date": item.due_date.data,
+                    "owner_id": item.owner_id.data,
+                }
+            )
+        return {**self.notes_mapping(), "orders": orders, "followups": followups}

@@ -1,0 +1,195 @@
+"""Logging a visit at a customer, reading it, and the author correcting their note."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from ..db import get_session
+from ..errors import Forbidden, StaleEdit, ValidationError
+from ..models import Product, Team, User, Visit
+from ..services import clock, users, visits
+from ..services.followups import followups_of_visit, team_customer
+from .forms import DUE_SHORTCUTS, NOTE_TEMPLATES, VisitForm, VisitNotesForm, product_label
+
+bp = Blueprint("visits", __name__)
+
+
+def customer_url(customer_id: int, fallback: str) -> str:
+    """The customer's page (customers blueprint); `fallback` if that page is not available."""
+    try:
+        return url_for("customers.detail", customer_id=customer_id)
+    except BuildError:
+        return fallback
+
+
+@bp.app_template_global()
+def visit_info(visit: Visit) -> SimpleNamespace:
+    """What the visit note partial shows besides the row: author, order lines, may edit."""
+    session = get_session()
+    author = session.get(User, visit.rep_id)
+    return SimpleNamespace(
+        author=author.name if author else "",
+        lines=visits.order_lines(session, visit_id=visit.id),
+        can_edit=current_user.is_authenticated and current_user.id == visit.rep_id,
+    )
+
+
+@bp.app_template_global()
+def visit_product_name(product: Product) -> str:
+    """A product's name in the UI language."""
+    return product_label(product)
+
+
+def _team_today() -> str:
+    team = get_session().get(Team, current_user.team_id)
+    return clock.local_today(team.timezone).isoformat()
+
+
+def _version(value: str | None) -> int:
+    """The version the form was opened at; garbage counts as stale (0 never exists)."""
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+@bp.route("/customers/<int:customer_id>/visits/new", methods=["GET", "POST"])
+@login_required
+def new(customer_id: int):
+    """The visit form: outcome, notes, orders and follow-ups in one post (works without JS)."""
+    session = get_session()
+    customer = team_customer(session, actor=current_user, customer_id=customer_id)
+    visit_id = request.args.get("visit_id", type=int)
+    checked_in = (
+        visits.in_progress_visit(
+            session, actor=current_user, customer_id=customer.id, visit_id=visit_id
+        )
+        if visit_id
+        else None
+    )
+    form = VisitForm(
+        usual_products=visits.usual_products(session, customer_id=customer.id),
+        catalog=visits.catalog(session),
+        members=users.team_members(session, team_id=current_user.team_id),
+        owner=current_user,
+    )
+    if form.validate_on_submit():
+        try:
+            data = visits.VisitInput.from_mapping(form.to_mapping())
+            visit = visits.log_visit(
+                session,
+                actor=current_user,
+                customer_id=customer.id,
+                data=data,
+                now=clock.now_utc(),
+                idempotency_key=form.submission_key.data,
+                visit_id=visit_id,
+            )
+        except ValidationError as error:
+            session.rollback()
+            form.show_error(error.details.get("field"), error.message)
+        else:
+            session.commit()
+            flash(_("Visit saved."), "info")
+            return redirect(customer_url(customer.id, url_for("visits.detail", visit_id=visit.id)))
+    elif request.method == "POST":
+        flash(_("Please check the form."), "error")
+    return render_template(
+        "visits/new.html",
+        customer=customer,
+        form=form,
+        checked_in=checked_in,
+        visit_id=visit_id,
+        last_visit=next(
+            iter(visits.recent_visits(session, customer_id=customer.id, limit=1)), None
+        ),
+        open_followups=visits.open_followups_for_customer(session, customer_id=customer.id),
+        note_templates=NOTE_TEMPLATES,
+        due_shortcuts=DUE_SHORTCUTS,
+        today_iso=_team_today(),
+        back_url=customer_url(customer.id, url_for("customers.index")),
+    )
+
+
+@bp.route("/visits/<int:visit_id>")
+@login_required
+def detail(visit_id: int):
+    """One visit: notes, orders taken and follow-ups opened (the whole team may read it)."""
+    session = get_session()
+    visit = visits.get_visit(session, actor=current_user, visit_id=visit_id)
+    customer = team_customer(session, actor=current_user, customer_id=visit.customer_id)
+    return render_template(
+        "visits/detail.html",
+        visit=visit,
+        customer=customer,
+        followups=followups_of_visit(session, visit_id=visit.id),
+        back_url=customer_url(customer.id, url_for("customers.index")),
+    )
+
+
+@bp.route("/visits/<int:visit_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(visit_id: int):
+    """The author corrects their note; a stale edit shows both versions."""
+    session = get_session()
+    visit = visits.get_visit(session, actor=current_user, visit_id=visit_id)
+    if visit.rep_id != current_user.id:
+        raise Forbidden(_("Only the rep who wrote this note can edit it."))
+    customer = team_customer(session, actor=current_user, customer_id=visit.customer_id)
+    form = VisitNotesForm(obj=visit) if request.method == "GET" else VisitNotesForm()
+    if request.method == "GET":
+        form.version.data = str(visit.version)
+        form.next_action_due.data = (
+            visit.next_action_due.isoformat() if visit.next_action_due else ""
+        )
+        form.proposal_reception.data = visit.proposal_reception or ""
+    theirs = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            data = visits.VisitInput.from_mapping(form.notes_mapping())
+            expected = _version(form.version.data)
+            visits.edit_visit(
+                session,
+                actor=current_user,
+                visit_id=visit.id,
+                data=data,
+                expected_version=expected,
+                now=clock.now_utc(),
+            )
+        except ValidationError as error:
+            session.rollback()
+            form.show_error(error.details.get("field"), error.message)
+            status = 400
+        except StaleEdit as error:
+            session.rollback()
+            theirs = error.details["current"]
+            session.refresh(theirs)
+            # Saving again now deliberately replaces the newer version (the rep has seen it).
+            form.version.data = str(theirs.version)
+            form.form_errors.append(error.message)
+            status = 409
+        else:
+            session.commit()
+            flash(_("Note updated."), "info")
+            return redirect(url_for("visits.detail", visit_id=visit.id))
+    elif request.method == "POST":
+        status = 400
+    return (
+        render_template(
+            "visits/edit.html",
+            visit=visit,
+            customer=customer,
+            form=form,
+            theirs=theirs,
+            note_templates=NOTE_TEMPLATES,
+            due_shortcuts=DUE_SHORTCUTS,
+            today_iso=_team_today(),
+        ),
+        status,
+    )
