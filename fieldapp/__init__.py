@@ -85,3 +85,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp)
     app.register_blueprint(visits_bp)
     app.register_blueprint(followups_bp)
+    from .today.routes import bp as today_bp
+
+    app.register_blueprint(today_bp)

@@ -22,6 +22,7 @@ ENV_KEYS = (
     "TILE_URL",
     "DEFAULT_TIMEZONE",
     "LOGIN_RATE_LIMIT",
+    "PLANNER_TIME_LIMIT",
 )
 
 DEV_ENVIRONMENTS = {"development", "test"}
@@ -51,6 +52,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "TILE_URL": None,
         "DEFAULT_TIMEZONE": "Asia/Tokyo",
         "LOGIN_RATE_LIMIT": "10 per minute",
+        # Seconds the planner searches for one rep's day (a phone waits for "Plan my day").
+        "PLANNER_TIME_LIMIT": 1.0,
+        # When set, the planner stops after this many iterations instead (repeatable plans in tests).
+        "PLANNER_ITERATIONS": None,
         "LANGUAGES": ("ja", "en"),
         "BABEL_DEFAULT_LOCALE": "ja",
         "WTF_CSRF_TIME_LIMIT": None,

@@ -76,6 +76,8 @@ def app(engine: Engine, database_url: str, tmp_path) -> Iterator[Flask]:
             "DATABASE_URL": database_url,
             "RATELIMIT_ENABLED": False,
             "WTF_CSRF_ENABLED": True,
+            # iterations, not seconds: the same day gives the same plan on any machine
+            "PLANNER_ITERATIONS": 60,
         }
     )
     app.instance_path = str(tmp_path)

@@ -29,6 +29,7 @@ from ..models import (
     VisitStatus,
 )
 from . import audit, clock
+from .dayplans import record_visit_on_plan
 from .followups import (
     FollowUpInput,
     check_owner,
@@ -385,6 +386,7 @@ def log_visit(
         after=after,
     )
     _advance_due_date(session, actor=actor, customer=customer, visit_day=visit_day)
+    record_visit_on_plan(session, visit=visit, day=visit_day)
     return visit
 
 

@@ -1,0 +1,300 @@
+"""Who should be visited on a day, and why: the candidates of a rep's day plan with a value and reasons.
+
+Values are relative weights the planner maximises (not money): the customer's rank sets the base, how far
+past its visit cadence it is multiplies it, and open follow-ups due, risk and a visit moved here from another
+day add to it. Each part leaves a reason the rep reads on the stop card
+(「訪問周期を7日超過・Aランク・見積回答期限 明日」). Closed days, customers busy for the whole working day and
+customers without a location are left out with a reason instead of silently.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import false
+from sqlmodel import Session, or_, select
+
+from ..models import (
+    BusyPeriod,
+    Customer,
+    CustomerStatus,
+    FollowUp,
+    FollowUpState,
+    Team,
+    User,
+    Visit,
+    VisitStatus,
+)
+from . import busy
+from .teams import zone
+
+RANK_WEIGHT = {"A": 3.0, "B": 2.0, "C": 1.0}
+# Customers due within this many days are worth a visit when the rep passes by anyway.
+DUE_SOON_DAYS = 3
+# Overdue beyond twice the cadence does not make a customer more urgent than that.
+MAX_OVERDUE_FACTOR = 2.0
+FOLLOWUP_BONUS = {"quote": 3.0, "delivery": 2.0, "trouble": 4.0, "proposal": 2.0, "other": 1.0}
+AT_RISK_BONUS = 2.0
+MOVED_BONUS = 3.0
+NEVER_VISITED_BONUS = 1.0
+# A pool larger than this is cut to the most valuable: no day holds more than ~25 visits.
+MAX_POOL = 200
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a customer is (or is not) in today's pool: a code and its parameters (JSON-friendly)."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"code": self.code, **self.params}
+
+
+@dataclass
+class Candidate:
+    """A customer who could be visited on the day, with the value the planner maximises."""
+
+    customer: Customer
+    value: float
+    reasons: list[Reason]
+    busy_minutes: list[tuple[int, int]]
+    appointment: Visit | None = None
+    # the appointment's local start, minutes after midnight
+    appointment_minute: int | None = None
+    moved_visit: Visit | None = None
+
+
+@dataclass
+class Excluded:
+    """A customer left out before planning, with the reason shown in the plan's dropped list."""
+
+    customer: Customer
+    reason: Reason
+
+
+@dataclass
+class CandidatePool:
+    day: date
+    candidates: list[Candidate]
+    excluded: list[Excluded]
+
+
+def local_day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
+    """The instants (aware) where the local day starts and the next one starts."""
+    tz = zone(timezone)
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+
+
+def minute_of_day(instant: datetime, day: date, timezone: str) -> int:
+    """Minutes after local midnight of `day` (may exceed 1440 for the next day)."""
+    start, _end = local_day_bounds(day, timezone)
+    return int((instant - start).total_seconds() // 60)
+
+
+def select_candidates(
+    session: Session, *, rep: User, day: date, extra_customer_ids: tuple[int, ...] = ()
+) -> CandidatePool:
+    """The rep's candidates for `day`: due, follow-ups due, at risk, appointments, visits moved here."""
+    team = session.get(Team, rep.team_id)
+    day_start, day_end = local_day_bounds(day, team.timezone)
+    planned = list(
+        session.exec(
+            select(Visit).where(
+                Visit.rep_id == rep.id,
+                Visit.status == VisitStatus.PLANNED,
+                Visit.scheduled_start >= day_start,
+                Visit.scheduled_start < day_end,
+            )
+        )
+    )
+    appointments = {v.customer_id: v for v in planned if v.is_appointment}
+    moved = {v.customer_id: v for v in planned if not v.is_appointment}
+    followups_by_customer: dict[int, list[FollowUp]] = defaultdict(list)
+    for fu in session.exec(
+        select(FollowUp).where(
+            FollowUp.owner_id == rep.id,
+            FollowUp.state == FollowUpState.OPEN,
+            FollowUp.due_date.is_not(None),
+            FollowUp.due_date <= day + timedelta(days=1),
+        )
+    ):
+        followups_by_customer[fu.customer_id].append(fu)
+    special = set(appointments) | set(moved) | set(followups_by_customer) | set(extra_customer_ids)
+    stmt = select(Customer).where(
+        Customer.team_id == rep.team_id,
+        Customer.status != CustomerStatus.LOST,
+        or_(
+            (Customer.assigned_rep_id == rep.id)
+            & (
+                Customer.next_due_on.is_(None)
+                | (Customer.next_due_on <= day + timedelta(days=DUE_SOON_DAYS))
+                | (Customer.status == CustomerStatus.AT_RISK)
+            ),
+            Customer.id.in_(special) if special else false(),
+        ),
+    )
+    customers = list(session.exec(stmt))
+    periods: dict[int, list[BusyPeriod]] = defaultdict(list)
+    if customers:
+        ids = [c.id for c in customers]
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            for period in session.exec(select(BusyPeriod).where(BusyPeriod.customer_id.in_(chunk))):
+                periods[period.customer_id].append(period)
+    pool = CandidatePool(day=day, candidates=[], excluded=[])
+    work = (rep.work_start_min, rep.work_end_min)
+    for customer in customers:
+        appointment = appointments.get(customer.id)
+        if customer.lat is None or customer.lon is None:
+            pool.excluded.append(Excluded(customer, Reason("no_location")))
+            continue
+        windows = busy.busy_windows_on(periods[customer.id], day)
+        if appointment is None and _covers(windows, work):
+            code = "closed" if (0, busy.DAY_MINUTES) in windows else "busy_all_day"
+            pool.excluded.append(Excluded(customer, Reason(code)))
+            continue
+        value, reasons = customer_value(
+            customer,
+            day=day,
+            followups=followups_by_customer.get(customer.id, []),
+            moved=customer.id in moved,
+        )
+        candidate = Candidate(
+            customer=customer,
+            value=value,
+            reasons=reasons,
+            busy_minutes=windows,
+            appointment=appointment,
+            moved_visit=moved.get(customer.id),
+        )
+        if appointment is not None:
+            minute = minute_of_day(appointment.scheduled_start, day, team.timezone)
+            candidate.appointment_minute = minute
+            candidate.reasons.insert(0, Reason("appointment", {"minute": minute}))
+        pool.candidates.append(candidate)
+    pool.candidates.sort(key=lambda c: (c.appointment is None, -c.value, c.customer.id))
+    keep = set(extra_customer_ids)
+    if len(pool.candidates) > MAX_POOL:
+        head = pool.candidates[:MAX_POOL]
+        head += [
+            c
+            for c in pool.candidates[MAX_POOL:]
+            if c.appointment is not None or c.customer.id in keep
+        ]
+        pool.candidates = head
+    return pool
+
+
+def _covers(windows: list[tuple[int, int]], work: tuple[int, int]) -> bool:
+    return any(start <= work[0] and end >= work[1] for start, end in windows)
+
+
+def customer_value(
+    customer: Customer, *, day: date, followups: list[FollowUp], moved: bool = False
+) -> tuple[float, list[Reason]]:
+    """The planning value of visiting this customer on `day`, with the reasons that make it up."""
+    reasons: list[Reason] = []
+    base = RANK_WEIGHT.get(customer.rank, 1.0)
+    factor = 1.0
+    extra = 0.0
+    if customer.next_due_on is None:
+        reasons.append(Reason("never_visited"))
+        extra += NEVER_VISITED_BONUS
+    else:
+        late = (day - customer.next_due_on).days
+        if late > 0:
+            factor += min(late / max(customer.cadence_days, 1), MAX_OVERDUE_FACTOR)
+            reasons.append(Reason("overdue", {"days": late}))
+        elif late == 0:
+            reasons.append(Reason("due_today"))
+        else:
+            # Not due yet: worth taking along, but below everyone who is due.
+            factor = 0.5
+            reasons.append(Reason("due_soon", {"days": -late}))
+    if customer.rank == "A":
+        reasons.append(Reason("rank", {"rank": "A"}))
+    for fu in sorted(followups, key=lambda f: (f.due_date, f.id)):
+        extra += FOLLOWUP_BONUS.get(fu.kind, 1.0)
+        reasons.append(
+            Reason(
+                "followup_due",
+                {"kind": fu.kind, "title": fu.title, "due": fu.due_date.isoformat()},
+            )
+        )
+    if customer.status == CustomerStatus.AT_RISK:
+        extra += AT_RISK_BONUS
+        reasons.append(Reason("at_risk"))
+    if moved:
+        extra += MOVED_BONUS
+        reasons.append(Reason("moved"))
+    return round(base * factor + extra, 2), reasons
+
+
+def _relative_day(iso: str, today: date) -> str:
+    due = date.fromisoformat(iso)
+    delta = (due - today).days
+    if delta == 0:
+        return _("today")
+    if delta == 1:
+        return _("tomorrow")
+    if delta < 0:
+        return _("%(n)d days ago", n=-delta)
+    return f"{due.month}/{due.day}"
+
+
+def reason_text(reason: dict[str, Any], *, today: date) -> str:
+    """One reason in the UI language (reasons are stored as JSON dicts with a `code`)."""
+    from ..i18n import choice_label
+
+    code = reason.get("code")
+    if code == "overdue":
+        return _("%(n)d days past the visit cadence", n=reason.get("days", 0))
+    if code == "due_today":
+        return _("visit due today")
+    if code == "due_soon":
+        return _("due in %(n)d days", n=reason.get("days", 0))
+    if code == "never_visited":
+        return _("never visited")
+    if code == "rank":
+        return _("rank %(rank)s", rank=reason.get("rank", ""))
+    if code == "followup_due":
+        return _(
+            "%(kind)s due %(when)s",
+            kind=choice_label("followup_kind", reason.get("kind")),
+            when=_relative_day(reason["due"], today),
+        )
+    if code == "at_risk":
+        return _("at risk")
+    if code == "moved":
+        return _("moved here from another day")
+    if code == "appointment":
+        minute = int(reason.get("minute", 0))
+        return _("appointment at %(time)s", time=f"{minute // 60}:{minute % 60:02d}")
+    if code == "added":
+        return _("added by you")
+    if code == "upsell":
+        return str(reason.get("text", ""))
+    return str(code)
+
+
+def reasons_text(reasons: list[dict[str, Any]], *, today: date) -> str:
+    """Reasons joined for a stop card: 「訪問周期を7日超過・Aランク・見積 期限 明日」."""
+    return _(" · ").join(reason_text(r, today=today) for r in reasons) if reasons else ""
+
+
+def exclusion_text(code: str) -> str:
+    """Why a customer was left out before planning."""
+    if code == "closed":
+        return _("closed on this day")
+    if code == "busy_all_day":
+        return _("busy for the whole working day")
+    if code == "no_location":
+        return _("no location yet: set it on the customer page")
+    return code

@@ -1,0 +1,411 @@
+"""What a rep does with the day's plan: check in and out, skip and move to another day, reorder, add, remove.
+
+Every action takes the plan version the screen was showing: acting on an old screen (another tab, a
+manager who re-planned) is refused instead of applied to a plan the rep has not seen. Times are recomputed
+through planning.retime() after every change of order, so a broken window or a late return shows up as a
+warning right away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+from ..errors import NotFound, StaleEdit, ValidationError
+from ..models import (
+    Customer,
+    DayPlan,
+    DayPlanDrop,
+    DayPlanStop,
+    PlanStatus,
+    Team,
+    User,
+    Visit,
+    VisitStatus,
+)
+from . import audit, planning
+from .candidates import Reason
+from .followups import team_customer
+from .teams import zone
+
+SKIP_REASONS = ("busy", "absent", "closed", "other")
+MAX_MOVE_DAYS = 60
+
+
+@dataclass(frozen=True)
+class Position:
+    """The phone's position when it allowed us to read it."""
+
+    lat: float
+    lon: float
+
+    @classmethod
+    def parse(cls, lat: str | float | None, lon: str | float | None) -> Position | None:
+        """Both coordinates or nothing; garbage or out-of-range values count as "no position"."""
+        try:
+            la, lo = float(lat), float(lon)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+        if not (-90 <= la <= 90 and -180 <= lo <= 180) or (la == 0 and lo == 0):
+            return None
+        return cls(la, lo)
+
+    def pair(self) -> tuple[float, float]:
+        return (self.lat, self.lon)
+
+
+def own_plan(session: Session, *, actor: User, day: date) -> DayPlan:
+    plan = planning.get_plan(session, rep_id=actor.id, day=day)
+    if plan is None:
+        raise NotFound(_("There is no plan for this day yet."))
+    return plan
+
+
+def _check_version(plan: DayPlan, version: int | None) -> None:
+    if version is not None and version != plan.version:
+        raise StaleEdit(
+            _("The plan changed since this screen was loaded. Please look at it again."),
+            current=plan.version,
+        )
+
+
+def _stop(session: Session, *, plan: DayPlan, stop_id: int) -> DayPlanStop:
+    stop = session.get(DayPlanStop, stop_id)
+    if stop is None or stop.day_plan_id != plan.id:
+        raise NotFound(_("Stop not found."))
+    return stop
+
+
+def _plan_of_stop(session: Session, *, actor: User, stop_id: int) -> tuple[DayPlan, DayPlanStop]:
+    """The stop and its plan, if the plan is the actor's own (nobody checks in for someone else)."""
+    stop = session.get(DayPlanStop, stop_id)
+    plan = session.get(DayPlan, stop.day_plan_id) if stop is not None else None
+    if plan is None or plan.rep_id != actor.id:
+        raise NotFound(_("Stop not found."))
+    return plan, stop
+
+
+def _audit(session: Session, actor: User, plan: DayPlan, action: str, **after) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        team_id=actor.team_id,
+        entity="day_plan",
+        entity_id=plan.id,
+        action=action,
+        after=after,
+    )
+
+
+def check_in(
+    session: Session,
+    *,
+    actor: User,
+    stop_id: int,
+    now: datetime,
+    position: Position | None = None,
+    version: int | None = None,
+) -> Visit:
+    """Start the visit at a stop: time, and position when the phone gave one. Checking in twice is a no-op."""
+    plan, stop = _plan_of_stop(session, actor=actor, stop_id=stop_id)
+    if stop.state == VisitStatus.IN_PROGRESS and stop.visit_id:
+        return session.get(Visit, stop.visit_id)
+    _check_version(plan, version)
+    if stop.state in (VisitStatus.DONE, VisitStatus.SKIPPED):
+        raise ValidationError(_("This stop is already finished."))
+    visit = session.get(Visit, stop.visit_id) if stop.visit_id else None
+    if visit is None or visit.status != VisitStatus.PLANNED:
+        visit = Visit(
+            customer_id=stop.customer_id,
+            rep_id=actor.id,
+            status=VisitStatus.PLANNED,
+            scheduled_start=stop.start,
+            created_at=now,
+        )
+    visit.status = VisitStatus.IN_PROGRESS
+    visit.check_in_at = now
+    if position is not None:
+        visit.check_in_lat, visit.check_in_lon = position.lat, position.lon
+    visit.updated_at = now
+    session.add(visit)
+    session.flush()
+    stop.visit_id = visit.id
+    stop.state = VisitStatus.IN_PROGRESS
+    session.add(stop)
+    plan.status = PlanStatus.IN_PROGRESS
+    plan.version += 1
+    session.add(plan)
+    session.flush()
+    _audit(session, actor, plan, "check_in", stop=stop.id, visit=visit.id)
+    return visit
+
+
+def check_out(
+    session: Session,
+    *,
+    actor: User,
+    stop_id: int,
+    now: datetime,
+    position: Position | None = None,
+) -> Visit:
+    """End the time at the customer; the visit log (notes, orders) completes the visit."""
+    plan, stop = _plan_of_stop(session, actor=actor, stop_id=stop_id)
+    visit = session.get(Visit, stop.visit_id) if stop.visit_id else None
+    if visit is None or visit.check_in_at is None:
+        raise ValidationError(_("Check in first."))
+    if visit.check_out_at is None:
+        visit.check_out_at = max(now, visit.check_in_at)
+        if position is not None:
+            visit.check_out_lat, visit.check_out_lon = position.lat, position.lon
+        visit.updated_at = now
+        session.add(visit)
+        plan.version += 1
+        session.add(plan)
+        session.flush()
+        _audit(session, actor, plan, "check_out", stop=stop.id, visit=visit.id)
+    return visit
+
+
+def skip(
+    session: Session,
+    *,
+    actor: User,
+    stop_id: int,
+    reason: str,
+    now: datetime,
+    move_to: date | None = None,
+    version: int | None = None,
+) -> DayPlanStop:
+    """Skip a stop with a reason (busy, absent, closed); optionally put the customer on another day."""
+    plan, stop = _plan_of_stop(session, actor=actor, stop_id=stop_id)
+    _check_version(plan, version)
+    if reason not in SKIP_REASONS:
+        raise ValidationError(_("Please choose why you skip this visit."), field="reason")
+    if stop.state in (VisitStatus.DONE, VisitStatus.SKIPPED):
+        raise ValidationError(_("This stop is already finished."))
+    if move_to is not None and not (
+        plan.plan_date < move_to <= plan.plan_date + timedelta(days=MAX_MOVE_DAYS)
+    ):
+        raise ValidationError(
+            _("Choose a day after this one, within %(n)d days.", n=MAX_MOVE_DAYS), field="move_to"
+        )
+    visit = session.get(Visit, stop.visit_id) if stop.visit_id else None
+    if visit is None or visit.status not in (VisitStatus.PLANNED, VisitStatus.IN_PROGRESS):
+        visit = Visit(
+            customer_id=stop.customer_id,
+            rep_id=actor.id,
+            scheduled_start=stop.start,
+            created_at=now,
+        )
+    visit.status = VisitStatus.SKIPPED
+    visit.skip_reason = reason
+    visit.updated_at = now
+    session.add(visit)
+    session.flush()
+    stop.visit_id = visit.id
+    stop.state = VisitStatus.SKIPPED
+    session.add(stop)
+    if move_to is not None:
+        team = session.get(Team, actor.team_id)
+        # A moved visit has no time yet: it is a candidate of that day, planned with the others.
+        moved_start = datetime.combine(move_to, time(0), tzinfo=zone(team.timezone))
+        session.add(
+            Visit(
+                customer_id=stop.customer_id,
+                rep_id=actor.id,
+                status=VisitStatus.PLANNED,
+                scheduled_start=moved_start,
+                created_at=now,
+            )
+        )
+    plan.version += 1
+    session.add(plan)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        plan,
+        "skip",
+        stop=stop.id,
+        reason=reason,
+        move_to=move_to.isoformat() if move_to else None,
+    )
+    planning.retime(session, plan=plan, rep=actor, now=now)
+    return stop
+
+
+def move(
+    session: Session,
+    *,
+    actor: User,
+    day: date,
+    stop_id: int,
+    direction: int,
+    version: int,
+    now: datetime,
+) -> DayPlan:
+    """Move a planned stop one place up (-1) or down (+1) among the stops not yet visited."""
+    plan = own_plan(session, actor=actor, day=day)
+    _check_version(plan, version)
+    stop = _stop(session, plan=plan, stop_id=stop_id)
+    stops = planning.plan_stops(session, plan)
+    open_stops = [s for s in stops if s.state == VisitStatus.PLANNED]
+    if stop not in open_stops:
+        raise ValidationError(_("Only stops not yet visited can be moved."))
+    index = open_stops.index(stop)
+    target = index + direction
+    if not 0 <= target < len(open_stops):
+        return plan
+    open_stops[index], open_stops[target] = open_stops[target], open_stops[index]
+    return _reorder(session, actor=actor, plan=plan, stops=stops, open_order=open_stops, now=now)
+
+
+def reorder(
+    session: Session, *, actor: User, day: date, stop_ids: list[int], version: int, now: datetime
+) -> DayPlan:
+    """Put the stops not yet visited into the given order (drag and drop sends the whole order)."""
+    plan = own_plan(session, actor=actor, day=day)
+    _check_version(plan, version)
+    stops = planning.plan_stops(session, plan)
+    open_stops = {s.id: s for s in stops if s.state == VisitStatus.PLANNED}
+    if sorted(stop_ids) != sorted(open_stops):
+        raise ValidationError(_("The order does not match the stops of this plan."))
+    return _reorder(
+        session,
+        actor=actor,
+        plan=plan,
+        stops=stops,
+        open_order=[open_stops[i] for i in stop_ids],
+        now=now,
+    )
+
+
+def _reorder(
+    session: Session,
+    *,
+    actor: User,
+    plan: DayPlan,
+    stops: list[DayPlanStop],
+    open_order: list[DayPlanStop],
+    now: datetime,
+) -> DayPlan:
+    settled = [s for s in stops if s.state != VisitStatus.PLANNED]
+    for position, stop in enumerate(settled + open_order):
+        stop.position = position
+        session.add(stop)
+    session.flush()
+    _audit(session, actor, plan, "reorder", order=[s.customer_id for s in open_order])
+    return planning.retime(session, plan=plan, rep=actor, now=now)
+
+
+def remove(
+    session: Session, *, actor: User, day: date, stop_id: int, version: int, now: datetime
+) -> DayPlan:
+    """Take a stop off the plan (it goes back to the list of customers left out)."""
+    plan = own_plan(session, actor=actor, day=day)
+    _check_version(plan, version)
+    stop = _stop(session, plan=plan, stop_id=stop_id)
+    if stop.state != VisitStatus.PLANNED:
+        raise ValidationError(_("Only stops not yet visited can be removed."))
+    if stop.is_appointment:
+        raise ValidationError(_("An appointment stays on the plan; skip it with a reason instead."))
+    session.add(
+        DayPlanDrop(
+            day_plan_id=plan.id,
+            customer_id=stop.customer_id,
+            value=stop.value,
+            reason_code="removed",
+            reason_detail=planning.both_languages(lambda _lang: _("removed by you")),
+        )
+    )
+    session.delete(stop)
+    session.flush()
+    _audit(session, actor, plan, "remove", customer=stop.customer_id)
+    return planning.retime(session, plan=plan, rep=actor, now=now)
+
+
+def add(
+    session: Session,
+    *,
+    actor: User,
+    day: date,
+    customer_id: int,
+    version: int | None,
+    now: datetime,
+    after_stop_id: int | None = None,
+) -> DayPlan:
+    """Add a team customer to the plan (after a given stop, else at the end); times are recomputed."""
+    customer: Customer = team_customer(session, actor=actor, customer_id=customer_id)
+    if customer.lat is None or customer.lon is None:
+        raise ValidationError(_("This customer has no location yet: set it on the customer page."))
+    plan = planning.get_plan(session, rep_id=actor.id, day=day)
+    if plan is None:
+        plan = DayPlan(rep_id=actor.id, plan_date=day, version=0, generated_at=now)
+        session.add(plan)
+        session.flush()
+    else:
+        _check_version(plan, version)
+    stops = planning.plan_stops(session, plan)
+    if any(s.customer_id == customer.id and s.state != VisitStatus.SKIPPED for s in stops):
+        raise ValidationError(_("This customer is already on the plan."))
+    position = len(stops)
+    if after_stop_id is not None:
+        anchor = _stop(session, plan=plan, stop_id=after_stop_id)
+        position = anchor.position + 1
+        for s in stops:
+            if s.position >= position:
+                s.position += 1
+                session.add(s)
+    pool = planning.select_candidates(
+        session, rep=actor, day=day, extra_customer_ids=(customer.id,)
+    )
+    candidate = next((c for c in pool.candidates if c.customer.id == customer.id), None)
+    reasons = [Reason("added")] + (candidate.reasons if candidate else [])
+    session.add(
+        DayPlanStop(
+            day_plan_id=plan.id,
+            customer_id=customer.id,
+            position=position,
+            value=candidate.value if candidate else 0.0,
+            reasons=planning.reasons_json(reasons),
+        )
+    )
+    for drop in session.exec(
+        select(DayPlanDrop).where(
+            DayPlanDrop.day_plan_id == plan.id, DayPlanDrop.customer_id == customer.id
+        )
+    ):
+        session.delete(drop)
+    session.flush()
+    _audit(session, actor, plan, "add", customer=customer.id)
+    return planning.retime(session, plan=plan, rep=actor, now=now)
+
+
+def record_visit_on_plan(session: Session, *, visit: Visit, day: date) -> None:
+    """A logged visit marks its stop on that day's plan done (also when logged from the customer page)."""
+    plan = planning.get_plan(session, rep_id=visit.rep_id, day=day)
+    if plan is None:
+        return
+    stops = planning.plan_stops(session, plan)
+    stop = next((s for s in stops if s.visit_id == visit.id), None) or next(
+        (
+            s
+            for s in stops
+            if s.customer_id == visit.customer_id
+            and s.state in (VisitStatus.PLANNED, VisitStatus.IN_PROGRESS)
+        ),
+        None,
+    )
+    if stop is None or stop.state == VisitStatus.DONE:
+        return
+    stop.state = VisitStatus.DONE
+    stop.visit_id = visit.id
+    session.add(stop)
+    plan.version += 1
+    if all(s.state in (VisitStatus.DONE, VisitStatus.SKIPPED) for s in stops):
+        plan.status = PlanStatus.DONE
+    session.add(plan)
+    session.flush()

@@ -1,0 +1,641 @@
+"""The one bridge between the app and the pure planner: rows → PlanRequest, Plan → DayPlan rows.
+
+Everything else in fieldapp talks to the planner through these functions, so the planner never sees a
+model and the app never sees a solver object. Times cross the bridge as seconds after local midnight of
+the plan's date (the team's timezone) and come back as aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlmodel import Session, delete, select
+
+import planner
+
+from ..errors import ValidationError
+from ..models import (
+    Customer,
+    DayPlan,
+    DayPlanDrop,
+    DayPlanStop,
+    PlanStatus,
+    Team,
+    User,
+    Visit,
+    VisitStatus,
+)
+from . import audit
+from .candidates import (
+    Candidate,
+    CandidatePool,
+    Reason,
+    exclusion_text,
+    local_day_bounds,
+    select_candidates,
+)
+
+# Lunch floats inside this local window unless the rep's day does not allow it.
+LUNCH_EARLIEST = 11 * 3600
+LUNCH_LATEST_END = 14 * 3600
+# Stops whose visit has started or ended are history: re-planning never moves them.
+SETTLED_STATES = (VisitStatus.IN_PROGRESS, VisitStatus.DONE, VisitStatus.SKIPPED)
+LANGUAGES = ("en", "ja")
+
+
+def planner_options() -> planner.PlanOptions:
+    """Search limits from the app config: a time limit in production, iterations in tests (repeatable)."""
+    cfg = current_app.config
+    iterations = cfg.get("PLANNER_ITERATIONS")
+    if iterations:
+        return planner.PlanOptions(
+            time_limit=None, iteration_limit=int(iterations), solution_limit=20
+        )
+    return planner.PlanOptions(
+        time_limit=float(cfg.get("PLANNER_TIME_LIMIT", 1.0)), osrm_url=cfg.get("OSRM_URL") or None
+    )
+
+
+# --- building the request ----------------------------------------------------------------------------
+
+
+def _rep_places(
+    rep: User, candidates: list[Candidate]
+) -> tuple[planner.Location, planner.Location]:
+    """Where the rep's day starts and ends; without a saved place, the middle of today's customers."""
+    if rep.start_lat is not None and rep.start_lon is not None:
+        start = planner.Location(rep.start_lat, rep.start_lon)
+    elif candidates:
+        start = planner.Location(
+            sum(c.customer.lat for c in candidates) / len(candidates),
+            sum(c.customer.lon for c in candidates) / len(candidates),
+        )
+    else:
+        start = planner.Location(35.681, 139.767)
+    if rep.end_lat is not None and rep.end_lon is not None:
+        end = planner.Location(rep.end_lat, rep.end_lon)
+    else:
+        end = start
+    return start, end
+
+
+def _lunch(rep: User) -> planner.LunchBreak | None:
+    """The rep's lunch break floating in 11:00–14:00, when it fits into the working day."""
+    if not rep.lunch_minutes:
+        return None
+    duration = rep.lunch_minutes * 60
+    earliest = max(LUNCH_EARLIEST, rep.work_start_min * 60)
+    latest_end = min(LUNCH_LATEST_END, rep.work_end_min * 60)
+    if earliest + duration > latest_end:
+        return None
+    return planner.LunchBreak(duration, earliest, latest_end)
+
+
+def _planner_candidate(c: Candidate) -> planner.Candidate:
+    busy_windows = tuple(planner.Window(s * 60, e * 60) for s, e in c.busy_minutes)
+    return planner.Candidate(
+        id=str(c.customer.id),
+        location=planner.Location(c.customer.lat, c.customer.lon),
+        service=max(1, c.customer.visit_minutes) * 60,
+        value=float(c.value),
+        busy=busy_windows,
+        appointment=None if c.appointment_minute is None else max(0, c.appointment_minute * 60),
+    )
+
+
+def build_request(rep: User, candidates: list[Candidate]) -> planner.PlanRequest:
+    """A one-rep PlanRequest for the day's candidates."""
+    start, end = _rep_places(rep, candidates)
+    planner_rep = planner.Rep(
+        id=str(rep.id),
+        start=start,
+        end=end,
+        depart_after=rep.work_start_min * 60,
+        return_by=max(rep.work_end_min, rep.work_start_min) * 60,
+        travel_mode=rep.travel_mode if rep.travel_mode in planner.model.TRAVEL_MODES else "car",
+        lunch=_lunch(rep),
+    )
+    return planner.PlanRequest(
+        reps=(planner_rep,), candidates=tuple(_planner_candidate(c) for c in candidates)
+    )
+
+
+# --- storing the result ------------------------------------------------------------------------------
+
+
+def _at(day: date, timezone: str, seconds: int | None) -> datetime | None:
+    """Seconds after local midnight of `day` as an aware datetime."""
+    if seconds is None:
+        return None
+    start, _end = local_day_bounds(day, timezone)
+    return start + timedelta(seconds=int(seconds))
+
+
+def both_languages(message) -> str:
+    """A message rendered in every UI language, as JSON, so the page shows the reader's language."""
+    texts = {}
+    for lang in LANGUAGES:
+        with force_locale(lang):
+            texts[lang] = str(message(lang))
+    return json.dumps(texts, ensure_ascii=False)
+
+
+def reasons_json(reasons: list[Reason]) -> str:
+    """Stop reasons as stored on DayPlanStop.reasons."""
+    return json.dumps([r.as_json() for r in reasons], ensure_ascii=False)
+
+
+def message_in(detail: str | None, lang: str) -> str:
+    """The stored message in `lang` (falls back to English, then to the raw text)."""
+    if not detail:
+        return ""
+    try:
+        texts = json.loads(detail)
+    except ValueError:
+        return detail
+    if isinstance(texts, dict):
+        return str(texts.get(lang) or texts.get("en") or "")
+    return str(texts)
+
+
+def get_plan(session: Session, *, rep_id: int, day: date) -> DayPlan | None:
+    return session.exec(
+        select(DayPlan).where(DayPlan.rep_id == rep_id, DayPlan.plan_date == day)
+    ).first()
+
+
+def plan_stops(session: Session, plan: DayPlan) -> list[DayPlanStop]:
+    return list(
+        session.exec(
+            select(DayPlanStop)
+            .where(DayPlanStop.day_plan_id == plan.id)
+            .order_by(DayPlanStop.position, DayPlanStop.id)
+        )
+    )
+
+
+def plan_drops(session: Session, plan: DayPlan) -> list[DayPlanDrop]:
+    return list(
+        session.exec(
+            select(DayPlanDrop)
+            .where(DayPlanDrop.day_plan_id == plan.id)
+            .order_by(DayPlanDrop.value.desc(), DayPlanDrop.id)
+        )
+    )
+
+
+def _store_drops(
+    session: Session, plan: DayPlan, pool: CandidatePool, result: planner.Plan
+) -> None:
+    session.exec(delete(DayPlanDrop).where(DayPlanDrop.day_plan_id == plan.id))
+    by_id = {str(c.customer.id): c for c in pool.candidates}
+    for dropped in result.dropped:
+        candidate = by_id.get(dropped.candidate_id)
+        if candidate is None:
+            continue
+        session.add(
+            DayPlanDrop(
+                day_plan_id=plan.id,
+                customer_id=candidate.customer.id,
+                value=candidate.value,
+                reason_code=dropped.reason_code,
+                reason_detail=both_languages(dropped.message),
+            )
+        )
+    for excluded in pool.excluded:
+        session.add(
+            DayPlanDrop(
+                day_plan_id=plan.id,
+                customer_id=excluded.customer.id,
+                value=0,
+                reason_code=excluded.reason.code,
+                reason_detail=both_languages(
+                    lambda _lang, code=excluded.reason.code: exclusion_text(code)
+                ),
+            )
+        )
+
+
+def _warning_text(code: str, name: str, at: str) -> str:
+    if code == "window_missed":
+        return _(
+            "%(name)s: the visit would start at %(time)s, outside its allowed times",
+            name=name,
+            time=at,
+        )
+    if code == "busy_period":
+        return _("%(name)s is busy at %(time)s", name=name, time=at)
+    if code == "late_return":
+        return _("Back at %(time)s, after the end of your working day", time=at)
+    if code == "lunch_missed":
+        return _("No room left for lunch in its time window")
+    return code
+
+
+def _warnings_json(evaluation, names: dict[str, str]) -> str | None:
+    """Warnings of a hand-made order in both languages, naming the customer and the time."""
+    starts = {s.candidate_id: s.start for s in evaluation.stops}
+    items = []
+    for warning in evaluation.warnings:
+        if warning.code == "unknown_candidate":
+            continue
+        seconds = (
+            evaluation.return_time
+            if warning.code == "late_return"
+            else starts.get(warning.candidate_id or "", 0)
+        )
+        at = f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
+        name = names.get(warning.candidate_id or "", "")
+        texts = {}
+        for lang in LANGUAGES:
+            with force_locale(lang):
+                texts[lang] = _warning_text(warning.code, name, at)
+        items.append({"code": warning.code, **texts})
+    return json.dumps(items, ensure_ascii=False) if items else None
+
+
+def plan_warnings(plan: DayPlan, lang: str) -> list[str]:
+    """The plan's warnings (broken window, late return…) in the reader's language."""
+    if not plan.warnings:
+        return []
+    return [str(w.get(lang) or w.get("en")) for w in json.loads(plan.warnings)]
+
+
+def _apply_route(
+    session: Session,
+    *,
+    plan: DayPlan,
+    route: planner.RoutePlan | planner.RouteEvaluation,
+    candidates: dict[str, Candidate],
+    timezone: str,
+    first_position: int,
+    keep_reasons: dict[int, str] | None = None,
+) -> list[DayPlanStop]:
+    """New planned stops after the settled ones, in the route's order with its times."""
+    stops = []
+    for offset, planned in enumerate(route.stops):
+        candidate = candidates[planned.candidate_id]
+        reasons = (keep_reasons or {}).get(candidate.customer.id) or reasons_json(candidate.reasons)
+        stop = DayPlanStop(
+            day_plan_id=plan.id,
+            customer_id=candidate.customer.id,
+            position=first_position + offset,
+            arrival=_at(plan.plan_date, timezone, planned.arrival),
+            start=_at(plan.plan_date, timezone, planned.start),
+            end=_at(plan.plan_date, timezone, planned.end),
+            value=candidate.value,
+            reasons=reasons,
+            is_appointment=candidate.appointment is not None,
+            visit_id=candidate.appointment.id if candidate.appointment is not None else None,
+            state=VisitStatus.PLANNED,
+        )
+        session.add(stop)
+        stops.append(stop)
+    return stops
+
+
+def _touch(plan: DayPlan, *, now: datetime, result: planner.Plan | None = None) -> None:
+    plan.version += 1
+    plan.generated_at = now
+    if result is not None:
+        plan.solver_status = result.status
+
+
+def generate_plan(
+    session: Session,
+    *,
+    actor: User,
+    rep: User,
+    day: date,
+    now: datetime,
+    options: planner.PlanOptions | None = None,
+) -> DayPlan:
+    """Plan the rep's day from scratch (or re-plan the rest when the day has already started)."""
+    _check_planner(actor, rep)
+    existing = get_plan(session, rep_id=rep.id, day=day)
+    if existing is not None and any(
+        s.state in SETTLED_STATES for s in plan_stops(session, existing)
+    ):
+        return replan_rest(session, actor=actor, rep=rep, day=day, now=now, options=options)
+    team = session.get(Team, rep.team_id)
+    pool = select_candidates(session, rep=rep, day=day)
+    request = build_request(rep, pool.candidates)
+    result = planner.plan_day(request, options or planner_options())
+    plan = existing or DayPlan(rep_id=rep.id, plan_date=day, version=0)
+    session.add(plan)
+    session.flush()
+    session.exec(delete(DayPlanStop).where(DayPlanStop.day_plan_id == plan.id))
+    route = result.routes[0]
+    candidates = {str(c.customer.id): c for c in pool.candidates}
+    _apply_route(
+        session,
+        plan=plan,
+        route=route,
+        candidates=candidates,
+        timezone=team.timezone,
+        first_position=0,
+    )
+    _store_drops(session, plan, pool, result)
+    plan.status = PlanStatus.DRAFT
+    plan.total_value = round(sum(s.value for s in route.stops), 2)
+    plan.travel_seconds = int(route.travel_seconds)
+    plan.lunch_start = _at(day, team.timezone, route.lunch_start)
+    plan.return_at = _at(day, team.timezone, route.return_time)
+    plan.warnings = _notes_json(result)
+    _touch(plan, now=now, result=result)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        team_id=rep.team_id,
+        entity="day_plan",
+        entity_id=plan.id,
+        action="generate",
+        after={"date": day.isoformat(), "stops": len(route.stops), "value": plan.total_value},
+    )
+    return plan
+
+
+def _notes_json(result: planner.Plan) -> str | None:
+    items = []
+    if result.status != "ok":
+        items.append(
+            {
+                "code": "required_dropped",
+                "en": "An appointment could not be fitted into the day: see the list of left-out customers.",
+                "ja": "アポイントを1日の予定に組み込めませんでした。外れた顧客の一覧を確認してください。",
+            }
+        )
+    for note in result.notes:
+        items.append({"code": "note", "en": note, "ja": note})
+    return json.dumps(items, ensure_ascii=False) if items else None
+
+
+def _check_planner(actor: User, rep: User) -> None:
+    """A rep plans their own day; a manager plans any rep of the team."""
+    if actor.team_id != rep.team_id:
+        raise ValidationError(_("Unknown rep."))
+    if actor.id != rep.id and not actor.is_manager:
+        raise ValidationError(_("You can only plan your own day."))
+
+
+# --- during the day ---------------------------------------------------------------------------------
+
+
+@dataclass
+class DayContext:
+    """A day plan with what recomputing it needs: the pool, the request and the settled stops."""
+
+    plan: DayPlan
+    team: Team
+    stops: list[DayPlanStop]
+    pool: CandidatePool
+    candidates: dict[str, Candidate]
+
+
+def _context(
+    session: Session, *, plan: DayPlan, rep: User, extra: tuple[int, ...] = ()
+) -> DayContext:
+    team = session.get(Team, rep.team_id)
+    stops = plan_stops(session, plan)
+    ids = tuple({s.customer_id for s in stops} | set(extra))
+    pool = select_candidates(session, rep=rep, day=plan.plan_date, extra_customer_ids=ids)
+    candidates = {str(c.customer.id): c for c in pool.candidates}
+    # A customer on the plan who is no longer "due" (e.g. added by hand) still needs a candidate.
+    for cid in ids:
+        if str(cid) not in candidates:
+            customer = session.get(Customer, cid)
+            if customer is None or customer.lat is None or customer.lon is None:
+                continue
+            candidates[str(cid)] = Candidate(
+                customer=customer, value=0.0, reasons=[Reason("added")], busy_minutes=[]
+            )
+    return DayContext(plan, team, stops, pool, candidates)
+
+
+def retime(session: Session, *, plan: DayPlan, rep: User, now: datetime) -> DayPlan:
+    """Recompute times for the plan's order as it stands; problems become warnings, not refusals."""
+    ctx = _context(session, plan=plan, rep=rep)
+    active = [s for s in ctx.stops if s.state != VisitStatus.SKIPPED]
+    ordered = [str(s.customer_id) for s in active if str(s.customer_id) in ctx.candidates]
+    request = build_request(rep, [ctx.candidates[cid] for cid in dict.fromkeys(ordered)])
+    evaluation = planner.evaluate_route(request, str(rep.id), ordered)
+    by_customer = {s.customer_id: s for s in active}
+    for planned in evaluation.stops:
+        stop = by_customer[int(planned.candidate_id)]
+        if stop.state in SETTLED_STATES:
+            continue  # history keeps the times it had
+        stop.arrival = _at(plan.plan_date, ctx.team.timezone, planned.arrival)
+        stop.start = _at(plan.plan_date, ctx.team.timezone, planned.start)
+        stop.end = _at(plan.plan_date, ctx.team.timezone, planned.end)
+        session.add(stop)
+    for position, stop in enumerate(ctx.stops):
+        stop.position = position
+        session.add(stop)
+    plan.lunch_start = _at(plan.plan_date, ctx.team.timezone, evaluation.lunch_start)
+    plan.return_at = _at(plan.plan_date, ctx.team.timezone, evaluation.return_time)
+    plan.total_value = round(sum(s.value for s in active), 2)
+    plan.warnings = _warnings_json(
+        evaluation, {cid: c.customer.name for cid, c in ctx.candidates.items()}
+    )
+    plan.version += 1
+    session.add(plan)
+    session.flush()
+    return plan
+
+
+def _here(ctx: DayContext, rep: User, position: tuple[float, float] | None) -> planner.Location:
+    """Where the rest of the day starts: the phone's position, else the last settled stop, else home."""
+    if position is not None:
+        return planner.Location(*position)
+    settled = [s for s in ctx.stops if s.state in (VisitStatus.DONE, VisitStatus.IN_PROGRESS)]
+    if settled:
+        customer = ctx.candidates.get(str(settled[-1].customer_id))
+        if customer is not None:
+            return planner.Location(customer.customer.lat, customer.customer.lon)
+    start, _end = _rep_places(rep, list(ctx.candidates.values()))
+    return start
+
+
+def seconds_of_day(instant: datetime, day: date, timezone: str) -> int:
+    start, _end = local_day_bounds(day, timezone)
+    return int((instant - start).total_seconds())
+
+
+def replan_rest(
+    session: Session,
+    *,
+    actor: User,
+    rep: User,
+    day: date,
+    now: datetime,
+    position: tuple[float, float] | None = None,
+    options: planner.PlanOptions | None = None,
+) -> DayPlan:
+    """Re-optimise the stops not yet visited from here and now, keeping appointments and history."""
+    _check_planner(actor, rep)
+    plan = get_plan(session, rep_id=rep.id, day=day)
+    if plan is None:
+        return generate_plan(session, actor=actor, rep=rep, day=day, now=now, options=options)
+    ctx = _context(session, plan=plan, rep=rep)
+    settled = [s for s in ctx.stops if s.state in SETTLED_STATES]
+    done_ids = {str(s.customer_id) for s in settled}
+    # Visits done today outside the plan (drop-ins logged from the customer page) are done too.
+    done_ids |= _visited_today(session, rep=rep, day=day, timezone=ctx.team.timezone)
+    now_s = max(seconds_of_day(now, day, ctx.team.timezone), rep.work_start_min * 60)
+    in_progress = [s for s in settled if s.state == VisitStatus.IN_PROGRESS]
+    if in_progress and in_progress[-1].end is not None:
+        # The rep is still at a customer: the rest starts when this visit is planned to end.
+        now_s = max(now_s, seconds_of_day(in_progress[-1].end, day, ctx.team.timezone))
+    lunch_taken = plan.lunch_start is not None and now >= plan.lunch_start
+    remaining = [c for cid, c in ctx.candidates.items() if cid not in done_ids]
+    request = build_request(rep, remaining)
+    here = _here(ctx, rep, position)
+    result = planner.replan(
+        request,
+        rep_id=str(rep.id),
+        at=here,
+        now=min(now_s, max(rep.work_end_min, rep.work_start_min) * 60),
+        done_ids=(),
+        lunch_taken=lunch_taken,
+        options=options or planner_options(),
+    )
+    keep_reasons = {s.customer_id: s.reasons for s in ctx.stops if s.reasons}
+    for stop in ctx.stops:
+        if stop.state not in SETTLED_STATES:
+            session.delete(stop)
+    session.flush()
+    route = result.routes[0]
+    _apply_route(
+        session,
+        plan=plan,
+        route=route,
+        candidates={str(c.customer.id): c for c in remaining},
+        timezone=ctx.team.timezone,
+        first_position=len(settled),
+        keep_reasons=keep_reasons,
+    )
+    pool = CandidatePool(day=day, candidates=remaining, excluded=ctx.pool.excluded)
+    _store_drops(session, plan, pool, result)
+    plan.total_value = round(
+        sum(s.value for s in settled if s.state != VisitStatus.SKIPPED)
+        + sum(s.value for s in route.stops),
+        2,
+    )
+    plan.travel_seconds = int(route.travel_seconds)
+    if route.lunch_start is not None:
+        plan.lunch_start = _at(day, ctx.team.timezone, route.lunch_start)
+    plan.return_at = _at(day, ctx.team.timezone, route.return_time)
+    plan.warnings = _notes_json(result)
+    _touch(plan, now=now, result=result)
+    session.add(plan)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        team_id=rep.team_id,
+        entity="day_plan",
+        entity_id=plan.id,
+        action="replan",
+        after={"from": now_s, "stops": len(route.stops), "kept": len(settled)},
+    )
+    return plan
+
+
+def _visited_today(session: Session, *, rep: User, day: date, timezone: str) -> set[str]:
+    start, end = local_day_bounds(day, timezone)
+    rows = session.exec(
+        select(Visit.customer_id).where(
+            Visit.rep_id == rep.id,
+            Visit.status == VisitStatus.DONE,
+            Visit.check_out_at >= start,
+            Visit.check_out_at < end,
+        )
+    )
+    return {str(cid) for cid in rows}
+
+
+# --- "I have 40 minutes here" -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NearbyOption:
+    """A due customer that fits into the free time from here: travel there, visit, back by the end."""
+
+    customer: Customer
+    travel_minutes: int
+    visit_minutes: int
+    distance_m: int
+    value: float
+    reasons: list[dict[str, Any]]
+
+
+def nearby_now(
+    session: Session,
+    *,
+    rep: User,
+    day: date,
+    now: datetime,
+    position: tuple[float, float] | None,
+    minutes: int,
+    limit: int = 10,
+) -> list[NearbyOption]:
+    """Due customers not yet visited today who can be reached and visited within `minutes` from here."""
+    team = session.get(Team, rep.team_id)
+    pool = select_candidates(session, rep=rep, day=day)
+    plan = get_plan(session, rep_id=rep.id, day=day)
+    if position is None:
+        if plan is not None:
+            here = _here(_context(session, plan=plan, rep=rep), rep, None)
+        else:
+            here = _rep_places(rep, pool.candidates)[0]
+        position = (here.lat, here.lon)
+    settled = (
+        {s.customer_id for s in plan_stops(session, plan) if s.state in SETTLED_STATES}
+        if plan
+        else set()
+    )
+    visited = {int(x) for x in _visited_today(session, rep=rep, day=day, timezone=team.timezone)}
+    options_ = [c for c in pool.candidates if c.customer.id not in settled | visited]
+    if not options_:
+        return []
+    here = planner.Location(*position)
+    speed = dict(planner.PlanOptions().speeds_kmh).get(rep.travel_mode, 30.0)
+    locations = [here] + [planner.Location(c.customer.lat, c.customer.lon) for c in options_]
+    seconds = planner.geodesic_seconds(locations, speed_kmh=speed, detour_factor=1.3)
+    metres = planner.haversine_metres(locations)
+    now_min = seconds_of_day(now, day, team.timezone) // 60
+    out = []
+    for index, candidate in enumerate(options_, start=1):
+        travel = math.ceil(int(seconds[0, index]) / 60)
+        visit = max(1, candidate.customer.visit_minutes)
+        if travel + visit > minutes:
+            continue
+        begin, end = now_min + travel, now_min + travel + visit
+        if any(b0 < end and begin < b1 for b0, b1 in candidate.busy_minutes):
+            continue  # busy when the rep would be there
+        out.append(
+            NearbyOption(
+                customer=candidate.customer,
+                travel_minutes=travel,
+                visit_minutes=visit,
+                distance_m=int(metres[0, index]),
+                value=candidate.value,
+                reasons=[r.as_json() for r in candidate.reasons],
+            )
+        )
+    out.sort(key=lambda o: (-o.value, o.travel_minutes))
+    return out[:limit]
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> int:
+    """Metres between two points (for "checked in 35 m from the customer")."""
+    metres = planner.haversine_metres([planner.Location(*a), planner.Location(*b)])
+    return int(round(float(metres[0, 1])))
