@@ -205,10 +205,73 @@ def i18n_compile() -> None:
     translations_tool.compile_catalogs()
 
 
+@click.group("plans")
+def plans_group() -> None:
+    """Day plans."""
+
+
+@plans_group.command("generate")
+@click.option("--rep", "rep", default=None, help="A rep's email or id (default: every active rep).")
+@click.option("--team", "team_name", default=None, help="Only the reps of this team.")
+@click.option(
+    "--date",
+    "day",
+    default=None,
+    help="YYYY-MM-DD (default: tomorrow in each team's timezone, for the default team).",
+)
+@with_appcontext
+def plans_generate(rep: str | None, team_name: str | None, day: str | None) -> None:
+    """Plan the day of one rep or of every rep (prints one line per rep)."""
+    from datetime import date, timedelta
+
+    from . import jobs
+    from .services import clock
+
+    app = current_app._get_current_object()
+    team_id = None
+    if team_name is not None:
+        with session_scope() as session:
+            team = session.exec(select(Team).where(Team.name == team_name)).first()
+            if team is None:
+                raise click.ClickException(f"No team named {team_name!r}.")
+            team_id = team.id
+    try:
+        the_day = (
+            date.fromisoformat(day)
+            if day
+            else clock.local_today(app.config["DEFAULT_TIMEZONE"]) + timedelta(days=1)
+        )
+    except ValueError as exc:
+        raise click.ClickException("--date must be YYYY-MM-DD.") from exc
+    rep_ids = jobs.reps_to_plan(app, rep=rep, team_id=team_id)
+    if not rep_ids:
+        raise click.ClickException("No matching rep.")
+    failed = 0
+    for outcome in jobs.generate_plans(app, rep_ids=rep_ids, day=the_day):
+        if outcome.error:
+            failed += 1
+            click.echo(f"{outcome.email}: not planned: {outcome.error}", err=True)
+        else:
+            click.echo(
+                f"{outcome.email} {the_day}: {outcome.stops} visits, value {outcome.value:g}, "
+                f"{outcome.dropped} left out"
+            )
+    if failed:
+        sys.exit(1)
+
+
 def register(app: Flask) -> None:
     from .imports.cli import COMMANDS as import_commands
 
-    for command in (db_group, users_group, seed_command, demo_command, serve_command, i18n_group):
+    for command in (
+        db_group,
+        users_group,
+        seed_command,
+        demo_command,
+        serve_command,
+        i18n_group,
+        plans_group,
+    ):
         app.cli.add_command(command)
     for command in import_commands:
         app.cli.add_command(command)

@@ -386,7 +386,12 @@ def add(
 
 def record_visit_on_plan(session: Session, *, visit: Visit, day: date) -> None:
     """A logged visit marks its stop on that day's plan done (also when logged from the customer page)."""
-    plan = planning.get_plan(session, rep_id=visit.rep_id, day=day)
+    linked = session.exec(select(DayPlanStop).where(DayPlanStop.visit_id == visit.id)).first()
+    plan = (
+        session.get(DayPlan, linked.day_plan_id)
+        if linked is not None
+        else planning.get_plan(session, rep_id=visit.rep_id, day=day)
+    )
     if plan is None:
         return
     stops = planning.plan_stops(session, plan)
