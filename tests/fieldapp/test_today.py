@@ -18,7 +18,7 @@ from fieldapp.models import (
     Visit,
 )
 from fieldapp.services import busy, candidates, dayplans, planning
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 
 DAY = date(2026, 11, 24)  # a Tuesday
 # 10:00 in Tokyo on DAY
@@ -378,8 +378,8 @@ def test_other_people_cannot_touch_a_reps_stops(
     stop = planning.plan_stops(db, plan)[0]
     stranger = make_user(team=make_team())
     for user in (s["other_rep"], s["manager"], stranger):
-        client.get("/logout")
-        login_as(user)
+        client = app.test_client()
+        login(client, user.email)
         token = csrf_token(client.get("/").get_data(as_text=True))
         for url in (
             f"/stops/{stop.id}/check-in",
@@ -396,8 +396,8 @@ def test_other_people_cannot_touch_a_reps_stops(
         assert response.status_code == 404
         db.expire_all()
         assert db.get(DayPlanStop, stop.id) is not None
-    client.get("/logout")
-    login_as(stranger)
+    client = app.test_client()
+    login(client, stranger.email)
     token = csrf_token(client.get("/").get_data(as_text=True))
     client.post(
         f"/day/{DAY.isoformat()}/add", data={"csrf_token": token, "customer_id": s["overdue_a"].id}
