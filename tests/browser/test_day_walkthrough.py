@@ -1,0 +1,101 @@
+"""A rep walks the day on a phone, in Japanese: plan my day → check in → log a visit → re-plan → report."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from fieldapp.models import DayPlanStop, Visit
+from fieldapp.services import clock
+from tests.browser.conftest import sign_in
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+HOME = (35.681, 139.767)
+
+
+@pytest.fixture
+def rep_day(make_team, make_user, make_customer, db):
+    team = make_team(name="東京東営業所")
+    rep = make_user(
+        team=team,
+        name="営業 一郎",
+        email="ichiro@example.com",
+        start_lat=HOME[0],
+        start_lon=HOME[1],
+        language="ja",
+    )
+    today = clock.local_today(team.timezone)
+    names = ["居酒屋 さくら", "山田商店", "北斗会計事務所", "カフェ 福助"]
+    customers = [
+        make_customer(
+            team=team,
+            name=name,
+            rank="A" if i == 0 else "B",
+            assigned_rep_id=rep.id,
+            next_due_on=today - timedelta(days=3 + i),
+            phone="03-1234-567" + str(i),
+            lat=HOME[0] + 0.003 * (i + 1),
+            lon=HOME[1] + 0.002 * i,
+        )
+        for i, name in enumerate(names)
+    ]
+    return {"rep": rep, "customers": customers}
+
+
+@pytest.fixture
+def phone(browser, browser_context_args):
+    """A phone that lets the app read its position (standing near the first customer)."""
+    context = browser.new_context(
+        **browser_context_args,
+        geolocation={"latitude": HOME[0] + 0.003, "longitude": HOME[1]},
+        permissions=["geolocation"],
+    )
+    yield context.new_page()
+    context.close()
+
+
+def test_rep_walks_the_day_in_japanese(phone, live_server, rep_day, db):
+    page = phone
+    sign_in(page, live_server, "ichiro@example.com", PASSWORD)
+
+    # Plan my day: the candidates are listed with their reasons, the button plans the day.
+    assert "訪問候補" in page.content()
+    assert "訪問周期を" in page.locator("#candidates").inner_text()
+    page.locator("#plan-my-day").click()
+    page.wait_for_selector("li.stop")
+    assert page.locator("li.stop").count() == 4
+    first = page.locator("li.stop").first
+    assert "訪問可能" in first.inner_text()
+    assert first.locator("a[href^='tel:']").count() == 1
+    assert "destination=" in first.locator("a", has_text="ナビ").get_attribute("href")
+
+    # Check in at the first stop: time and the distance to the customer from the phone's position.
+    first.locator("button.check-in").click()
+    page.wait_for_selector("li.stop.stop-in_progress")
+    card = page.locator("li.stop.stop-in_progress")
+    assert "チェックイン" in card.inner_text() and "顧客から" in card.inner_text()
+
+    # Check out and log the visit with a few taps.
+    card.locator("button.check-out").click()
+    page.wait_for_selector("form.visit-form")
+    page.locator("#outcome label", has_text="面談").click()
+    page.locator("textarea[name=heard]").fill("来月の新メニューで仕入れを増やしたい")
+    page.locator("button[type=submit]", has_text="訪問を保存").click()
+    page.wait_for_selector("li.stop.stop-done")
+    assert page.locator("li.stop.stop-done").count() == 1
+
+    # Running late: re-plan the rest from here; the visit done stays first.
+    page.locator("#replan").click()
+    page.wait_for_selector(".flash")
+    assert "ここから残りの予定を組み直しました" in page.locator(".flash").first.inner_text()
+    assert "stop-done" in (page.locator("li.stop").first.get_attribute("class") or "")
+
+    stops = list(db.exec(select(DayPlanStop).order_by(DayPlanStop.position)))
+    assert stops[0].state == "done"
+    visits = list(db.exec(select(Visit).where(Visit.status == "done")))
+    assert len(visits) == 1 and visits[0].heard == "来月の新メニューで仕入れを増やしたい"
+    assert visits[0].check_in_lat is not None
