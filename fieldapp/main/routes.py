@@ -41,6 +41,7 @@ def today():
         "preview": preview_reasons(view.preview, today_date) if view.preview else [],
         "action_form": PlanActionForm(),
         "add_form": AddStopForm(),
+        "assigned_count": overview.count_assigned(session, rep=current_user),
         "followups": overview.open_followups(session, user=current_user),
         "coverage": (
             overview.team_coverage(session, team_id=team.id, today=today_date)

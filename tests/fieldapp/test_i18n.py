@@ -29,15 +29,15 @@ def test_compiled_catalog_matches_the_po_file():
 def test_user_setting_wins_over_browser(client, make_user, login_as):
     login_as(make_user(language="en"))
     html = client.get("/", headers={"Accept-Language": "ja"}).get_data(as_text=True)
-    assert "Due for a visit" in html
+    assert "Who is worth a visit" in html
 
 
 def test_browser_language_when_no_setting(client, make_user, login_as):
     login_as(make_user(language=None))
-    assert "訪問予定" in client.get("/", headers={"Accept-Language": "ja,en;q=0.5"}).get_data(
+    assert "訪問候補" in client.get("/", headers={"Accept-Language": "ja,en;q=0.5"}).get_data(
         as_text=True
     )
-    assert "Due for a visit" in client.get("/", headers={"Accept-Language": "en"}).get_data(
+    assert "Who is worth a visit" in client.get("/", headers={"Accept-Language": "en"}).get_data(
         as_text=True
     )
 
