@@ -30,6 +30,7 @@ from ..models import (
     VisitStatus,
 )
 from . import busy
+from .prompts import reorder_prompts_for
 from .teams import zone
 
 RANK_WEIGHT = {"A": 3.0, "B": 2.0, "C": 1.0}
@@ -40,6 +41,7 @@ MAX_OVERDUE_FACTOR = 2.0
 FOLLOWUP_BONUS = {"quote": 3.0, "delivery": 2.0, "trouble": 4.0, "proposal": 2.0, "other": 1.0}
 AT_RISK_BONUS = 2.0
 MOVED_BONUS = 3.0
+REORDER_BONUS = 1.0  # per product due for a reorder, at most two counted
 NEVER_VISITED_BONUS = 1.0
 # A pool larger than this is cut to the most valuable: no day holds more than ~25 visits.
 MAX_POOL = 200
@@ -150,6 +152,7 @@ def select_candidates(
                 periods[period.customer_id].append(period)
     pool = CandidatePool(day=day, candidates=[], excluded=[])
     work = (rep.work_start_min, rep.work_end_min)
+    reorders = reorder_prompts_for(session, customer_ids=[c.id for c in customers], today=day)
     for customer in customers:
         appointment = appointments.get(customer.id)
         if customer.lat is None or customer.lon is None:
@@ -165,6 +168,7 @@ def select_candidates(
             day=day,
             followups=followups_by_customer.get(customer.id, []),
             moved=customer.id in moved,
+            reorder_products=[p.product_name for p in reorders.get(customer.id, [])],
         )
         candidate = Candidate(
             customer=customer,
@@ -197,7 +201,12 @@ def _covers(windows: list[tuple[int, int]], work: tuple[int, int]) -> bool:
 
 
 def customer_value(
-    customer: Customer, *, day: date, followups: list[FollowUp], moved: bool = False
+    customer: Customer,
+    *,
+    day: date,
+    followups: list[FollowUp],
+    moved: bool = False,
+    reorder_products: list[str] | None = None,
 ) -> tuple[float, list[Reason]]:
     """The planning value of visiting this customer on `day`, with the reasons that make it up."""
     reasons: list[Reason] = []
@@ -234,6 +243,9 @@ def customer_value(
     if moved:
         extra += MOVED_BONUS
         reasons.append(Reason("moved"))
+    if reorder_products:
+        extra += REORDER_BONUS * min(len(reorder_products), 2)
+        reasons.append(Reason("reorder_due", {"product": reorder_products[0]}))
     return round(base * factor + extra, 2), reasons
 
 
@@ -277,6 +289,8 @@ def reason_text(reason: dict[str, Any], *, today: date) -> str:
     if code == "appointment":
         minute = int(reason.get("minute", 0))
         return _("appointment at %(time)s", time=f"{minute // 60}:{minute % 60:02d}")
+    if code == "reorder_due":
+        return _("reorder due: %(product)s", product=reason.get("product", ""))
     if code == "added":
         return _("added by you")
     if code == "upsell":

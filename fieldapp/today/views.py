@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from ..models import BusyPeriod, Customer, DayPlan, DayPlanDrop, DayPlanStop, Team, User, Visit
 from ..services import busy, planning
 from ..services.candidates import CandidatePool, exclusion_text, reasons_text, select_candidates
+from ..services.prompts import prompt_text, reorder_prompts_for
 
 
 @dataclass
@@ -26,6 +27,7 @@ class StopCard:
     why: str
     allowed: str
     check_in_distance_m: int | None
+    prompts: list[str]
     can_move_up: bool
     can_move_down: bool
 
@@ -99,6 +101,7 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
         else {}
     )
     periods = _busy_by_customer(session, ids)
+    reorders = reorder_prompts_for(session, customer_ids=ids, today=day)
     open_positions = [s.id for s in stops if s.state == "planned"]
     cards = []
     for number, stop in enumerate(stops, start=1):
@@ -112,7 +115,12 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
             distance = planning.distance_m(
                 (visit.check_in_lat, visit.check_in_lon), (customer.lat, customer.lon)
             )
-        reasons = json.loads(stop.reasons) if stop.reasons else []
+        # the reorder prompt below says more than the short reason would
+        reasons = [
+            r
+            for r in (json.loads(stop.reasons) if stop.reasons else [])
+            if r.get("code") != "reorder_due"
+        ]
         cards.append(
             StopCard(
                 number=number,
@@ -123,6 +131,7 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
                 why=reasons_text(reasons, today=today),
                 allowed=allowed_text(busy.busy_windows_on(periods[customer.id], day), rep),
                 check_in_distance_m=distance,
+                prompts=[prompt_text(p) for p in reorders.get(customer.id, [])],
                 can_move_up=stop.id in open_positions and open_positions.index(stop.id) > 0,
                 can_move_down=stop.id in open_positions
                 and open_positions.index(stop.id) < len(open_positions) - 1,

@@ -15,6 +15,8 @@ from fieldapp.models import (
     DayPlanDrop,
     DayPlanStop,
     FollowUp,
+    OrderLine,
+    Product,
     Visit,
 )
 from fieldapp.services import busy, candidates, dayplans, planning
@@ -430,3 +432,31 @@ def test_today_page_in_japanese(app, db, client, login_as, day_setup):
     login_as(s["rep"])
     page = client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True)
     assert "訪問予定 3件" in page and "訪問周期を7日超過" in page and "チェックイン" in page
+
+
+def test_reorder_prompt_on_the_stop_card(app, db, client, login_as, day_setup):
+    s = day_setup
+    soy = Product(
+        code="SOY", name="Soy sauce 18 L", category="food", unit_price=4200, reorder_cycle_days=30
+    )
+    db.add(soy)
+    db.commit()
+    for back in (35, 65, 95, 125):
+        db.add(
+            OrderLine(
+                customer_id=s["overdue_a"].id,
+                product_id=soy.id,
+                ordered_on=DAY - timedelta(days=back),
+                quantity=2,
+                unit_price=4200,
+                source="imported",
+            )
+        )
+    db.commit()
+    plan_for(app, db, s["rep"])
+    login_as(s["rep"])
+    page = client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True)
+    assert (
+        "Reorder Soy sauce 18 L: 35 days since the last order (usually every 30 days, 2 pcs)"
+        in page
+    )
