@@ -414,3 +414,60 @@ def record_visit_on_plan(session: Session, *, visit: Visit, day: date) -> None:
         plan.status = PlanStatus.DONE
     session.add(plan)
     session.flush()
+
+
+def book_appointment(
+    session: Session, *, actor: User, customer_id: int, day: date, minute: int, now: datetime
+) -> Visit:
+    """A fixed appointment at a customer; it joins that day's plan at once when the day is planned."""
+    customer = team_customer(session, actor=actor, customer_id=customer_id)
+    team = session.get(Team, actor.team_id)
+    starts = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone(team.timezone))
+    if starts < now:
+        raise ValidationError(_("The appointment must be in the future."), field="day")
+    if day > now.date() + timedelta(days=365):
+        raise ValidationError(_("Choose a date within a year."), field="day")
+    visit = Visit(
+        customer_id=customer.id,
+        rep_id=actor.id,
+        status=VisitStatus.PLANNED,
+        is_appointment=True,
+        scheduled_start=starts,
+        created_at=now,
+    )
+    session.add(visit)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        team_id=actor.team_id,
+        entity="visit",
+        entity_id=visit.id,
+        action="appointment",
+        after={"customer": customer.id, "starts": starts.isoformat()},
+    )
+    plan = planning.get_plan(session, rep_id=actor.id, day=day)
+    if plan is not None and customer.lat is not None:
+        stops = planning.plan_stops(session, plan)
+        existing = next(
+            (s for s in stops if s.customer_id == customer.id and s.state == VisitStatus.PLANNED),
+            None,
+        )
+        if existing is not None:
+            existing.is_appointment = True
+            existing.visit_id = visit.id
+            session.add(existing)
+            session.flush()
+            planning.retime(session, plan=plan, rep=actor, now=now)
+        elif not any(s.customer_id == customer.id for s in stops):
+            add(session, actor=actor, day=day, customer_id=customer.id, version=None, now=now)
+            stop = session.exec(
+                select(DayPlanStop).where(
+                    DayPlanStop.day_plan_id == plan.id, DayPlanStop.customer_id == customer.id
+                )
+            ).first()
+            stop.is_appointment = True
+            stop.visit_id = visit.id
+            session.add(stop)
+            session.flush()
+    return visit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FloatField, IntegerField, RadioField
+from wtforms import DateField, FloatField, IntegerField, RadioField, TimeField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 
@@ -51,3 +51,8 @@ class NearbyForm(FlaskForm):
     # Without the phone's position the search starts at the last customer visited (or home).
     lat = FloatField(validators=[Optional()])
     lon = FloatField(validators=[Optional()])
+
+
+class AppointmentForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired(message=_l("Please choose the date."))])
+    start = TimeField(_l("Time"), validators=[DataRequired(message=_l("Please choose the time."))])

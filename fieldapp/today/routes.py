@@ -18,7 +18,7 @@ from ..models import DayPlan, DayPlanStop, Team
 from ..services import clock, dayplans, planning
 from ..services.candidates import reasons_text
 from ..services.dayplans import Position
-from .forms import AddStopForm, NearbyForm, PlanActionForm, SkipForm
+from .forms import AddStopForm, AppointmentForm, NearbyForm, PlanActionForm, SkipForm
 
 bp = Blueprint("today", __name__)
 
@@ -330,6 +330,38 @@ def nearby(day: str):
         add_form=AddStopForm(),
         reasons_text=reasons_text,
         today_date=clock.local_today(_team().timezone),
+    )
+
+
+@bp.route("/customers/<int:customer_id>/appointment", methods=["GET", "POST"])
+@login_required
+def appointment(customer_id: int):
+    """Book a fixed appointment: the plan of that day keeps it at its time."""
+    session = get_session()
+    from ..services.followups import team_customer
+
+    customer = team_customer(session, actor=current_user, customer_id=customer_id)
+    today_date = clock.local_today(_team().timezone)
+    form = AppointmentForm(day=today_date)
+    if form.validate_on_submit():
+        try:
+            dayplans.book_appointment(
+                session,
+                actor=current_user,
+                customer_id=customer.id,
+                day=form.day.data,
+                minute=form.start.data.hour * 60 + form.start.data.minute,
+                now=clock.now_utc(),
+            )
+        except (ValidationError, StaleEdit) as error:
+            session.rollback()
+            form.day.errors = [error.message]
+        else:
+            session.commit()
+            flash(_("Appointment booked."), "info")
+            return _back(form.day.data, "stops")
+    return render_template(
+        "today/appointment.html", form=form, customer=customer, today_date=today_date
     )
 
 

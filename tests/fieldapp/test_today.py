@@ -19,7 +19,7 @@ from fieldapp.models import (
     Product,
     Visit,
 )
-from fieldapp.services import busy, candidates, dayplans, planning
+from fieldapp.services import busy, candidates, clock, dayplans, planning
 from tests.conftest import csrf_token, login
 
 DAY = date(2026, 11, 24)  # a Tuesday
@@ -460,3 +460,35 @@ def test_reorder_prompt_on_the_stop_card(app, db, client, login_as, day_setup):
         "Reorder Soy sauce 18 L: 35 days since the last order (usually every 30 days, 2 pcs)"
         in page
     )
+
+
+def test_book_an_appointment_from_the_customer_page(
+    app, db, client, login_as, day_setup, monkeypatch
+):
+    s = day_setup
+    monkeypatch.setattr(clock, "now_utc", lambda: MORNING - timedelta(days=1))
+    plan = plan_for(app, db, s["rep"])
+    later = s["later"]  # not due, so not on the plan
+    assert later.id not in [st.customer_id for st in planning.plan_stops(db, plan)]
+    login_as(s["rep"])
+    page = client.get(f"/customers/{later.id}").get_data(as_text=True)
+    assert "Book an appointment" in page and "Add to today's plan" in page
+    form = client.get(f"/customers/{later.id}/appointment").get_data(as_text=True)
+    past = client.post(
+        f"/customers/{later.id}/appointment",
+        data={"csrf_token": csrf_token(form), "day": "2020-01-01", "start": "10:00"},
+    )
+    assert "The appointment must be in the future." in past.get_data(as_text=True)
+    ok = client.post(
+        f"/customers/{later.id}/appointment",
+        data={"csrf_token": csrf_token(form), "day": DAY.isoformat(), "start": "15:30"},
+    )
+    assert ok.status_code == 302
+    db.expire_all()
+    stop = next(
+        st for st in planning.plan_stops(db, db.get(DayPlan, plan.id)) if st.customer_id == later.id
+    )
+    assert stop.is_appointment
+    assert stop.start.astimezone(UTC) == datetime(2026, 11, 24, 6, 30, tzinfo=UTC)
+    other_team = client.get("/customers/999999/appointment")
+    assert other_team.status_code == 404
