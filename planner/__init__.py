@@ -1,0 +1,64 @@
+"""Pure day planner: orienteering with time windows on OR-Tools. No Flask, no SQLModel, no fieldapp.
+
+Contract used by the web app (`fieldapp/services/planning.py`):
+
+- Times are integer seconds since local midnight of the plan's date; durations are seconds.
+- `Location(lat, lon)`, `Window(start, end)`, `LunchBreak(duration, earliest_start, latest_end)`.
+- `Rep(id, start, end, depart_after, return_by, travel_mode="car"|"bicycle"|"walking", lunch=None)`.
+- `Candidate(id, location, service, value, windows=(), busy=(), required=False, appointment=None)`:
+  `windows` are allowed START windows (empty: any time), `busy` periods are avoided by the whole visit,
+  `appointment` is a fixed start time (implies required).
+- `PlanRequest(reps, candidates, durations=None)`; `durations` overrides travel seconds over
+  `request.locations()` = each rep's start and end, then the candidates.
+- `PlanOptions(time_limit=1.0, iteration_limit=None, solution_limit=None, seed=0, polish=True, ...,
+  osrm_url=None)`. With `time_limit=None, iteration_limit=N` the plan is deterministic.
+- `plan_day(request, options) -> Plan`: `Plan.routes` (one `RoutePlan` per rep: `rep_id`, `depart_time`,
+  `stops` of `PlannedStop(candidate_id, arrival, wait, start, end, travel_seconds, value)`, `lunch_start`,
+  `lunch_end`, `return_time`, `travel_seconds`), `Plan.dropped` (`DroppedStop(candidate_id, reason_code,
+  reason)` with `.message(lang="en"|"ja")`), `Plan.totals` (travel, visiting, waiting, value),
+  `Plan.status` ("ok" or "required_dropped"), `Plan.notes` (e.g. road engine fallback), `summary()`.
+- Reason codes (`REASON_CODES`): busy_all_day, window_unreachable, no_time_left, appointment_conflict.
+- `replan(request, rep_id=, at=Location | candidate id, now=, done_ids=, lunch_taken=False, options=)`.
+- `evaluate_route(request, rep_id, ordered_candidate_ids) -> RouteEvaluation` (stops, lunch_start,
+  return_time, warnings with codes window_missed, busy_period, late_return, lunch_missed,
+  unknown_candidate).
+"""
+
+from .api import evaluate_route, plan_day, replan
+from .matrix import TravelMatrix, geodesic_seconds, haversine_metres, travel_matrix
+from .model import Candidate, Location, LunchBreak, PlanOptions, PlanRequest, Rep, Window
+from .result import (
+    REASON_CODES,
+    DroppedStop,
+    Plan,
+    PlannedStop,
+    Reason,
+    RouteEvaluation,
+    RoutePlan,
+    RouteWarning,
+)
+
+__all__ = [
+    "REASON_CODES",
+    "Candidate",
+    "DroppedStop",
+    "Location",
+    "LunchBreak",
+    "Plan",
+    "PlanOptions",
+    "PlanRequest",
+    "PlannedStop",
+    "Reason",
+    "Rep",
+    "RouteEvaluation",
+    "RoutePlan",
+    "RouteWarning",
+    "TravelMatrix",
+    "Window",
+    "evaluate_route",
+    "geodesic_seconds",
+    "haversine_metres",
+    "plan_day",
+    "replan",
+    "travel_matrix",
+]

@@ -1,0 +1,353 @@
+"""Benchmarks: `python -m planner.bench optw|day|gen-day|days …`, one JSON line per result.
+
+optw FILE… [--decimals 1] [--time-limit S] [--peers]
+    Solomon-based OPTW instances (KU Leuven text layout). Prints {"instance", "score", "route" (vertex ids in
+    order), "starts" (service start times, file units), "seconds"}; with --peers also runs PyVRP and VROOM
+    (extra `[bench]`) on the same instances in the same run and prints a table of gaps to bks.csv. Every
+    solution, ours and the peers', is re-timed by `problem.schedule` before its score counts.
+day FILE.json [--time-limit S]
+    A day in JSON: {"name", "horizon": [earliest departure, latest return] (s), "durations": square matrix of
+    travel seconds (node 0 is start and end unless "start_node"/"end_node" say otherwise), "visits": [{"id",
+    "node", "service", "value", "windows": [[earliest, latest start], …], "required"}], optional "break":
+    {"duration", "window": [earliest start, latest end]}}. Prints {"name", "value", "route", "starts",
+    "break_start", "seconds"}.
+gen-day --pool N --seed S [-o FILE]
+    Writes a realistic day: clustered customers around Tokyo, busy periods by segment leaving one to three
+    allowed windows, a 9:00–18:00 day with 45 min lunch inside 11:00–14:00, car travel times.
+days [--pools 30,60,120,200] [--time-limit 0.5] [--reference 30]
+    Our planner at --time-limit against the best plan found with the --reference budget, per pool size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .matrix import geodesic_seconds
+from .model import Location
+from .optw import read_optw
+from .problem import BREAK, Problem, VehicleData, schedule
+from .solver import SolveSettings, place_break, solve
+
+
+def _verified_value(p: Problem, seq: list[int]) -> float | None:
+    """Re-time a customer sequence with the exact rules; None when infeasible."""
+    s = place_break(p, 0, seq)
+    return None if s is None else s.value
+
+
+# --- OPTW -------------------------------------------------------------------------------------------
+
+
+def solve_optw(path: str, decimals: int, time_limit: float) -> dict:
+    inst = read_optw(path, decimals)
+    p = inst.problem()
+    t0 = time.perf_counter()
+    out = solve(p, SolveSettings(time_limit=time_limit))
+    seconds = time.perf_counter() - t0
+    route = out.solution.routes[0]
+    seq = [c for c in route.seq if c != BREAK]
+    value = _verified_value(p, seq)
+    return {
+        "instance": inst.name,
+        "score": value if value is not None else None,
+        "route": [int(c) + 1 for c in seq],
+        "starts": [float(route.start[k]) / inst.scale for k in range(1, len(seq) + 1)],
+        "seconds": round(seconds, 3),
+    }
+
+
+def _pyvrp(p: Problem, time_limit: float) -> list[int]:
+    from pyvrp import Model
+    from pyvrp.stop import MaxRuntime
+
+    mat = p.matrices[0]
+    veh = p.vehicles[0]
+    m = Model()
+    depot = m.add_depot(m.add_location(0, 0))
+    # Prizes weigh 1000 distance units per score point: prize-dominant, yet small enough that PyVRP's
+    # time-warp penalties still keep its best solution feasible (much larger factors break that).
+    big = 1000
+    clients = [
+        m.add_client(
+            m.add_location(0, 0),
+            service_duration=int(p.service[c]),
+            tw_early=p.windows[c][0][0],
+            tw_late=p.windows[c][-1][1],
+            prize=int(p.value[c]) * big,
+            required=False,
+        )
+        for c in range(p.n)
+    ]
+    m.add_vehicle_type(
+        1, start_depot=depot, end_depot=depot, tw_early=veh.depart, tw_late=veh.return_by
+    )
+    locs = m.locations
+    for i, a in enumerate(locs):
+        for j, b in enumerate(locs):
+            if i != j:
+                d = int(mat[i, j])
+                m.add_edge(a, b, distance=d, duration=d)
+    result = m.solve(stop=MaxRuntime(time_limit), seed=1, display=False)
+    routes = result.best.routes()
+    del clients
+    if not routes:
+        return []
+    # the schedule lists the route's activities in order; a client's idx is its index among clients
+    return [int(v.idx) for v in routes[0].schedule() if v.is_client()]
+
+
+def _vroom(p: Problem) -> list[int]:
+    import vroom
+
+    veh = p.vehicles[0]
+    problem = vroom.Input()
+    problem.set_durations_matrix(profile="car", matrix_input=p.matrices[0].astype(np.uint32))
+    problem.add_vehicle(
+        vroom.Vehicle(0, start=0, end=0, time_window=vroom.TimeWindow(veh.depart, veh.return_by))
+    )
+    problem.add_job(
+        [
+            vroom.Job(
+                c + 1,
+                location=c + 1,
+                default_service=int(p.service[c]),
+                time_windows=[vroom.TimeWindow(a, b) for a, b in p.windows[c]],
+                priority=min(100, int(p.value[c])),
+            )
+            for c in range(p.n)
+        ]
+    )
+    solution = problem.solve(exploration_level=5, nb_threads=1)
+    steps = solution.routes
+    return [int(j) - 1 for j, kind in zip(steps["id"], steps["type"], strict=True) if kind == "job"]
+
+
+def _bks(path: Path) -> dict[str, float]:
+    with path.open() as f:
+        return {r["instance"]: float(r["best_known"]) for r in csv.DictReader(f)}
+
+
+def cmd_optw(args: argparse.Namespace) -> None:
+    files = sorted(args.files)
+    bks_file = Path(files[0]).parent.parent / "bks.csv" if files else None
+    bks = _bks(bks_file) if bks_file and bks_file.exists() else {}
+    rows: dict[str, dict[str, tuple[float | None, float]]] = {}
+    for path in files:
+        ours = solve_optw(path, args.decimals, args.time_limit)
+        print(json.dumps(ours), flush=True)
+        rows[ours["instance"]] = {"planner": (ours["score"], ours["seconds"])}
+        if args.peers:
+            p = read_optw(path, args.decimals).problem()
+            for name, run in (
+                ("pyvrp", lambda p=p: _pyvrp(p, args.time_limit)),
+                ("vroom", lambda p=p: _vroom(p)),
+            ):
+                t0 = time.perf_counter()
+                try:
+                    seq = run()
+                    value = _verified_value(p, seq)
+                except Exception as exc:  # a peer failing must not stop the comparison
+                    print(f"# {name} failed on {ours['instance']}: {exc}", file=sys.stderr)
+                    value = None
+                rows[ours["instance"]][name] = (value, time.perf_counter() - t0)
+    if bks:
+        _print_table(rows, bks)
+
+
+def _print_table(rows: dict, bks: dict[str, float]) -> None:
+    solvers = sorted({s for r in rows.values() for s in r}, key=lambda s: (s != "planner", s))
+    print(
+        f"{'solver':10} {'avg gap %':>9} {'worst %':>8} {'optima':>7} {'mean s':>7} {'infeasible':>10}"
+    )
+    for solver in solvers:
+        gaps, secs, bad = [], [], 0
+        for name, r in rows.items():
+            if solver not in r or name not in bks:
+                continue
+            value, seconds = r[solver]
+            secs.append(seconds)
+            if value is None:
+                bad += 1
+                value = 0.0
+            gaps.append(100 * (bks[name] - value) / bks[name])
+        if not gaps:
+            continue
+        optima = sum(g <= 1e-9 for g in gaps)
+        print(
+            f"{solver:10} {np.mean(gaps):9.2f} {max(gaps):8.2f} {optima:>4}/{len(gaps):<2}"
+            f" {np.mean(secs):7.2f} {bad:>10}"
+        )
+
+
+# --- realistic days ---------------------------------------------------------------------------------
+
+
+def day_problem(day: dict) -> Problem:
+    """A day in the documented JSON form as a one-vehicle Problem."""
+    mat = np.array(day["durations"], dtype=np.int64)
+    visits = day["visits"]
+    lo, hi = day["horizon"]
+    brk = None
+    if day.get("break"):
+        b = day["break"]
+        brk = (int(b["duration"]), int(b["window"][0]), int(b["window"][1]) - int(b["duration"]))
+    return Problem(
+        loc=np.array([v["node"] for v in visits], dtype=np.int64),
+        service=[int(v["service"]) for v in visits],
+        value=[float(v["value"]) for v in visits],
+        windows=[[(int(a), int(b)) for a, b in v["windows"]] for v in visits],
+        required=[bool(v.get("required", False)) for v in visits],
+        vehicles=[
+            VehicleData(
+                start=int(day.get("start_node", 0)),
+                end=int(day.get("end_node", 0)),
+                depart=int(lo),
+                return_by=int(hi),
+                brk=brk,
+            )
+        ],
+        matrices=[mat],
+    )
+
+
+def solve_day(day: dict, time_limit: float) -> dict:
+    p = day_problem(day)
+    t0 = time.perf_counter()
+    out = solve(p, SolveSettings(time_limit=time_limit))
+    seconds = time.perf_counter() - t0
+    route = out.solution.routes[0]
+    check = schedule(p, 0, route.seq)
+    assert check is not None, "the planner returned an infeasible day"
+    ids = [day["visits"][c]["id"] for c in route.seq if c != BREAK]
+    starts = [int(route.start[k]) for k, c in enumerate(route.seq, start=1) if c != BREAK]
+    brk = [int(route.start[k]) for k, c in enumerate(route.seq, start=1) if c == BREAK]
+    return {
+        "name": day.get("name", ""),
+        "value": round(float(route.value), 3),
+        "route": ids,
+        "starts": starts,
+        "break_start": brk[0] if brk else None,
+        "seconds": round(seconds, 3),
+    }
+
+
+SEGMENT_BUSY = {
+    # busy start-of-visit ranges (seconds) by segment: lunch rush, consultations, morning meetings
+    "restaurant": [(11 * 3600, 14 * 3600), (17 * 3600, 24 * 3600)],
+    "clinic": [(9 * 3600, 12 * 3600), (15 * 3600, 18 * 3600)],
+    "shop": [(12 * 3600, 13 * 3600)],
+    "office": [(9 * 3600, 10 * 3600 + 1800)],
+    "factory": [(12 * 3600, 13 * 3600), (16 * 3600 + 1800, 18 * 3600)],
+}
+
+
+def generate_day(pool: int, seed: int) -> dict:
+    """A realistic day of one rep: clustered customers, busy periods by segment, lunch, car travel."""
+    rng = random.Random(seed)
+    centres = [
+        (35.69 + rng.uniform(-0.05, 0.05), 139.75 + rng.uniform(-0.07, 0.07)) for _ in range(5)
+    ]
+    home = Location(35.681, 139.767)
+    places = [home]
+    visits = []
+    for i in range(pool):
+        lat, lon = rng.choice(centres)
+        places.append(Location(lat + rng.gauss(0, 0.012), lon + rng.gauss(0, 0.015)))
+        segment = rng.choice(list(SEGMENT_BUSY))
+        service = rng.choice([15, 20, 20, 30, 45]) * 60
+        windows, t = [], 9 * 3600
+        for b0, b1 in sorted(SEGMENT_BUSY[segment]):
+            if b0 - service > t:
+                windows.append([t, b0 - service])
+            t = max(t, b1)
+        if t < 18 * 3600 - service:
+            windows.append([t, 18 * 3600 - service])
+        visits.append(
+            {
+                "id": f"c{i}",
+                "node": i + 1,
+                "service": service,
+                "value": rng.choice([1, 1, 2, 2, 3, 5, 8]),
+                "windows": windows,
+                "required": False,
+            }
+        )
+    durations = geodesic_seconds(places, speed_kmh=22.0, detour_factor=1.3)
+    return {
+        "name": f"day-{pool}-{seed}",
+        "horizon": [9 * 3600, 18 * 3600],
+        "durations": durations.tolist(),
+        "visits": visits,
+        "break": {"duration": 45 * 60, "window": [11 * 3600, 14 * 3600]},
+    }
+
+
+def cmd_day(args: argparse.Namespace) -> None:
+    day = json.loads(Path(args.file).read_text())
+    print(json.dumps(solve_day(day, args.time_limit)))
+
+
+def cmd_gen_day(args: argparse.Namespace) -> None:
+    text = json.dumps(generate_day(args.pool, args.seed))
+    if args.output:
+        Path(args.output).write_text(text)
+    else:
+        print(text)
+
+
+def cmd_days(args: argparse.Namespace) -> None:
+    pools = [int(x) for x in args.pools.split(",")]
+    print(f"{'pool':>5} {'seed':>4} {'visits':>6} {'value':>7} {'ref':>7} {'gap %':>6} {'s':>6}")
+    for pool in pools:
+        for seed in range(args.seeds):
+            day = generate_day(pool, seed)
+            ours = solve_day(day, args.time_limit)
+            ref = solve_day(day, args.reference)
+            best = max(ref["value"], ours["value"])
+            gap = 100 * (best - ours["value"]) / best if best else 0.0
+            print(
+                f"{pool:>5} {seed:>4} {len(ours['route']):>6} {ours['value']:>7.1f} {best:>7.1f}"
+                f" {gap:>6.2f} {ours['seconds']:>6.2f}",
+                flush=True,
+            )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m planner.bench")
+    sub = parser.add_subparsers(dest="command", required=True)
+    optw = sub.add_parser("optw")
+    optw.add_argument("files", nargs="+")
+    optw.add_argument("--decimals", type=int, default=1)
+    optw.add_argument("--time-limit", type=float, default=1.0)
+    optw.add_argument("--peers", action="store_true")
+    optw.set_defaults(func=cmd_optw)
+    day = sub.add_parser("day")
+    day.add_argument("file")
+    day.add_argument("--time-limit", type=float, default=0.5)
+    day.set_defaults(func=cmd_day)
+    gen = sub.add_parser("gen-day")
+    gen.add_argument("--pool", type=int, required=True)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("-o", "--output")
+    gen.set_defaults(func=cmd_gen_day)
+    days = sub.add_parser("days")
+    days.add_argument("--pools", default="30,60,120,200")
+    days.add_argument("--seeds", type=int, default=2)
+    days.add_argument("--time-limit", type=float, default=0.5)
+    days.add_argument("--reference", type=float, default=30.0)
+    days.set_defaults(func=cmd_days)
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

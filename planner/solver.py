@@ -1,0 +1,206 @@
+"""The only module that imports OR-Tools: build the routing model, solve, extract plain sequences.
+
+The routing model is the canonical formulation (time dimension with waiting as slack, busy periods removed
+from start domains with `RemoveInterval`, lunch as a vehicle break interval, optional visits as
+disjunctions whose penalty is the prize). Our own iterated local search (`search.py`) supplies the start
+solution; OR-Tools checks it against the model (`ReadAssignmentFromRoutes`) and polishes it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from .problem import BREAK, Problem, Schedule, schedule
+from .search import Search, Solution
+
+VALUE_SCALE = 1000  # prizes are floats; OR-Tools needs integers
+
+
+@dataclass(frozen=True, slots=True)
+class SolveSettings:
+    """Limits for one solve; iteration/solution limits without a time limit make it deterministic."""
+
+    time_limit: float | None = 1.0
+    iteration_limit: int | None = None
+    solution_limit: int | None = None
+    seed: int = 0
+    polish: bool = True
+    polish_share: float = 0.15
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+
+
+@dataclass(slots=True)
+class SolveOutcome:
+    """Plain result: the best solution and what each phase did."""
+
+    solution: Solution
+    iterations: int
+    seconds: float
+    engine: str
+    notes: list[str] = field(default_factory=list)
+
+
+def place_break(p: Problem, v: int, seq: list[int]) -> Schedule | None:
+    """Schedule a sequence, putting lunch (when the vehicle has one) where the day ends earliest."""
+    seq = [c for c in seq if c != BREAK]
+    if p.vehicles[v].brk is None:
+        return schedule(p, v, seq)
+    best: Schedule | None = None
+    for k in range(len(seq) + 1):
+        s = schedule(p, v, seq[:k] + [BREAK] + seq[k:])
+        if s is not None and (best is None or s.duration < best.duration):
+            best = s
+    return best
+
+
+class RoutingModel:
+    """OR-Tools routing model of a Problem."""
+
+    def __init__(self, p: Problem, allowed: np.ndarray | None = None) -> None:
+        self.p = p
+        n, nv = p.n, len(p.vehicles)
+        starts = [n + 2 * v for v in range(nv)]
+        ends = [n + 2 * v + 1 for v in range(nv)]
+        self.manager = pywrapcp.RoutingIndexManager(n + 2 * nv, nv, starts, ends)
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        m, r = self.manager, self.routing
+        node_loc = np.concatenate(
+            [
+                p.loc,
+                np.array([x for veh in p.vehicles for x in (veh.start, veh.end)], dtype=np.int64),
+            ]
+        )
+        node_svc = np.concatenate([p.service, np.zeros(2 * nv, dtype=np.int64)])
+        # OR-Tools matrices are indexed by routing index, not node; build them in that order once
+        order = np.array([m.IndexToNode(i) for i in range(r.Size() + nv)], dtype=np.int64)
+        loc_by_index = node_loc[order]
+        svc_by_index = node_svc[order]
+        transit_ids, cost_ids = {}, {}
+        for mi in {veh.matrix for veh in p.vehicles}:
+            travel = p.matrices[mi][np.ix_(loc_by_index, loc_by_index)]
+            cost_ids[mi] = r.RegisterTransitMatrix(travel.tolist())
+            transit_ids[mi] = r.RegisterTransitMatrix((travel + svc_by_index[:, None]).tolist())
+        horizon = int(max(veh.return_by for veh in p.vehicles))
+        r.AddDimensionWithVehicleTransits(
+            [transit_ids[veh.matrix] for veh in p.vehicles], horizon, horizon, False, "Time"
+        )
+        tdim = r.GetDimensionOrDie("Time")
+        self.time = tdim
+        for v, veh in enumerate(p.vehicles):
+            r.SetArcCostEvaluatorOfVehicle(cost_ids[veh.matrix], v)
+            tdim.CumulVar(r.Start(v)).SetRange(veh.depart, veh.return_by)
+            tdim.CumulVar(r.End(v)).SetRange(veh.depart, veh.return_by)
+        # prizes dominate travel: one unit of prize outweighs any possible total travel
+        big = int(sum(veh.return_by - veh.depart for veh in p.vehicles)) + 1
+        prizes = [int(round(x * VALUE_SCALE)) * big for x in p.value]
+        required_penalty = sum(prizes) + big
+        for c in range(n):
+            idx = m.NodeToIndex(c)
+            cv = tdim.CumulVar(idx)
+            ws = p.windows[c]
+            if not ws or (allowed is not None and not allowed[c].any()):
+                r.AddDisjunction([idx], 0)
+                cv.SetRange(0, 0)
+                r.ActiveVar(idx).SetValue(0)
+                continue
+            cv.SetRange(ws[0][0], min(ws[-1][1], horizon))
+            for (_, b), (a2, _) in zip(ws, ws[1:], strict=False):
+                cv.RemoveInterval(b + 1, a2 - 1)
+            r.AddDisjunction([idx], required_penalty if p.required[c] else prizes[c])
+            if allowed is not None and not allowed[c].all():
+                # only reps that could make the visit alone may take it
+                r.SetAllowedVehiclesForIndex([v for v in range(nv) if allowed[c, v]], idx)
+        solver = r.solver()
+        self.breaks = []
+        visit_transits = [int(x) for x in svc_by_index[: r.Size() + nv]]
+        for v, veh in enumerate(p.vehicles):
+            if veh.brk is None:
+                self.breaks.append(None)
+                continue
+            dur, e, latest = veh.brk
+            iv = solver.FixedDurationIntervalVar(e, latest, dur, False, f"lunch{v}")
+            tdim.SetBreakIntervalsOfVehicle([iv], v, visit_transits)
+            self.breaks.append(iv)
+
+    def params(self, time_limit: float | None, solution_limit: int | None, meta: str):
+        """Search parameters for a polish run."""
+        sp = pywrapcp.DefaultRoutingSearchParameters()
+        sp.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
+        sp.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, meta)
+        if time_limit is not None:
+            sp.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+        if solution_limit is not None:
+            sp.solution_limit = solution_limit
+        return sp
+
+    def routes_of(self, assignment) -> list[list[int]]:
+        """Customer sequences per vehicle from an assignment."""
+        m, r = self.manager, self.routing
+        out = []
+        for v in range(len(self.p.vehicles)):
+            idx = assignment.Value(r.NextVar(r.Start(v)))
+            seq = []
+            while not r.IsEnd(idx):
+                seq.append(m.IndexToNode(idx))
+                idx = assignment.Value(r.NextVar(idx))
+            out.append(seq)
+        return out
+
+    def polish(
+        self, sol: Solution, time_limit: float | None, solution_limit: int | None, meta: str
+    ) -> tuple[Solution | None, str]:
+        """Load `sol` into the model (which checks it), improve it with OR-Tools local search."""
+        r = self.routing
+        r.CloseModelWithParameters(self.params(time_limit, solution_limit, meta))
+        seqs = [[c for c in s.seq if c != BREAK] for s in sol.routes]
+        start = r.ReadAssignmentFromRoutes(
+            [[self.manager.NodeToIndex(c) for c in q] for q in seqs], True
+        )
+        if start is None:
+            return None, "OR-Tools rejected the start solution"
+        out = r.SolveFromAssignmentWithParameters(
+            start, self.params(time_limit, solution_limit, meta)
+        )
+        if out is None:
+            return None, "OR-Tools found no solution"
+        routes = []
+        for v, seq in enumerate(self.routes_of(out)):
+            s = place_break(self.p, v, seq)
+            if s is None:
+                return None, "OR-Tools solution failed the exact timing check"
+            routes.append(s)
+        return Solution(routes), "ok"
+
+
+def solve(p: Problem, settings: SolveSettings, allowed: np.ndarray | None = None) -> SolveOutcome:
+    """Iterated local search, then an OR-Tools polish; keep whichever is better."""
+    t0 = time.perf_counter()
+    share = settings.polish_share if settings.polish else 0.0
+    ils_time = None if settings.time_limit is None else settings.time_limit * (1 - share)
+    search = Search(p, seed=settings.seed, allowed=allowed)
+    best = search.run(time_limit=ils_time, iteration_limit=settings.iteration_limit)
+    notes: list[str] = []
+    engine = "ils"
+    if settings.polish and p.n:
+        rest = None
+        if settings.time_limit is not None:
+            rest = max(0.05, settings.time_limit - (time.perf_counter() - t0))
+        sol_limit = settings.solution_limit
+        if rest is None and sol_limit is None:
+            sol_limit = 50  # deterministic default when only iterations bound the search
+        # Guided local search never stops on its own: without a clock, descend to a local optimum so
+        # the deterministic mode (iteration/solution limits only) always ends.
+        meta = settings.metaheuristic if rest is not None else "GREEDY_DESCENT"
+        model = RoutingModel(p, allowed)
+        polished, why = model.polish(best, rest, sol_limit, meta)
+        if polished is None:
+            notes.append(why)
+        elif polished.key() > best.key():
+            best, engine = polished, "ils+ortools"
+        else:
+            engine = "ils (checked by ortools)"
+    return SolveOutcome(best, search.stats.iterations, time.perf_counter() - t0, engine, notes)
