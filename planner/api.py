@@ -356,6 +356,10 @@ def _tolerant(
         leg = int(mat[prev, p.loc[c]])
         arr = t + leg
         start = next((max(arr, a) for a, b in p.windows[c] if arr <= b), None)
+        if start is not None and start + cand.service > veh.return_by:
+            # waiting for the next allowed time would run past the working day: that is a conflict
+            # to show now, not a silent wait until evening
+            start = None
         if start is None:
             start = arr
             if cand.busy and any(b.start < arr + cand.service and arr < b.end for b in cand.busy):
