@@ -190,7 +190,7 @@ class PlanOptions:
     solution_limit: int | None = None
     seed: int = 0
     polish: bool = True
-    polish_share: float = 0.15
+    polish_share: float = 0.05
     detour_factor: float = 1.3
     speeds_kmh: tuple[tuple[str, float], ...] = field(
         default=(("car", 30.0), ("bicycle", 14.0), ("walking", 4.5))

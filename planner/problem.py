@@ -43,6 +43,11 @@ class Problem:
     matrices: list[np.ndarray]
     win_start: np.ndarray = field(init=False)
     win_end: np.ndarray = field(init=False)
+    # plain-list copies for the scalar hot loops (`schedule`)
+    loc_list: list[int] = field(init=False)
+    service_list: list[int] = field(init=False)
+    value_list: list[float] = field(init=False)
+    _rows: list[list[list[int]]] = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.loc)
@@ -64,6 +69,10 @@ class Problem:
             for j, (a, b) in enumerate(ws):
                 self.win_start[i, j] = a
                 self.win_end[i, j] = b
+        self.loc_list = [int(x) for x in self.loc]
+        self.service_list = [int(x) for x in self.service]
+        self.value_list = [float(x) for x in self.value]
+        self._rows = [m.tolist() for m in self.matrices]
 
     @property
     def n(self) -> int:
@@ -73,6 +82,10 @@ class Problem:
     def matrix(self, v: int) -> np.ndarray:
         """Travel matrix of vehicle v."""
         return self.matrices[self.vehicles[v].matrix]
+
+    def matrix_rows(self, v: int) -> list[list[int]]:
+        """Travel matrix of vehicle v as nested lists (fast scalar access)."""
+        return self._rows[self.vehicles[v].matrix]
 
 
 def merge_windows(windows: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -122,58 +135,79 @@ class Schedule:
 
 
 def schedule(p: Problem, v: int, seq: Sequence[int]) -> Schedule | None:
-    """Time a route with earliest starts (dominant under waiting); None when it is infeasible."""
+    """Time a route with earliest starts (dominant under waiting); None when it is infeasible.
+
+    Plain Python lists inside (numpy scalar indexing is ten times slower for routes this short); the
+    arrays of the result are what the vectorised insertion checks read.
+    """
     veh = p.vehicles[v]
-    mat = p.matrix(v)
+    mat = p.matrix_rows(v)
+    loc_of, svc, val, wins = p.loc_list, p.service_list, p.value_list, p.windows
     m = len(seq)
-    locs = np.empty(m + 2, dtype=np.int64)
-    arr = np.zeros(m + 2, dtype=np.int64)
-    st = np.zeros(m + 2, dtype=np.int64)
-    dep = np.zeros(m + 2, dtype=np.int64)
-    win_hi = np.zeros(m + 2, dtype=np.int64)
-    locs[0] = veh.start
-    arr[0] = st[0] = dep[0] = veh.depart
-    win_hi[0] = veh.depart  # leaving later never helps an earliest-start schedule
+    locs = [veh.start]
+    arr = [veh.depart]
+    st = [veh.depart]
+    dep = [veh.depart]
+    win_hi = [veh.depart]  # leaving later never helps an earliest-start schedule
     prev_loc = veh.start
     t = veh.depart
     value = 0.0
-    for k, c in enumerate(seq, start=1):
+    for c in seq:
         if c == BREAK:
             if veh.brk is None:
                 return None
             dur, e, latest = veh.brk
-            locs[k] = prev_loc  # lunch is taken where the rep already is
-            arr[k] = t
-            s = max(t, e)
+            s = t if t > e else e
             if s > latest:
                 return None
-            st[k], win_hi[k] = s, latest
+            locs.append(prev_loc)  # lunch is taken where the rep already is
+            arr.append(t)
+            st.append(s)
+            win_hi.append(latest)
             t = s + dur
-            dep[k] = t
+            dep.append(t)
             continue
-        loc = int(p.loc[c])
-        a = t + int(mat[prev_loc, loc])
+        loc = loc_of[c]
+        a = t + mat[prev_loc][loc]
         s = -1
-        for w0, w1 in p.windows[c]:
+        for w0, w1 in wins[c]:
             if a <= w1:
-                s, hi = max(a, w0), w1
+                s, hi = (a if a > w0 else w0), w1
                 break
         if s < 0:
             return None
-        locs[k], arr[k], st[k], win_hi[k] = loc, a, s, hi
-        t = s + int(p.service[c])
-        dep[k] = t
+        locs.append(loc)
+        arr.append(a)
+        st.append(s)
+        win_hi.append(hi)
+        t = s + svc[c]
+        dep.append(t)
         prev_loc = loc
-        value += float(p.value[c])
-    a = t + int(mat[prev_loc, veh.end])
+        value += val[c]
+    a = t + mat[prev_loc][veh.end]
     if a > veh.return_by:
         return None
-    locs[m + 1], arr[m + 1], st[m + 1], dep[m + 1] = veh.end, a, a, a
-    win_hi[m + 1] = veh.return_by
+    locs.append(veh.end)
+    arr.append(a)
+    st.append(a)
+    dep.append(a)
+    win_hi.append(veh.return_by)
     # backward pass: slack = wait here + how far the start may move within its window and downstream
-    slack = np.zeros(m + 2, dtype=np.int64)
-    slack[m + 1] = veh.return_by - a
+    slack = [0] * (m + 2)
+    nxt = veh.return_by - a
+    slack[m + 1] = nxt
     for k in range(m, -1, -1):
-        maxshift = min(win_hi[k] - st[k], slack[k + 1])
-        slack[k] = (st[k] - arr[k]) + maxshift
-    return Schedule(list(seq), locs, arr, st, dep, slack, value, int(a - veh.depart))
+        room = win_hi[k] - st[k]
+        nxt = (st[k] - arr[k]) + (room if room < nxt else nxt)
+        slack[k] = nxt
+    i64 = np.int64
+    return Schedule(
+        list(seq),
+        np.array(locs, dtype=i64),
+        np.array(arr, dtype=i64),
+        np.array(st, dtype=i64),
+        np.array(dep, dtype=i64),
+        np.array(slack, dtype=i64),
+        value,
+        int(a - veh.depart),
+    )

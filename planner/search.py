@@ -1,11 +1,17 @@
-"""Prize-aware construction and iterated local search for (team) orienteering with time windows.
+"""Prize-aware construction and a ruin-and-recreate iterated local search for (team) orienteering with
+time windows.
 
 Insertions are checked in O(1) per (customer, position) with forward slack (Savelsbergh's MaxShift),
-vectorised with numpy over all unrouted customers and all positions of a route at once.
+vectorised with numpy over all unrouted customers and all positions of a route at once. Each iteration
+removes a few visits (at random, the worst value per minute, a cluster of related ones, or a run of
+consecutive ones), re-inserts greedily with a randomised order and criterion, and accepts the result with
+a cooling threshold (simulated-annealing style); it restarts from the best plan when it stalls. Every
+accepted route is re-timed exactly by `problem.schedule`, so a solution is always feasible.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -50,11 +56,12 @@ class SearchStats:
 
     iterations: int = 0
     improvements: int = 0
+    restarts: int = 0
     seconds: float = 0.0
 
 
 class Search:
-    """Greedy prize/shift insertion, then shake-and-repair iterations with restarts from the best."""
+    """Greedy prize/shift insertion, then ruin-and-recreate iterations with restarts from the best."""
 
     def __init__(self, p: Problem, seed: int = 0, allowed: np.ndarray | None = None) -> None:
         self.p = p
@@ -62,8 +69,17 @@ class Search:
         n, nv = p.n, len(p.vehicles)
         # allowed[c, v]: customer c may ride on vehicle v at all (reachable alone)
         self.allowed = np.ones((n, nv), dtype=bool) if allowed is None else allowed
-        self.value2 = p.value**2
         self.stats = SearchStats()
+        # relatedness for cluster removal: travel both ways on the first rep's matrix plus how far
+        # apart the visits' windows open (a customer near in space but open at another time is unrelated)
+        if n:
+            mat = p.matrices[p.vehicles[0].matrix]
+            near = mat[np.ix_(p.loc, p.loc)] + mat[np.ix_(p.loc, p.loc)].T
+            opens = np.array([w[0][0] if w else 0 for w in p.windows], dtype=np.int64)
+            self.related = near + np.abs(opens[:, None] - opens[None, :])
+        else:
+            self.related = np.zeros((0, 0), dtype=np.int64)
+        self.optional = [c for c in range(n) if not p.required[c]]
 
     # ---- construction -------------------------------------------------------------------------
     def empty(self) -> Solution:
@@ -90,10 +106,13 @@ class Search:
         lc = p.loc[cand]
         arr_t = sch.departure[:m1][None, :] + mat[np.ix_(locs[:m1], lc)].T
         ws, we = p.win_start[cand], p.win_end[cand]
-        start = np.full(arr_t.shape, NO_TIME, dtype=np.int64)
-        for k in range(ws.shape[1] - 1, -1, -1):
-            ok = arr_t <= we[:, k : k + 1]
-            start = np.where(ok, np.maximum(arr_t, ws[:, k : k + 1]), start)
+        if ws.shape[1] == 1:
+            start = np.where(arr_t <= we, np.maximum(arr_t, ws), NO_TIME)
+        else:
+            start = np.full(arr_t.shape, NO_TIME, dtype=np.int64)
+            for k in range(ws.shape[1] - 1, -1, -1):
+                ok = arr_t <= we[:, k : k + 1]
+                start = np.where(ok, np.maximum(arr_t, ws[:, k : k + 1]), start)
         end = start + p.service[cand][:, None]
         nxt = end + mat[np.ix_(lc, locs[1:])]
         delta = nxt - sch.arrival[1:][None, :]
@@ -113,9 +132,17 @@ class Search:
         return delta[np.arange(len(cand)), pos], pos
 
     def insert_greedy(
-        self, sol: Solution, noise: float = 0.0, forbid: set[int] | None = None
+        self,
+        sol: Solution,
+        noise: float = 0.0,
+        forbid: set[int] | None = None,
+        power: float = 2.0,
     ) -> None:
-        """Insert unrouted customers by best value^2/shift until nothing fits (in place)."""
+        """Insert unrouted customers by best value^power / shift until nothing fits (in place).
+
+        `noise` multiplies each customer's score by a random factor in [1, 1 + noise] so repeated repairs
+        explore different orders; `forbid` keeps just-removed customers out of this pass.
+        """
         p = self.p
         routed = sol.visited()
         pool = [c for c in range(p.n) if c not in routed and (forbid is None or c not in forbid)]
@@ -128,20 +155,17 @@ class Search:
         for v in range(nv):
             best_d[v], best_p[v] = self._best_insertions(v, sol.routes[v], cand)
         best_d[~self.allowed[cand].T] = NO_TIME
-        jitter = (
-            np.array([1.0 + noise * self.rng.random() for _ in cand])
-            if noise > 0
-            else np.ones(len(cand))
-        )
+        weight = p.value[cand] ** power
+        if noise > 0:
+            weight = weight * (1.0 + noise * np.array([self.rng.random() for _ in pool]))
+        weight = np.where(p.required[cand], np.inf, weight)  # required customers always go first
         while len(cand):
-            v_best = np.argmin(best_d, axis=0)
+            v_best = np.argmin(best_d, axis=0) if nv > 1 else np.zeros(len(cand), dtype=np.int64)
             d = best_d[v_best, np.arange(len(cand))]
             feas = d < NO_TIME
             if not feas.any():
                 return
-            # required customers always go first; otherwise prize squared per second consumed
-            score = np.where(feas, self.value2[cand] * jitter / (d + 1.0), -1.0)
-            score = np.where(feas & p.required[cand], np.inf, score)
+            score = np.where(feas, weight / (d + 1.0), -1.0)
             i = int(np.argmax(score))
             c, v = int(cand[i]), int(v_best[i])
             pos = int(best_p[v, i])
@@ -149,11 +173,11 @@ class Search:
             new = schedule(p, v, seq[:pos] + [c] + seq[pos:])
             keep = np.ones(len(cand), dtype=bool)
             keep[i] = False
-            cand, best_d, best_p, jitter = (
+            cand, best_d, best_p, weight = (
                 cand[keep],
                 best_d[:, keep],
                 best_p[:, keep],
-                jitter[keep],
+                weight[keep],
             )
             if new is None:  # conservative slack said yes but the exact timing says no: skip it
                 continue
@@ -162,30 +186,94 @@ class Search:
                 best_d[v], best_p[v] = self._best_insertions(v, new, cand)
                 best_d[v, ~self.allowed[cand, v]] = NO_TIME
 
-    # ---- improvement --------------------------------------------------------------------------
-    def remove(self, sol: Solution, v: int, drop: set[int]) -> None:
-        """Remove customers from route v and re-time it (removal never breaks earliest-start timing)."""
-        seq = [c for c in sol.routes[v].seq if c not in drop]
-        new = schedule(self.p, v, seq)
-        if new is None:  # only possible with exotic break/matrix data: keep the route as it was
-            return
-        sol.routes[v] = new
+    def fresh(self) -> Solution:
+        """A randomised build: one random seed visit per route first, then noisy greedy insertion."""
+        sol = self.empty()
+        rng = self.rng
+        for v in range(len(sol.routes)):
+            opts = [c for c in self.optional if self.allowed[c, v] and c not in sol.visited()]
+            if opts:
+                c = rng.choice(opts)
+                sol.routes[v] = schedule(self.p, v, [c] + sol.routes[v].seq) or sol.routes[v]
+        self.insert_greedy(sol, noise=1.0, power=rng.choice((1.0, 2.0)))
+        self.insert_greedy(sol)
+        self.improve(sol)
+        return sol
 
-    def shake(self, sol: Solution, size: int, start: int) -> None:
-        """Remove `size` consecutive optional customers from every route, from position `start`."""
-        req = self.p.required
+    def improve(self, sol: Solution) -> None:
+        """Shorten the routes and insert whatever now fits, while that keeps adding value."""
+        for _ in range(4):
+            if not any([self.tighten(sol, v) for v in range(len(sol.routes))]):
+                return
+            before = sol.value
+            self.insert_greedy(sol)
+            if sol.value <= before:
+                return
+
+    # ---- ruin ---------------------------------------------------------------------------------
+    def remove(self, sol: Solution, drop: set[int]) -> None:
+        """Remove customers from every route and re-time (removal keeps earliest-start timing valid)."""
         for v, r in enumerate(sol.routes):
-            custs = [c for c in r.seq if c != BREAK and not req[c]]
-            if not custs:
+            if not drop.intersection(r.seq):
                 continue
-            s = start % len(custs)
-            drop = set(custs[s : s + size])
-            if s + size > len(custs):
-                drop |= set(custs[: s + size - len(custs)])
-            self.remove(sol, v, drop)
+            new = schedule(self.p, v, [c for c in r.seq if c not in drop])
+            if new is not None:  # only None with exotic (non-metric) matrices: keep the route
+                sol.routes[v] = new
 
+    def _routed_optional(self, sol: Solution) -> list[tuple[int, int, int]]:
+        """(customer, vehicle, node index in its schedule) of every routed optional visit."""
+        req = self.p.required
+        return [
+            (c, v, k)
+            for v, r in enumerate(sol.routes)
+            for k, c in enumerate(r.seq, start=1)
+            if c != BREAK and not req[c]
+        ]
+
+    def ruin(self, sol: Solution, k: int, how: int) -> set[int]:
+        """Pick k optional visits to remove: 0 random, 1 worst value per second, 2 related, 3 a run."""
+        routed = self._routed_optional(sol)
+        if not routed:
+            return set()
+        k = min(k, len(routed))
+        rng = self.rng
+        if how == 0:
+            return {c for c, _, _ in rng.sample(routed, k)}
+        if how == 1:
+            p = self.p
+            ratio = []
+            for c, v, i in routed:
+                r = sol.routes[v]
+                mat = p.matrix_rows(v)
+                a, b, z = int(r.locs[i - 1]), int(r.locs[i]), int(r.locs[i + 1])
+                saving = mat[a][b] + p.service_list[c] + mat[b][z] - mat[a][z]
+                saving += int(r.start[i] - r.arrival[i])  # the wait goes too
+                ratio.append((p.value_list[c] / (max(saving, 0) + 1.0), c))
+            ratio.sort()
+            out: set[int] = set()
+            while len(out) < k:
+                # skewed towards the worst ratios, as in Ropke & Pisinger's worst removal
+                j = int(len(ratio) * rng.random() ** 3)
+                out.add(ratio.pop(j)[1])
+            return out
+        if how == 2:
+            seed = rng.choice(routed)[0]
+            others = [c for c, _, _ in routed if c != seed]
+            others.sort(key=lambda c: self.related[seed, c])
+            out = {seed}
+            while len(out) < k and others:
+                out.add(others.pop(int(len(others) * rng.random() ** 4)))
+            return out
+        v = rng.randrange(len(sol.routes))
+        custs = [c for c, w, _ in routed if w == v]
+        if not custs:
+            custs = [c for c, _, _ in routed]
+        s = rng.randrange(len(custs))
+        return set((custs + custs)[s : s + k])
+
+    # ---- local moves --------------------------------------------------------------------------
     def swap_improve(self, sol: Solution) -> bool:
-        """Try to replace a routed customer by a more valuable unrouted one (first improvement)."""
+        """Replace a routed customer by a more valuable unrouted one (first improvement)."""
         p = self.p
         routed = sol.visited()
         out = [c for c in range(p.n) if c not in routed]
@@ -194,7 +282,7 @@ class Search:
         out_arr = np.array(out, dtype=np.int64)
         for v, r in enumerate(sol.routes):
             custs = [c for c in r.seq if c != BREAK and not p.required[c]]
-            for c in sorted(custs, key=lambda x: p.value[x]):
+            for c in sorted(custs, key=lambda x: p.value_list[x]):
                 better = out_arr[(p.value[out_arr] > p.value[c]) & self.allowed[out_arr, v]]
                 if not len(better):
                     continue
@@ -214,29 +302,86 @@ class Search:
                         return True
         return False
 
-    def two_opt_time(self, sol: Solution) -> None:
-        """Shorten routes with relocations of single customers (frees time for more insertions)."""
+    def tighten(self, sol: Solution, v: int, max_rounds: int = 50) -> bool:
+        """Shorten route v with 2-opt and or-opt (runs of 1-3 visits) moves; True when it changed.
+
+        Moves are filtered by their travel change in O(1) (a move that adds travel rarely shortens the
+        day) and only the promising ones are timed exactly, first improvement. Shorter days leave room
+        for more visits at the next insertion.
+        """
         p = self.p
-        for v in range(len(sol.routes)):
-            improved = True
-            while improved:
-                improved = False
-                r = sol.routes[v]
-                seq = r.seq
-                for i in range(len(seq)):
-                    c = seq[i]
-                    rest = seq[:i] + seq[i + 1 :]
-                    best = r
-                    for j in range(len(rest) + 1):
-                        if j == i:
+        mat = p.matrix_rows(v)
+        changed = False
+        for _ in range(max_rounds):
+            r = sol.routes[v]
+            seq = r.seq
+            m = len(seq)
+            if m < 2:
+                break
+            loc = [int(x) for x in r.locs]  # node k of the schedule is seq[k - 1]
+            cur_d = r.duration
+            found = None
+            # or-opt: move seq[i:i+L] (nodes i+1..i+L) to between nodes j and j+1
+            for L in (1, 2, 3):
+                for i in range(m - L + 1):
+                    a, b1, b2, z = loc[i], loc[i + 1], loc[i + L], loc[i + L + 1]
+                    cut = mat[a][b1] + mat[b2][z] - mat[a][z]
+                    for j in range(m + 1):
+                        if i <= j <= i + L:
                             continue
-                        s = schedule(p, v, rest[:j] + [c] + rest[j:])
-                        if s is not None and s.duration < best.duration:
-                            best = s
-                    if best is not r:
-                        sol.routes[v] = best
-                        improved = True
+                        x, y = loc[j], loc[j + 1]
+                        if mat[x][b1] + mat[b2][y] - mat[x][y] - cut >= 0:
+                            continue
+                        seg = seq[i : i + L]
+                        rest = seq[:i] + seq[i + L :]
+                        at = j if j < i else j - L
+                        s = schedule(p, v, rest[:at] + seg + rest[at:])
+                        if s is not None and s.duration < cur_d:
+                            found = s
+                            break
+                    if found:
                         break
+                if found:
+                    break
+            if found is None:
+                # 2-opt: reverse nodes i..j (symmetric travel assumed by the filter only)
+                for i in range(1, m):
+                    a, b = loc[i - 1], loc[i]
+                    for j in range(i + 1, m + 1):
+                        c, d = loc[j], loc[j + 1]
+                        if mat[a][c] + mat[b][d] - mat[a][b] - mat[c][d] >= 0:
+                            continue
+                        s = schedule(p, v, seq[: i - 1] + seq[i - 1 : j][::-1] + seq[j:])
+                        if s is not None and s.duration < cur_d:
+                            found = s
+                            break
+                    if found:
+                        break
+            if found is None:
+                break
+            sol.routes[v] = found
+            changed = True
+        return changed
+
+    def relocate(self, sol: Solution, v: int) -> bool:
+        """Move single visits (or lunch) inside route v to where the day gets shortest; True if it did."""
+        p = self.p
+        r = sol.routes[v]
+        seq = r.seq
+        best = r
+        for i in range(len(seq)):
+            c = seq[i]
+            rest = seq[:i] + seq[i + 1 :]
+            for j in range(len(rest) + 1):
+                if j == i:
+                    continue
+                s = schedule(p, v, rest[:j] + [c] + rest[j:])
+                if s is not None and s.duration < best.duration:
+                    best = s
+        if best is r:
+            return False
+        sol.routes[v] = best
+        return True
 
     # ---- driver -------------------------------------------------------------------------------
     def run(
@@ -246,48 +391,69 @@ class Search:
         iteration_limit: int | None = None,
         initial: Solution | None = None,
     ) -> Solution:
-        """Iterated local search; stops at whichever limit comes first."""
+        """Ruin and recreate with a cooling acceptance threshold; stops at whichever limit comes first."""
         t0 = time.perf_counter()
         deadline = None if time_limit is None else t0 + time_limit
+        rng = self.rng
         cur = initial.copy() if initial is not None else self.empty()
         self.insert_greedy(cur)
+        self.improve(cur)
         while self.swap_improve(cur):
             self.insert_greedy(cur)
         best = cur.copy()
-        size, start, stall = 1, 0, 0
+        n_opt = len(self.optional)
+        if n_opt == 0:
+            self.stats.seconds = time.perf_counter() - t0
+            return best
+        # temperature in prize units: a fraction of an average visit's value, cooling to almost zero
+        mean_value = float(np.mean(self.p.value[self.optional])) or 1.0
+        t_start, t_end = 1.0 * mean_value, 0.005 * mean_value
         it = 0
+        since_best = 0
         while True:
             if iteration_limit is not None and it >= iteration_limit:
                 break
-            if deadline is not None and time.perf_counter() >= deadline:
+            now = time.perf_counter()
+            if deadline is not None and now >= deadline:
                 break
+            frac = 0.0
+            if iteration_limit:
+                frac = it / iteration_limit
+            if deadline is not None:
+                frac = max(frac, (now - t0) / time_limit)
+            temp = t_start * (t_end / t_start) ** frac
             it += 1
+            routed = sum(len(r.seq) for r in cur.routes)
+            share = 0.35 if rng.random() < 0.9 else 0.8  # now and then a big ruin
+            kmax = max(2, min(30, int(share * routed) + 1))
+            k = 1 + int((kmax - 1) * rng.random() ** 2)
             trial = cur.copy()
-            self.shake(trial, size, start)
-            self.insert_greedy(trial, noise=0.3 if it % 3 == 0 else 0.0)
-            if it % 5 == 0:
-                while self.swap_improve(trial):
-                    self.insert_greedy(trial)
-            if trial.key() > cur.key():
+            drop = self.ruin(trial, k, rng.randrange(4))
+            self.remove(trial, drop)
+            self.insert_greedy(
+                trial,
+                noise=rng.choice((0.0, 0.2, 0.6)),
+                forbid=drop,
+                power=rng.choice((1.0, 2.0, 2.0)),
+            )
+            self.insert_greedy(trial)
+            if trial.value >= cur.value - 1e-9:
+                self.improve(trial)
+            diff = trial.value - cur.value
+            if trial.key() >= cur.key() or (diff <= 0 and rng.random() < math.exp(diff / temp)):
                 cur = trial
-                size = 1
                 if cur.key() > best.key():
+                    if cur.value > best.value + 1e-9:
+                        since_best = 0
                     best = cur.copy()
                     self.stats.improvements += 1
-                    stall = 0
-            else:
-                start += size
-                size += 1
-                stall += 1
-            longest = max(1, max(len(r.seq) for r in cur.routes))
-            if start >= longest:
-                start %= longest
-            if size > max(1, longest // 3 + 1):
-                size = 1
-            if stall and stall % 40 == 0:
-                cur = best.copy()  # restart from the best known solution
-            elif stall and stall % 10 == 0:
-                cur = trial  # accept a worse solution now and then to leave a local optimum
+            since_best += 1
+            if since_best >= max(150, 3 * n_opt):
+                # restart: alternately from the best plan so far and from a fresh randomised build,
+                # so one attractive corner of the map cannot hold the whole search
+                self.stats.restarts += 1
+                cur = self.fresh() if self.stats.restarts % 2 else best.copy()
+                since_best = 0
         self.stats.iterations = it
         self.stats.seconds = time.perf_counter() - t0
         return best

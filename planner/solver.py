@@ -29,7 +29,7 @@ class SolveSettings:
     solution_limit: int | None = None
     seed: int = 0
     polish: bool = True
-    polish_share: float = 0.15
+    polish_share: float = 0.05
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
 
 

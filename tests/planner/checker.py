@@ -69,7 +69,9 @@ def check_plan(request: PlanRequest, plan: Plan, done: set[str] = frozenset()) -
                 need += route.lunch_end - route.lunch_start
                 lunch_gaps += 1
             if gap_hi - gap_lo < need:
-                errors.append(f"{rep.id}: {prev_name}->{name} needs {need:.0f}s, has {gap_hi - gap_lo}")
+                errors.append(
+                    f"{rep.id}: {prev_name}->{name} needs {need:.0f}s, has {gap_hi - gap_lo}"
+                )
             if name != "@end":
                 c = by_id.get(name)
                 if c is None:

@@ -28,7 +28,8 @@ def grid_request(
         pts += [(0, 0), (0, 0)]
     pts += coords
     dur = tuple(
-        tuple((abs(a[0] - b[0]) + abs(a[1] - b[1])) * minutes_per_unit * M for b in pts) for a in pts
+        tuple((abs(a[0] - b[0]) + abs(a[1] - b[1])) * minutes_per_unit * M for b in pts)
+        for a in pts
     )
     return PlanRequest(tuple(reps), tuple(cands), durations=dur)
 
