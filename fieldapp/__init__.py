@@ -85,6 +85,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp)
     app.register_blueprint(visits_bp)
     app.register_blueprint(followups_bp)
+    from .reports.routes import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
     from .today.routes import bp as today_bp
 
     app.register_blueprint(today_bp)
+    from .offline.routes import bp as offline_bp
+
+    app.register_blueprint(offline_bp)
+    from .dayviews.routes import bp as dayviews_bp
+
+    app.register_blueprint(dayviews_bp)

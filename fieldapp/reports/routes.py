@@ -1,0 +1,180 @@
+"""Daily report pages: the rep's draft for a day (edit, save, submit), one report, the list of reports.
+
+A rep writes only their own report, so the edit URL carries just the day. Reading goes by report id: the
+rep who wrote it and the managers of the same team (another team's report is "not found", a teammate's is
+"not allowed").
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..db import get_session
+from ..errors import StaleEdit, ValidationError
+from ..i18n import local_date, local_time
+from ..models import ReportStatus, Team
+from ..services import clock, reports, users
+from .forms import ReportFilterForm, ReportForm
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+
+def _parse_day(value: str) -> date:
+    """A date from the URL (YYYY-MM-DD), else 404."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        abort(404)
+
+
+def _lang() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "ja"
+
+
+@bp.app_template_filter("report_time")
+def report_time(value: str | None) -> str:
+    """An ISO time stored in a report's figures, as HH:MM in the team's timezone."""
+    return local_time(reports.parse_instant(value)) or "--:--"
+
+
+@bp.app_template_filter("report_date")
+def report_date(value: str | None) -> str:
+    """An ISO date stored in a report's figures, in the UI language."""
+    try:
+        return local_date(date.fromisoformat(value or ""))
+    except ValueError:
+        return value or ""
+
+
+@bp.app_template_filter("report_yen")
+def report_yen(amount: int | None) -> str:
+    return reports.yen(int(amount or 0))
+
+
+@bp.app_template_global()
+def report_product(line: dict) -> str:
+    """A product of a report's order line in the UI language."""
+    return line.get("product_en") if _lang() == "en" else line.get("product", "")
+
+
+@bp.app_template_global()
+def report_skip_label(reason: str | None) -> str:
+    label = reports.SKIP_LABELS.get(reason or "")
+    return str(label) if label is not None else (reason or "")
+
+
+@bp.route("/day/<day>", methods=["GET", "POST"])
+@login_required
+def edit(day: str):
+    """The signed-in user's report for the day: drafted from the day, edited, saved or submitted."""
+    the_day = _parse_day(day)
+    session = get_session()
+    stored = reports.get_report(session, rep_id=current_user.id, day=the_day)
+    if stored is not None and stored.status != ReportStatus.DRAFT:
+        if request.method == "POST":
+            flash(_("This report has been submitted and can no longer be changed."), "error")
+        return redirect(url_for("reports.detail", report_id=stored.id))
+    form = ReportForm()
+    theirs = None
+    status = 200
+    if form.validate_on_submit():
+        submit = bool(form.send.data)
+        try:
+            report = reports.save(
+                session,
+                actor=current_user,
+                day=the_day,
+                body=form.body.data or "",
+                version=form.opened_version(),
+                now=clock.now_utc(),
+                submit=submit,
+                lang=_lang(),
+            )
+        except ValidationError as error:
+            session.rollback()
+            target = form.body.errors if error.details.get("field") == "body" else form.form_errors
+            target.append(error.message)
+            status = 400
+        except StaleEdit as error:
+            session.rollback()
+            theirs = reports.get_report(session, rep_id=current_user.id, day=the_day)
+            if theirs is not None and theirs.status != ReportStatus.DRAFT:
+                flash(_("This report has been submitted and can no longer be changed."), "error")
+                return redirect(url_for("reports.detail", report_id=theirs.id))
+            # Saving again now deliberately replaces the stored text (the rep has seen it side by side).
+            form.version.data = str(theirs.version if theirs is not None else 0)
+            form.form_errors.append(error.message)
+            status = 409
+        else:
+            session.commit()
+            if submit:
+                flash(_("Report submitted."), "info")
+                return redirect(url_for("reports.detail", report_id=report.id))
+            flash(_("Draft saved."), "info")
+            return redirect(url_for("reports.edit", day=the_day.isoformat()))
+    elif request.method == "POST":
+        form.form_errors.append(_("Please check the form."))
+        status = 400
+    view = reports.editing(session, actor=current_user, day=the_day, lang=_lang())
+    if request.method == "GET":
+        form.body.data = view.body
+        form.version.data = str(view.version)
+    return (
+        render_template("reports/edit.html", form=form, view=view, day=the_day, theirs=theirs),
+        status,
+    )
+
+
+@bp.route("/<int:report_id>")
+@login_required
+def detail(report_id: int):
+    """One report as submitted (or the draft so far): the rep's text and the figures of the day."""
+    session = get_session()
+    report, rep = reports.readable_report(session, actor=current_user, report_id=report_id)
+    return render_template(
+        "reports/detail.html",
+        report=report,
+        rep=rep,
+        figures=reports.load_summary(report),
+        own=rep.id == current_user.id,
+    )
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Reports newest first: a manager's team by date, rep and status; a rep's own reports."""
+    session = get_session()
+    members = (
+        users.team_members(session, team_id=current_user.team_id) if current_user.is_manager else []
+    )
+    form = ReportFilterForm(formdata=request.args, members=members)
+    form.validate()  # a bad date shows its error and is ignored; the other filters still apply
+    day = form.day.data if not form.day.errors else None
+    rows = reports.list_reports(
+        session,
+        actor=current_user,
+        rep_id=form.rep_id(),
+        status=form.status_value(),
+        day=day,
+    )
+    missing = (
+        reports.reps_without_report(session, actor=current_user, day=day)
+        if current_user.is_manager and day is not None and not form.rep_id()
+        else []
+    )
+    team = session.get(Team, current_user.team_id)
+    return render_template(
+        "reports/index.html",
+        form=form,
+        rows=rows,
+        missing=missing,
+        day=day,
+        today_date=clock.local_today(team.timezone),
+    )
