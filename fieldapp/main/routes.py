@@ -64,4 +64,6 @@ def me():
         flash(_("Settings saved."), "info")
         return redirect(url_for("main.me"))
     team = session.get(Team, current_user.team_id)
-    return render_template("main/me.html", form=form, team=team, logout_form=EmptyForm())
+    return render_template(
+        "main/me.html", form=form, team=team, logout_form=EmptyForm(), calendar_form=EmptyForm()
+    )
