@@ -1,0 +1,145 @@
+"""Offline in real Chromium at a phone viewport: the plan stays usable without a connection, visits logged
+offline wait in the outbox, and are stored exactly once when the connection returns (also when replayed)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from fieldapp.models import DayPlanStop, OrderLine, Visit
+from fieldapp.services import clock
+from tests.browser.conftest import sign_in
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+HOME = (35.681, 139.767)
+NOTES = ["在庫確認、来週発注予定", "新メニューを検討中", "担当者が交代"]
+
+
+@pytest.fixture
+def rep_day(make_team, make_user, make_customer):
+    team = make_team(name="東京東営業所")
+    rep = make_user(
+        team=team,
+        name="営業 一郎",
+        email="ichiro@example.com",
+        start_lat=HOME[0],
+        start_lon=HOME[1],
+        language="ja",
+    )
+    today = clock.local_today(team.timezone)
+    for i, name in enumerate(["居酒屋 さくら", "山田商店", "北斗会計事務所", "カフェ 福助"]):
+        make_customer(
+            team=team,
+            name=name,
+            rank="A" if i == 0 else "B",
+            assigned_rep_id=rep.id,
+            next_due_on=today - timedelta(days=3 + i),
+            lat=HOME[0] + 0.003 * (i + 1),
+            lon=HOME[1] + 0.002 * i,
+        )
+    return rep
+
+
+@pytest.fixture
+def phone(browser, browser_context_args):
+    context = browser.new_context(
+        **browser_context_args,
+        geolocation={"latitude": HOME[0] + 0.003, "longitude": HOME[1]},
+        permissions=["geolocation"],
+    )
+    yield context, context.new_page()
+    context.close()
+
+
+def count(db, model) -> int:
+    db.expire_all()
+    return db.exec(select(func.count()).select_from(model)).one()
+
+
+def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day, db):
+    context, page = phone
+    sign_in(page, live_server, "ichiro@example.com", PASSWORD)
+    page.locator("#plan-my-day").click()
+    page.wait_for_selector("li.stop")
+    assert page.locator("li.stop").count() == 4
+
+    # Installable: manifest and icons are linked from every page.
+    assert page.locator("link[rel=manifest]").count() == 1
+    manifest = page.evaluate(
+        "fetch(document.querySelector('link[rel=manifest]').href).then(r => r.json())"
+    )
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    assert {icon["sizes"] for icon in manifest["icons"]} >= {"192x192", "512x512"}
+
+    # The service worker controls the page and has kept the plan's pages: this day's plan (also as the
+    # installed app's start address), the 4 customers and their 4 visit forms.
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    page.wait_for_function("document.documentElement.dataset.offlineReady", timeout=15000)
+    assert page.evaluate("document.documentElement.dataset.offlineReady") == "10"
+
+    context.set_offline(True)
+    stop_ids = [page.locator("li.stop").nth(i).get_attribute("data-stop-id") for i in range(3)]
+    for stop_id, note in zip(stop_ids, NOTES, strict=True):
+        card = page.locator(f"#stop-{stop_id}")
+        card.locator("button.check-in").click()
+        page.locator(f"#stop-{stop_id} .stop-pending").wait_for()
+        assert "同期待ち" in page.locator(f"#stop-{stop_id} .stop-pending").inner_text()
+        page.locator(f"#stop-{stop_id} a.log-visit-offline").click()
+        page.wait_for_selector("form.visit-form")
+        page.locator("#outcome label", has_text="面談").click()
+        page.locator("textarea[name=heard]").fill(note)
+        page.locator("button[type=submit]", has_text="訪問を保存").click()
+        page.wait_for_selector(f"#stop-{stop_id}.stop-waiting-done")
+
+    # Nothing reached the server; the banner says what waits: three check-ins and three visit logs.
+    assert count(db, Visit) == 0
+    assert page.locator("#outbox").get_attribute("data-pending") == "6"
+    assert "6" in page.locator("#outbox-count").inner_text()
+
+    # Reload while still offline: the plan and the pending work are still there.
+    page.reload()
+    page.wait_for_selector("li.stop")
+    assert page.locator("li.stop").count() == 4
+    page.wait_for_function("document.querySelector('#outbox').dataset.pending === '6'")
+    assert page.locator(".stop-waiting-done").count() == 3
+    assert "オフライン" in page.locator("#outbox").inner_text()
+    entries = page.evaluate("FieldOutbox.all()")
+    # The installed app opens at Today, which is there offline too.
+    page.goto(f"{live_server}/")
+    page.wait_for_selector("li.stop")
+    assert page.locator(".stop-waiting-done").count() == 3
+    assert [e["kind"] for e in entries] == ["check_in", "visit"] * 3
+    assert len({e["key"] for e in entries}) == 6
+
+    # Back online: the outbox is sent, the page reloads from the server with the three stops done.
+    context.set_offline(False)
+    page.wait_for_function(
+        "document.querySelectorAll('li.stop.stop-done').length === 3", timeout=20000
+    )
+    assert page.locator("#outbox").get_attribute("data-pending") == "0"
+    visits = list(db.exec(select(Visit).order_by(Visit.id)))
+    assert len(visits) == 3
+    assert sorted(v.heard for v in visits) == sorted(NOTES)
+    assert all(v.status == "done" and v.check_in_at is not None for v in visits)
+    # The check-in kept the phone's time and position from when it happened offline.
+    assert all(v.check_in_lat is not None for v in visits)
+    stops = {str(s.id): s for s in db.exec(select(DayPlanStop))}
+    assert all(stops[s].state == "done" and stops[s].visit_id for s in stop_ids)
+
+    # Replaying the same outbox entries stores nothing more, and every replay is accepted.
+    page.evaluate(
+        """entries => Promise.all(entries.map(e => { delete e.id; return FieldOutbox.add(e); }))""",
+        entries,
+    )
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("document.querySelector('#outbox').dataset.pending === '0'")
+    page.wait_for_function("FieldOutbox.all().then(all => all.length === 0)")
+    assert count(db, Visit) == 3
+    assert count(db, OrderLine) == 0
+    assert [v.check_in_at for v in db.exec(select(Visit).order_by(Visit.id))] == [
+        v.check_in_at for v in visits
+    ]
