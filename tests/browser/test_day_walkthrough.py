@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from fieldapp.models import DayPlanStop, Visit
+from fieldapp.models import DailyReport, DayPlanStop, Visit
 from fieldapp.services import clock
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
@@ -99,3 +99,19 @@ def test_rep_walks_the_day_in_japanese(phone, live_server, rep_day, db):
     visits = list(db.exec(select(Visit).where(Visit.status == "done")))
     assert len(visits) == 1 and visits[0].heard == "来月の新メニューで仕入れを増やしたい"
     assert visits[0].check_in_lat is not None
+
+    # Daily report: opened from Today, drafted in Japanese with the visit just logged, then submitted.
+    page.locator("#report-link").click()
+    page.wait_for_selector("#report-form")
+    draft = page.locator("textarea[name=body]").input_value()
+    assert "【訪問】1件" in draft and "来月の新メニューで仕入れを増やしたい" in draft
+    assert "予定と実績" in draft and "居酒屋 さくら" in page.locator("#report-plan").inner_text()
+    page.locator("#report-submit").click()
+    page.wait_for_selector("#report-text")
+    assert "日報を提出しました" in page.locator(".flash").first.inner_text()
+    assert "提出済み" in page.locator("#report-status").inner_text()
+    assert page.locator("textarea[name=body]").count() == 0  # read-only once submitted
+    db.expire_all()
+    report = db.exec(select(DailyReport)).one()
+    assert report.status == "submitted" and report.submitted_at is not None
+    assert "来月の新メニューで仕入れを増やしたい" in report.body
