@@ -280,8 +280,23 @@ def _plan_vs_actual(plan, stops: list[DayPlanStop], done: list[Visit], name) -> 
         "planned_end": _iso(plan.return_at),
         "actual_end": _iso(max(check_outs) if check_outs else None),
         "travel_seconds": int(plan.travel_seconds or 0),
+        # No GPS track is kept, so actual travel is what lies between one check-out and the next
+        # check-in (travel, parking, waiting): the honest counterpart of the planned travel time.
+        "between_visits_minutes": _between_visits(done),
         "stops": rows,
     }
+
+
+def _between_visits(done: list[Visit]) -> int:
+    timed = sorted(
+        (v for v in done if v.check_in_at is not None and v.check_out_at is not None),
+        key=lambda v: v.check_in_at,
+    )
+    gaps = (
+        _minutes_between(a.check_out_at, b.check_in_at)
+        for a, b in zip(timed, timed[1:], strict=False)
+    )
+    return sum(max(0, gap or 0) for gap in gaps)
 
 
 # --- drafting the text ------------------------------------------------------------------------------
@@ -400,7 +415,13 @@ def _draft_lines(figures: dict[str, Any], *, rep_name: str) -> str:
                 actual=_clock(plan["actual_end"], tz),
             )
         )
-        out.append(_("Planned travel: %(m)d min", m=plan["travel_seconds"] // 60))
+        out.append(
+            _(
+                "Travel: planned %(planned)d min, between visits %(actual)d min",
+                planned=plan["travel_seconds"] // 60,
+                actual=plan["between_visits_minutes"],
+            )
+        )
     out += ["", _("[Comments and tomorrow]"), ""]
     return "\n".join(out)
 

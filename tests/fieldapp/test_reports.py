@@ -150,6 +150,7 @@ def test_draft_text_in_the_reps_language(app, db, day_done):
     assert "Nobody there" in english
     assert "Quote for the second shop" in english
     assert "Planned 3, done 1, skipped 1, not visited 1" in english
+    assert "between visits 0 min" in english
     day_done["rep"].language = "ja"
     japanese = draft_for(app, db, day_done["rep"], "ja").body
     assert "【訪問】1件" in japanese
@@ -189,6 +190,8 @@ def test_no_visits_other_days_or_other_reps(app, db, day_done, make_customer):
         db.commit()
     figures = draft_for(app, db, s["rep"]).figures
     assert [v["heard"] for v in figures["visits"]] == ["early", "Opening a second shop in spring"]
+    # 08:20 check-out to 09:50 check-in: the time between visits (travel and waiting) actually spent.
+    assert figures["plan"]["between_visits_minutes"] == 90
 
 
 def test_redraft_keeps_the_reps_text_and_refreshes_figures(app, db, day_done):
