@@ -1,11 +1,11 @@
 """Benchmarks: `python -m planner.bench optw|day|gen-day|days …`, one JSON line per result.
 
-optw FILE… [--decimals 1] [--time-limit S] [--peers]
+optw FILE… [--decimals 1] [--time-limit S | --iterations N] [--peers]
     Solomon-based OPTW instances (KU Leuven text layout). Prints {"instance", "score", "route" (vertex ids in
     order), "starts" (service start times, file units), "seconds"}; with --peers also runs PyVRP and VROOM
     (extra `[bench]`) on the same instances in the same run and prints a table of gaps to bks.csv. Every
     solution, ours and the peers', is re-timed by `problem.schedule` before its score counts.
-day FILE.json [--time-limit S]
+day FILE.json [--time-limit S | --iterations N]
     A day in JSON: {"name", "horizon": [earliest departure, latest return] (s), "durations": square matrix of
     travel seconds (node 0 is start and end unless "start_node"/"end_node" say otherwise), "visits": [{"id",
     "node", "service", "value", "windows": [[earliest, latest start], …], "required"}], optional "break":
@@ -14,8 +14,9 @@ day FILE.json [--time-limit S]
 gen-day --pool N --seed S [-o FILE]
     Writes a realistic day: clustered customers around Tokyo, busy periods by segment leaving one to three
     allowed windows, a 9:00–18:00 day with 45 min lunch inside 11:00–14:00, car travel times.
-days [--pools 30,60,120,200] [--time-limit 0.5] [--reference 30]
-    Our planner at --time-limit against the best plan found with the --reference budget, per pool size.
+days [--pools 30,60,120,200] [--seeds 2] [--time-limit 0.5] [--reference 30] [--peers]
+    Our planner at --time-limit against the best plan found by any solver run here (ours with the
+    --reference budget; with --peers also VROOM, whose gap and time are printed beside ours), per pool.
 """
 
 from __future__ import annotations
@@ -47,11 +48,18 @@ def _verified_value(p: Problem, seq: list[int]) -> float | None:
 # --- OPTW -------------------------------------------------------------------------------------------
 
 
-def solve_optw(path: str, decimals: int, time_limit: float) -> dict:
+def _settings(time_limit: float, iterations: int | None) -> SolveSettings:
+    """A time limit, or (when `iterations` is given) the deterministic iteration-limited mode."""
+    if iterations is not None:
+        return SolveSettings(time_limit=None, iteration_limit=iterations)
+    return SolveSettings(time_limit=time_limit)
+
+
+def solve_optw(path: str, decimals: int, time_limit: float, iterations: int | None = None) -> dict:
     inst = read_optw(path, decimals)
     p = inst.problem()
     t0 = time.perf_counter()
-    out = solve(p, SolveSettings(time_limit=time_limit))
+    out = solve(p, _settings(time_limit, iterations))
     seconds = time.perf_counter() - t0
     route = out.solution.routes[0]
     seq = [c for c in route.seq if c != BREAK]
@@ -142,7 +150,7 @@ def cmd_optw(args: argparse.Namespace) -> None:
     bks = _bks(bks_file) if bks_file and bks_file.exists() else {}
     rows: dict[str, dict[str, tuple[float | None, float]]] = {}
     for path in files:
-        ours = solve_optw(path, args.decimals, args.time_limit)
+        ours = solve_optw(path, args.decimals, args.time_limit, args.iterations)
         print(json.dumps(ours), flush=True)
         rows[ours["instance"]] = {"planner": (ours["score"], ours["seconds"])}
         if args.peers:
@@ -219,14 +227,15 @@ def day_problem(day: dict) -> Problem:
     )
 
 
-def solve_day(day: dict, time_limit: float) -> dict:
+def solve_day(day: dict, time_limit: float, iterations: int | None = None) -> dict:
     p = day_problem(day)
     t0 = time.perf_counter()
-    out = solve(p, SolveSettings(time_limit=time_limit))
+    out = solve(p, _settings(time_limit, iterations))
     seconds = time.perf_counter() - t0
     route = out.solution.routes[0]
     check = schedule(p, 0, route.seq)
-    assert check is not None, "the planner returned an infeasible day"
+    if check is None:
+        raise RuntimeError("the planner returned an infeasible day")
     ids = [day["visits"][c]["id"] for c in route.seq if c != BREAK]
     starts = [int(route.start[k]) for k, c in enumerate(route.seq, start=1) if c != BREAK]
     brk = [int(route.start[k]) for k, c in enumerate(route.seq, start=1) if c == BREAK]
@@ -293,7 +302,7 @@ def generate_day(pool: int, seed: int) -> dict:
 
 def cmd_day(args: argparse.Namespace) -> None:
     day = json.loads(Path(args.file).read_text())
-    print(json.dumps(solve_day(day, args.time_limit)))
+    print(json.dumps(solve_day(day, args.time_limit, args.iterations)))
 
 
 def cmd_gen_day(args: argparse.Namespace) -> None:
@@ -304,21 +313,90 @@ def cmd_gen_day(args: argparse.Namespace) -> None:
         print(text)
 
 
+def _vroom_day(day: dict) -> list[int]:
+    """VROOM (pyvroom) on a day: value as priority, every allowed window, the floating lunch break."""
+    import vroom
+
+    p = day_problem(day)
+    veh = p.vehicles[0]
+    breaks = []
+    if veh.brk is not None:
+        dur, e, latest = veh.brk
+        breaks = [vroom.Break(1, time_windows=[vroom.TimeWindow(e, latest)], service=dur)]
+    problem = vroom.Input()
+    problem.set_durations_matrix(profile="car", matrix_input=p.matrices[0].astype(np.uint32))
+    problem.add_vehicle(
+        vroom.Vehicle(
+            0,
+            start=veh.start,
+            end=veh.end,
+            time_window=vroom.TimeWindow(veh.depart, veh.return_by),
+            breaks=breaks,
+        )
+    )
+    problem.add_job(
+        [
+            vroom.Job(
+                c + 1,
+                location=int(p.loc[c]),
+                default_service=int(p.service[c]),
+                time_windows=[vroom.TimeWindow(a, b) for a, b in p.windows[c]],
+                # VROOM's priority is an integer up to 100: ten per value point keeps the ratios
+                priority=min(100, int(round(10 * p.value[c]))),
+            )
+            for c in range(p.n)
+        ]
+    )
+    solution = problem.solve(exploration_level=5, nb_threads=1)
+    steps = solution.routes
+    return [int(j) - 1 for j, kind in zip(steps["id"], steps["type"], strict=True) if kind == "job"]
+
+
 def cmd_days(args: argparse.Namespace) -> None:
     pools = [int(x) for x in args.pools.split(",")]
-    print(f"{'pool':>5} {'seed':>4} {'visits':>6} {'value':>7} {'ref':>7} {'gap %':>6} {'s':>6}")
+    peers = " vroom% vroom s" if args.peers else ""
+    print(
+        f"# ours at --time-limit {args.time_limit} s against the best plan found by any solver run here"
+        f" (ours with {args.reference} s{', VROOM' if args.peers else ''})"
+    )
+    print(
+        f"{'pool':>5} {'seed':>4} {'visits':>6} {'value':>7} {'best':>7} {'gap %':>6} {'s':>6}{peers}"
+    )
+    summary: dict[int, list[tuple[float, float, float | None, float | None]]] = {}
     for pool in pools:
         for seed in range(args.seeds):
             day = generate_day(pool, seed)
             ours = solve_day(day, args.time_limit)
             ref = solve_day(day, args.reference)
             best = max(ref["value"], ours["value"])
+            v_gap = v_sec = None
+            if args.peers:
+                t0 = time.perf_counter()
+                try:
+                    seq = _vroom_day(day)
+                    v_sec = time.perf_counter() - t0
+                    v_val = _verified_value(day_problem(day), seq)
+                except Exception as exc:  # a peer failing must not stop the comparison
+                    print(f"# vroom failed on {day['name']}: {exc}", file=sys.stderr)
+                    v_val = None
+                best = max(best, v_val or 0.0)
             gap = 100 * (best - ours["value"]) / best if best else 0.0
-            print(
+            line = (
                 f"{pool:>5} {seed:>4} {len(ours['route']):>6} {ours['value']:>7.1f} {best:>7.1f}"
-                f" {gap:>6.2f} {ours['seconds']:>6.2f}",
-                flush=True,
+                f" {gap:>6.2f} {ours['seconds']:>6.2f}"
             )
+            if args.peers:
+                v_gap = 100 * (best - (v_val or 0.0)) / best if best else 0.0
+                line += f" {v_gap:>6.2f} {v_sec:>7.2f}"
+            print(line, flush=True)
+            summary.setdefault(pool, []).append((gap, ours["seconds"], v_gap, v_sec))
+    print(f"# mean per pool{'':>2} {'gap %':>6} {'s':>6}{peers}")
+    for pool, rows in summary.items():
+        g, t = np.mean([r[0] for r in rows]), np.mean([r[1] for r in rows])
+        line = f"# pool {pool:>4}{'':>6} {g:>6.2f} {t:>6.2f}"
+        if args.peers and all(r[2] is not None for r in rows):
+            line += f" {np.mean([r[2] for r in rows]):>6.2f} {np.mean([r[3] for r in rows]):>7.2f}"
+        print(line, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -329,10 +407,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     optw.add_argument("--decimals", type=int, default=1)
     optw.add_argument("--time-limit", type=float, default=1.0)
     optw.add_argument("--peers", action="store_true")
+    optw.add_argument("--iterations", type=int, help="deterministic: iteration limit, no clock")
     optw.set_defaults(func=cmd_optw)
     day = sub.add_parser("day")
     day.add_argument("file")
     day.add_argument("--time-limit", type=float, default=0.5)
+    day.add_argument("--iterations", type=int, help="deterministic: iteration limit, no clock")
     day.set_defaults(func=cmd_day)
     gen = sub.add_parser("gen-day")
     gen.add_argument("--pool", type=int, required=True)
@@ -344,6 +424,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     days.add_argument("--seeds", type=int, default=2)
     days.add_argument("--time-limit", type=float, default=0.5)
     days.add_argument("--reference", type=float, default=30.0)
+    days.add_argument("--peers", action="store_true", help="also run VROOM (extra [bench])")
     days.set_defaults(func=cmd_days)
     args = parser.parse_args(argv)
     args.func(args)

@@ -63,8 +63,11 @@ class SearchStats:
 class Search:
     """Greedy prize/shift insertion, then ruin-and-recreate iterations with restarts from the best."""
 
-    def __init__(self, p: Problem, seed: int = 0, allowed: np.ndarray | None = None) -> None:
+    def __init__(
+        self, p: Problem, seed: int = 0, allowed: np.ndarray | None = None, starts: int = 0
+    ) -> None:
         self.p = p
+        self.starts = starts
         self.rng = random.Random(seed)
         n, nv = p.n, len(p.vehicles)
         # allowed[c, v]: customer c may ride on vehicle v at all (reachable alone)
@@ -80,6 +83,10 @@ class Search:
         else:
             self.related = np.zeros((0, 0), dtype=np.int64)
         self.optional = [c for c in range(n) if not p.required[c]]
+        # per matrix: travel from every location to each customer, and from each customer onwards,
+        # customer-major so the insertion checks gather one block per call
+        self.to_c = [np.ascontiguousarray(m[:, p.loc].T) for m in p.matrices]
+        self.from_c = [np.ascontiguousarray(m[p.loc, :]) for m in p.matrices]
 
     # ---- construction -------------------------------------------------------------------------
     def empty(self) -> Solution:
@@ -100,11 +107,11 @@ class Search:
     ) -> tuple[np.ndarray, np.ndarray]:
         """For each candidate: the smallest feasible time shift over all positions, and that position."""
         p = self.p
-        mat = p.matrix(v)
+        mi = p.vehicles[v].matrix
         locs = sch.locs
         m1 = len(locs) - 1  # number of gaps
-        lc = p.loc[cand]
-        arr_t = sch.departure[:m1][None, :] + mat[np.ix_(locs[:m1], lc)].T
+        col = cand[:, None]
+        arr_t = sch.departure[:m1][None, :] + self.to_c[mi][col, locs[None, :m1]]
         ws, we = p.win_start[cand], p.win_end[cand]
         if ws.shape[1] == 1:
             start = np.where(arr_t <= we, np.maximum(arr_t, ws), NO_TIME)
@@ -114,7 +121,7 @@ class Search:
                 ok = arr_t <= we[:, k : k + 1]
                 start = np.where(ok, np.maximum(arr_t, ws[:, k : k + 1]), start)
         end = start + p.service[cand][:, None]
-        nxt = end + mat[np.ix_(lc, locs[1:])]
+        nxt = end + self.from_c[mi][col, locs[None, 1:]]
         delta = nxt - sch.arrival[1:][None, :]
         feas = (start < NO_TIME) & (delta <= sch.slack[1:][None, :])
         veh = p.vehicles[v]
@@ -123,7 +130,7 @@ class Search:
             # inserting just before lunch moves lunch to the new customer's place
             dur, e, latest = veh.brk
             bs = np.maximum(end[:, b - 1], e)
-            nb = bs + dur + mat[lc, locs[b + 1]]
+            nb = bs + dur + self.from_c[mi][cand, locs[b + 1]]
             d2 = nb - sch.arrival[b + 1]
             feas[:, b - 1] = (start[:, b - 1] < NO_TIME) & (bs <= latest) & (d2 <= sch.slack[b + 1])
             delta[:, b - 1] = d2
@@ -200,10 +207,27 @@ class Search:
         self.improve(sol)
         return sol
 
+    def move_lunch(self, sol: Solution, v: int) -> bool:
+        """Put lunch where the day gets shortest (the travel filter of `tighten` cannot see lunch)."""
+        r = sol.routes[v]
+        if BREAK not in r.seq:
+            return False
+        seq = [c for c in r.seq if c != BREAK]
+        best = r
+        for k in range(len(seq) + 1):
+            s = schedule(self.p, v, seq[:k] + [BREAK] + seq[k:])
+            if s is not None and s.duration < best.duration:
+                best = s
+        if best is r:
+            return False
+        sol.routes[v] = best
+        return True
+
     def improve(self, sol: Solution) -> None:
         """Shorten the routes and insert whatever now fits, while that keeps adding value."""
         for _ in range(4):
-            if not any([self.tighten(sol, v) for v in range(len(sol.routes))]):
+            moved = [self.move_lunch(sol, v) for v in range(len(sol.routes))]
+            if not any([self.tighten(sol, v) for v in range(len(sol.routes))] + moved):
                 return
             before = sol.value
             self.insert_greedy(sol)
@@ -400,6 +424,14 @@ class Search:
         self.improve(cur)
         while self.swap_improve(cur):
             self.insert_greedy(cur)
+        if initial is None:
+            # a few randomised builds first: the best of several starts is rarely stuck in one corner
+            for _ in range(self.starts):
+                if deadline is not None and time.perf_counter() >= t0 + 0.1 * time_limit:
+                    break
+                other = self.fresh()
+                if other.key() > cur.key():
+                    cur = other
         best = cur.copy()
         n_opt = len(self.optional)
         if n_opt == 0:

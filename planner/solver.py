@@ -151,17 +151,28 @@ class RoutingModel:
         return out
 
     def polish(
-        self, sol: Solution, time_limit: float | None, solution_limit: int | None, meta: str
+        self,
+        sol: Solution,
+        time_limit: float | None,
+        solution_limit: int | None,
+        meta: str,
+        check_only: bool = False,
     ) -> tuple[Solution | None, str]:
-        """Load `sol` into the model (which checks it), improve it with OR-Tools local search."""
+        """Load `sol` into the model (which checks it), improve it with OR-Tools local search.
+
+        The model is closed with a generous clock: loading the routes runs under the close-time limits,
+        and a nearly spent budget must not turn a valid plan into a "rejected" one.
+        """
         r = self.routing
-        r.CloseModelWithParameters(self.params(time_limit, solution_limit, meta))
+        r.CloseModelWithParameters(self.params(10.0, None, meta))
         seqs = [[c for c in s.seq if c != BREAK] for s in sol.routes]
         start = r.ReadAssignmentFromRoutes(
             [[self.manager.NodeToIndex(c) for c in q] for q in seqs], True
         )
         if start is None:
             return None, "OR-Tools rejected the start solution"
+        if check_only:
+            return sol, "ok"
         out = r.SolveFromAssignmentWithParameters(
             start, self.params(time_limit, solution_limit, meta)
         )
@@ -177,26 +188,41 @@ class RoutingModel:
 
 
 def solve(p: Problem, settings: SolveSettings, allowed: np.ndarray | None = None) -> SolveOutcome:
-    """Iterated local search, then an OR-Tools polish; keep whichever is better."""
+    """Iterated local search, then an OR-Tools polish; keep whichever is better.
+
+    With a time limit the whole call (model building and the OR-Tools check included) stays inside it:
+    the search stops early enough to leave the polish its share plus the time to build the model.
+    """
     t0 = time.perf_counter()
-    share = settings.polish_share if settings.polish else 0.0
-    ils_time = None if settings.time_limit is None else settings.time_limit * (1 - share)
+    limit = settings.time_limit
+    polish = bool(settings.polish and p.n)
+    reserve = 0.0
+    if limit is not None and polish:
+        # building the routing model grows with the number of visits (about 0.05 s for 200)
+        reserve = limit * settings.polish_share + min(0.2 * limit, 0.01 + 0.0004 * p.n)
     search = Search(p, seed=settings.seed, allowed=allowed)
+    ils_time = None
+    if limit is not None:
+        ils_time = max(0.001, limit - reserve - (time.perf_counter() - t0))
     best = search.run(time_limit=ils_time, iteration_limit=settings.iteration_limit)
     notes: list[str] = []
     engine = "ils"
-    if settings.polish and p.n:
-        rest = None
-        if settings.time_limit is not None:
-            rest = max(0.05, settings.time_limit - (time.perf_counter() - t0))
-        sol_limit = settings.solution_limit
-        if rest is None and sol_limit is None:
-            sol_limit = 50  # deterministic default when only iterations bound the search
-        # Guided local search never stops on its own: without a clock, descend to a local optimum so
-        # the deterministic mode (iteration/solution limits only) always ends.
-        meta = settings.metaheuristic if rest is not None else "GREEDY_DESCENT"
+    if polish:
         model = RoutingModel(p, allowed)
-        polished, why = model.polish(best, rest, sol_limit, meta)
+        sol_limit = settings.solution_limit
+        if limit is None:
+            rest = None
+            # Guided local search never stops on its own: without a clock, descend to a local optimum
+            # so the deterministic mode (iteration/solution limits only) always ends.
+            meta = "GREEDY_DESCENT"
+            if sol_limit is None:
+                sol_limit = 50
+        else:
+            rest = limit - (time.perf_counter() - t0) - 0.005
+            meta = settings.metaheuristic
+        # no time left to search: OR-Tools only checks the plan against its model
+        check_only = rest is not None and rest < 0.01
+        polished, why = model.polish(best, rest, sol_limit, meta, check_only)
         if polished is None:
             notes.append(why)
         elif polished.key() > best.key():
