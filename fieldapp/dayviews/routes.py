@@ -29,7 +29,7 @@ from ..db import get_session
 from ..errors import NotFound
 from ..i18n import choice_label, local_time
 from ..models import Team, User
-from ..services import calendar_feed, clock
+from ..services import calendar_feed, clock, customers
 from ..services.day_route import DayRoute, day_route, viewable_rep
 
 bp = Blueprint("dayviews", __name__)
@@ -122,10 +122,17 @@ def map(day: str):  # noqa: A001 - the endpoint name the Today page links to
     team = _team(rep)
     route = day_route(session, rep=rep, day=the_day, today=clock.local_today(team.timezone))
     rep_arg = rep.id if rep.id != current_user.id else None
+    # Managers switch between the team's reps here (the page is their way into a rep's day).
+    team_reps = (
+        customers.team_reps(session, team_id=current_user.team_id)
+        if current_user.is_manager
+        else []
+    )
     return render_template(
         "dayviews/map.html",
         route=route,
         rep_arg=rep_arg,
+        team_reps=team_reps,
         leaflet=_leaflet_available(),
         map_data=map_data(route),
         navigate_url=navigate_url,

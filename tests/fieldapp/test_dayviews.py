@@ -137,6 +137,7 @@ def test_map_lists_stops_in_order_with_times_and_links(client, login_as, day, db
 def test_map_data_for_the_script(client, login_as, day):
     login_as(day["rep"])
     html = client.get(f"/day/{DAY.isoformat()}/map").get_data(as_text=True)
+    assert 'id="rep-switch"' not in html  # reps see their own day only
     raw = re.search(r'<script type="application/json" id="day-map-data">(.*?)</script>', html, re.S)
     data = json.loads(raw.group(1))
     assert [s["n"] for s in data["stops"]] == [1, 2, 3]
@@ -218,6 +219,12 @@ def test_manager_sees_a_team_reps_day_but_not_another_teams(app, client, login_a
     rep_id = day["rep"].id
     html = client.get(f"/day/{DAY}/map?rep={rep_id}").get_data(as_text=True)
     assert "Yamada Store" in html and "営業 一郎" in html
+    # the manager's way in: a rep switch listing the team (not other teams)
+    switch = html[
+        html.index('id="rep-switch"') : html.index("</form>", html.index('id="rep-switch"'))
+    ]
+    assert f'<option value="{rep_id}" selected>' in switch
+    assert day["outsider"].name not in switch
     assert f"/day/{DAY}/calendar.ics?rep={rep_id}" in html
     ics = client.get(f"/day/{DAY}/calendar.ics?rep={rep_id}")
     assert ics.status_code == 200 and len(events(parse(ics.data))) == 3
