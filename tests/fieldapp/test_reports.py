@@ -239,6 +239,30 @@ def test_save_refuses_stale_version_and_changes_nothing(app, db, day_done):
     assert reports.get_report(db, rep_id=rep.id, day=DAY).body == "first"
 
 
+def test_two_first_saves_at_once_one_wins(app, db, day_done, monkeypatch):
+    """Two tabs saving the first draft at the same moment: the second is refused, not a 500."""
+    rep = day_done["rep"]
+    with app.test_request_context():
+        reports.save(db, actor=rep, day=DAY, body="first tab", version=0, now=tokyo(12))
+        db.commit()
+        real = reports.get_report
+        first_read = [True]
+
+        def racing_read(*args, **kwargs):
+            # The second tab read "no report yet" before the first one stored it.
+            if first_read:
+                first_read.pop()
+                return None
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(reports, "get_report", racing_read)
+        with pytest.raises(StaleEdit) as refused:
+            reports.save(db, actor=rep, day=DAY, body="second tab", version=0, now=tokyo(12))
+    assert refused.value.details["current"].body == "first tab"
+    db.expire_all()
+    assert [r.body for r in db.exec(select(DailyReport))] == ["first tab"]
+
+
 def test_submit_writes_audit_and_freezes(app, db, day_done):
     rep = day_done["rep"]
     with app.test_request_context():
