@@ -63,11 +63,8 @@ class SearchStats:
 class Search:
     """Greedy prize/shift insertion, then ruin-and-recreate iterations with restarts from the best."""
 
-    def __init__(
-        self, p: Problem, seed: int = 0, allowed: np.ndarray | None = None, starts: int = 0
-    ) -> None:
+    def __init__(self, p: Problem, seed: int = 0, allowed: np.ndarray | None = None) -> None:
         self.p = p
-        self.starts = starts
         self.rng = random.Random(seed)
         n, nv = p.n, len(p.vehicles)
         # allowed[c, v]: customer c may ride on vehicle v at all (reachable alone)
@@ -144,15 +141,22 @@ class Search:
         noise: float = 0.0,
         forbid: set[int] | None = None,
         power: float = 2.0,
+        only: set[int] | None = None,
     ) -> None:
         """Insert unrouted customers by best value^power / shift until nothing fits (in place).
 
         `noise` multiplies each customer's score by a random factor in [1, 1 + noise] so repeated repairs
-        explore different orders; `forbid` keeps just-removed customers out of this pass.
+        explore different orders; `forbid` keeps just-removed customers out of this pass; `only` limits
+        the pass to these customers (the rest are known not to fit).
         """
         p = self.p
         routed = sol.visited()
-        pool = [c for c in range(p.n) if c not in routed and (forbid is None or c not in forbid)]
+        if only is not None:
+            pool = sorted(c for c in only if c not in routed)
+        else:
+            pool = [
+                c for c in range(p.n) if c not in routed and (forbid is None or c not in forbid)
+            ]
         if not pool:
             return
         cand = np.array(pool, dtype=np.int64)
@@ -297,7 +301,11 @@ class Search:
 
     # ---- local moves --------------------------------------------------------------------------
     def swap_improve(self, sol: Solution) -> bool:
-        """Replace a routed customer by a more valuable unrouted one (first improvement)."""
+        """Replace a routed customer by a more valuable unrouted one (first improvement).
+
+        After taking the customer out, the route is tightened first: the freed time is often spread
+        over waiting and detours that only a reorder collects.
+        """
         p = self.p
         routed = sol.visited()
         out = [c for c in range(p.n) if c not in routed]
@@ -310,15 +318,19 @@ class Search:
                 better = out_arr[(p.value[out_arr] > p.value[c]) & self.allowed[out_arr, v]]
                 if not len(better):
                     continue
-                seq = [x for x in r.seq if x != c]
-                trial = schedule(p, v, seq)
+                trial = schedule(p, v, [x for x in r.seq if x != c])
                 if trial is None:
                     continue
+                tmp = Solution(list(sol.routes))
+                tmp.routes[v] = trial
+                self.tighten(tmp, v, max_rounds=10)
+                trial = tmp.routes[v]
                 d, pos = self._best_insertions(v, trial, better)
                 ok = d < NO_TIME
                 if ok.any():
                     gain = np.where(ok, p.value[better], -1.0)
                     i = int(np.argmax(gain))
+                    seq = trial.seq
                     nseq = seq[: int(pos[i])] + [int(better[i])] + seq[int(pos[i]) :]
                     new = schedule(p, v, nseq)
                     if new is not None:
@@ -387,6 +399,20 @@ class Search:
             changed = True
         return changed
 
+    def intensify(self, sol: Solution) -> None:
+        """On a new best plan: exact relocations (they see waiting, which the travel filter cannot),
+        swaps with more valuable unrouted visits, and insertion of whatever then fits."""
+        for _ in range(3):
+            moved = False
+            for v in range(len(sol.routes)):
+                if len(sol.routes[v].seq) <= 30:
+                    moved |= self.relocate(sol, v)
+            swapped = self.swap_improve(sol)
+            before = sol.value
+            self.insert_greedy(sol)
+            if not (moved or swapped or sol.value > before):
+                return
+
     def relocate(self, sol: Solution, v: int) -> bool:
         """Move single visits (or lunch) inside route v to where the day gets shortest; True if it did."""
         p = self.p
@@ -424,14 +450,6 @@ class Search:
         self.improve(cur)
         while self.swap_improve(cur):
             self.insert_greedy(cur)
-        if initial is None:
-            # a few randomised builds first: the best of several starts is rarely stuck in one corner
-            for _ in range(self.starts):
-                if deadline is not None and time.perf_counter() >= t0 + 0.1 * time_limit:
-                    break
-                other = self.fresh()
-                if other.key() > cur.key():
-                    cur = other
         best = cur.copy()
         n_opt = len(self.optional)
         if n_opt == 0:
@@ -468,13 +486,15 @@ class Search:
                 forbid=drop,
                 power=rng.choice((1.0, 2.0, 2.0)),
             )
-            self.insert_greedy(trial)
+            # whatever did not fit in the first pass still does not: only the removed ones may now
+            self.insert_greedy(trial, only=drop)
             if trial.value >= cur.value - 1e-9:
                 self.improve(trial)
             diff = trial.value - cur.value
             if trial.key() >= cur.key() or (diff <= 0 and rng.random() < math.exp(diff / temp)):
                 cur = trial
                 if cur.key() > best.key():
+                    self.intensify(cur)
                     if cur.value > best.value + 1e-9:
                         since_best = 0
                     best = cur.copy()
