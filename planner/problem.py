@@ -47,6 +47,7 @@ class Problem:
     loc_list: list[int] = field(init=False)
     service_list: list[int] = field(init=False)
     value_list: list[float] = field(init=False)
+    required_list: list[bool] = field(init=False)
     _rows: list[list[list[int]]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -72,6 +73,7 @@ class Problem:
         self.loc_list = [int(x) for x in self.loc]
         self.service_list = [int(x) for x in self.service]
         self.value_list = [float(x) for x in self.value]
+        self.required_list = [bool(x) for x in self.required]
         self._rows = [m.tolist() for m in self.matrices]
 
     @property
@@ -132,6 +134,7 @@ class Schedule:
     slack: np.ndarray  # how much the arrival at each node may be delayed without breaking the route
     value: float
     duration: int
+    required: int = 0  # how many required visits (appointments) the route keeps
 
 
 def schedule(p: Problem, v: int, seq: Sequence[int]) -> Schedule | None:
@@ -142,7 +145,13 @@ def schedule(p: Problem, v: int, seq: Sequence[int]) -> Schedule | None:
     """
     veh = p.vehicles[v]
     mat = p.matrix_rows(v)
-    loc_of, svc, val, wins = p.loc_list, p.service_list, p.value_list, p.windows
+    loc_of, svc, val, wins, req = (
+        p.loc_list,
+        p.service_list,
+        p.value_list,
+        p.windows,
+        p.required_list,
+    )
     m = len(seq)
     locs = [veh.start]
     arr = [veh.depart]
@@ -152,6 +161,7 @@ def schedule(p: Problem, v: int, seq: Sequence[int]) -> Schedule | None:
     prev_loc = veh.start
     t = veh.depart
     value = 0.0
+    n_req = 0
     for c in seq:
         if c == BREAK:
             if veh.brk is None:
@@ -184,6 +194,7 @@ def schedule(p: Problem, v: int, seq: Sequence[int]) -> Schedule | None:
         dep.append(t)
         prev_loc = loc
         value += val[c]
+        n_req += req[c]
     a = t + mat[prev_loc][veh.end]
     if a > veh.return_by:
         return None
@@ -210,4 +221,5 @@ def schedule(p: Problem, v: int, seq: Sequence[int]) -> Schedule | None:
         np.array(slack, dtype=i64),
         value,
         int(a - veh.depart),
+        n_req,
     )

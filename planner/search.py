@@ -37,9 +37,14 @@ class Solution:
         """Total route time (travel, service and waiting): the tie-breaker."""
         return sum(r.duration for r in self.routes)
 
-    def key(self) -> tuple[float, int]:
-        """Larger is better: prize first, then shorter days."""
-        return (round(self.value, 6), -self.duration)
+    @property
+    def required(self) -> int:
+        """Required visits kept (appointments): they come before any prize."""
+        return sum(r.required for r in self.routes)
+
+    def key(self) -> tuple[int, float, int]:
+        """Larger is better: required visits first, then prize, then shorter days."""
+        return (self.required, round(self.value, 6), -self.duration)
 
     def visited(self) -> set[int]:
         """Customers on any route."""
@@ -197,15 +202,24 @@ class Search:
                 best_d[v], best_p[v] = self._best_insertions(v, new, cand)
                 best_d[v, ~self.allowed[cand, v]] = NO_TIME
 
-    def fresh(self) -> Solution:
-        """A randomised build: one random seed visit per route first, then noisy greedy insertion."""
+    def fresh(self, avoid: set[int] = frozenset()) -> Solution:
+        """A randomised build: required visits, then one random seed visit per route (preferably one
+        that `avoid`, the best plan so far, does not have: another corner of the map), then noisy greedy
+        insertion and tightening."""
         sol = self.empty()
         rng = self.rng
+        required = {c for c in range(self.p.n) if self.p.required[c]}
+        if required:
+            self.insert_greedy(sol, only=required)
         for v in range(len(sol.routes)):
-            opts = [c for c in self.optional if self.allowed[c, v] and c not in sol.visited()]
+            taken = sol.visited()
+            opts = [c for c in self.optional if self.allowed[c, v] and c not in taken]
+            fresh_opts = [c for c in opts if c not in avoid]
+            opts = fresh_opts or opts
             if opts:
-                c = rng.choice(opts)
-                sol.routes[v] = schedule(self.p, v, [c] + sol.routes[v].seq) or sol.routes[v]
+                weights = [self.p.value_list[c] + 1e-3 for c in opts]
+                c = rng.choices(opts, weights)[0]
+                self.insert_greedy(sol, only={c})
         self.insert_greedy(sol, noise=1.0, power=rng.choice((1.0, 2.0)))
         self.insert_greedy(sol)
         self.improve(sol)
@@ -488,10 +502,11 @@ class Search:
             )
             # whatever did not fit in the first pass still does not: only the removed ones may now
             self.insert_greedy(trial, only=drop)
-            if trial.value >= cur.value - 1e-9:
+            if trial.required >= cur.required and trial.value >= cur.value - 1e-9:
                 self.improve(trial)
             diff = trial.value - cur.value
-            if trial.key() >= cur.key() or (diff <= 0 and rng.random() < math.exp(diff / temp)):
+            worse = diff <= 0 and trial.required >= cur.required
+            if trial.key() >= cur.key() or (worse and rng.random() < math.exp(diff / temp)):
                 cur = trial
                 if cur.key() > best.key():
                     self.intensify(cur)
@@ -500,11 +515,12 @@ class Search:
                     best = cur.copy()
                     self.stats.improvements += 1
             since_best += 1
-            if since_best >= max(150, 3 * n_opt):
-                # restart: alternately from the best plan so far and from a fresh randomised build,
-                # so one attractive corner of the map cannot hold the whole search
+            if since_best >= max(100, int(1.5 * n_opt)):
+                # restart from a fresh randomised build (in another corner of the map) or from the
+                # best plan so far, so one attractive corner cannot hold the whole search
                 self.stats.restarts += 1
-                cur = self.fresh() if self.stats.restarts % 2 else best.copy()
+                # two fresh builds for every return to the best plan
+                cur = self.fresh(best.visited()) if self.stats.restarts % 3 else best.copy()
                 since_best = 0
         self.stats.iterations = it
         self.stats.seconds = time.perf_counter() - t0
