@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import func, select
 
-from fieldapp.models import DayPlanStop, OrderLine, Visit
+from fieldapp.models import AuditEvent, DayPlanStop, OrderLine, Visit
 from fieldapp.services import clock
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
@@ -77,9 +77,18 @@ def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day
 
     # The service worker controls the page and has kept the plan's pages: this day's plan (also as the
     # installed app's start address), the 4 customers and their 4 visit forms.
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
-    page.wait_for_function("document.documentElement.dataset.offlineReady", timeout=15000)
-    assert page.evaluate("document.documentElement.dataset.offlineReady") == "10"
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)", timeout=30000)
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        # The page loaded while the worker was installing, too early to be claimed: the next one is.
+        page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30000)
+    page.wait_for_function("document.documentElement.dataset.offlineReady", timeout=30000)
+    kept = page.evaluate(
+        "caches.open('fc-pages').then(c => c.keys())"
+        ".then(keys => keys.map(r => new URL(r.url).pathname + new URL(r.url).search))"
+    )
+    assert "/" in kept and len([u for u in kept if "/visits/new?stop=" in u]) == 4
+    assert len(set(kept)) == 10, kept
 
     context.set_offline(True)
     stop_ids = [page.locator("li.stop").nth(i).get_attribute("data-stop-id") for i in range(3)]
@@ -94,6 +103,8 @@ def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day
         page.locator("textarea[name=heard]").fill(note)
         page.locator("button[type=submit]", has_text="訪問を保存").click()
         page.wait_for_selector(f"#stop-{stop_id}.stop-waiting-done")
+        # What was done on the phone cannot be done again from the old copy of the page.
+        assert not page.locator(f"#stop-{stop_id} button.check-in").is_visible()
 
     # Nothing reached the server; the banner says what waits: three check-ins and three visit logs.
     assert count(db, Visit) == 0
@@ -131,6 +142,7 @@ def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day
     assert all(stops[s].state == "done" and stops[s].visit_id for s in stop_ids)
 
     # Replaying the same outbox entries stores nothing more, and every replay is accepted.
+    audit_events = count(db, AuditEvent)
     page.evaluate(
         """entries => Promise.all(entries.map(e => { delete e.id; return FieldOutbox.add(e); }))""",
         entries,
@@ -140,6 +152,23 @@ def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day
     page.wait_for_function("FieldOutbox.all().then(all => all.length === 0)")
     assert count(db, Visit) == 3
     assert count(db, OrderLine) == 0
+    assert count(db, AuditEvent) == audit_events
     assert [v.check_in_at for v in db.exec(select(Visit).order_by(Visit.id))] == [
         v.check_in_at for v in visits
     ]
+
+    # Offline, a button that needs the server (re-plan) explains itself instead of a browser error.
+    context.set_offline(True)
+    page.locator("#replan").click()
+    page.wait_for_selector("#offline-page")
+    context.set_offline(False)
+
+    # Signing out forgets the kept pages (customer data); signing in again works through the worker.
+    page.goto(f"{live_server}/me")
+    page.locator("form[action$='/logout'] button").click()
+    page.wait_for_url(f"{live_server}/login*")
+    assert page.evaluate("caches.has('fc-pages')") is False
+    page.fill("input[name=email]", "ichiro@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#outbox", state="attached")

@@ -75,7 +75,9 @@
       var failed = entries.filter(function (e) { return e.failed; });
       var count = banner.querySelector(".outbox-count");
       var status = banner.querySelector(".outbox-status");
-      var list = banner.querySelector(".outbox-list");
+      var details = banner.querySelector(".outbox-details");
+      var list = details.querySelector(".outbox-list");
+      var failures = banner.querySelector(".outbox-failures");
       var button = banner.querySelector(".outbox-send");
       banner.dataset.pending = String(pending.length);
       count.textContent = pending.length ? format(text.pendingText, { n: pending.length }) : "";
@@ -86,7 +88,9 @@
       if (offlineCopy) lines.push(format(text.copyText, { t: clock(root.dataset.offlineCopy) }));
       status.textContent = lines.join(" ");
       button.hidden = !(pending.length && navigator.onLine && state !== "sending");
+      details.hidden = !pending.length;
       list.textContent = "";
+      failures.textContent = "";
       pending.forEach(function (entry) { list.appendChild(el("li", "outbox-item", describe(entry))); });
       failed.forEach(function (entry) {
         var item = el("li", "outbox-item outbox-failed",
@@ -95,7 +99,7 @@
         dismiss.type = "button";
         dismiss.addEventListener("click", function () { store.remove(entry.id).then(render); });
         item.appendChild(dismiss);
-        list.appendChild(item);
+        failures.appendChild(item);
       });
       banner.hidden = !(pending.length || failed.length || !navigator.onLine || offlineCopy);
       markStops(pending);
@@ -125,8 +129,9 @@
         card.classList.add("stop-waiting-done");
         box.appendChild(el("p", "", format(text.loggedText, { t: clock(logged.at) })));
       } else {
-        var first = checkedIn || entries[0];
-        box.appendChild(el("p", "", format(text.checkedInText, { t: clock(first.at) })));
+        var checkedOut = entries.filter(function (e) { return e.kind === "check_out"; })[0];
+        var line = checkedOut ? text.checkedOutText : text.checkedInText;
+        box.appendChild(el("p", "", format(line, { t: clock((checkedOut || checkedIn).at) })));
         var customerId = customerOf(card);
         if (customerId) {
           var link = el("a", "button small primary log-visit-offline", text.logText);

@@ -53,7 +53,8 @@ self.addEventListener("fetch", function (event) {
       return;
     }
     var kind = postKind(url);
-    if (kind) event.respondWith(sendOrKeep(request, url, kind));
+    // Other buttons (re-plan, skip, …) need the server: say so instead of the browser's error page.
+    event.respondWith(kind ? sendOrKeep(request, url, kind) : fetch(request).catch(offlinePage));
     return;
   }
   if (request.method !== "GET") return;
@@ -120,11 +121,7 @@ function page(event, url) {
     }
     return response;
   }).catch(function () {
-    return savedPage(url).then(function (saved) {
-      return saved || caches.match(CONFIG.offline, { cacheName: SHELL }).then(function (hit) {
-        return hit || Response.error();
-      });
-    });
+    return savedPage(url).then(function (saved) { return saved || offlinePage(); });
   });
 }
 
@@ -190,11 +187,13 @@ function sendOrKeep(request, url, kind) {
         notifyPages();
         return Response.redirect(back, 303);
       })
-      .catch(function () {
-        return caches.match(CONFIG.offline, { cacheName: SHELL }).then(function (hit) {
-          return hit || Response.error();
-        });
-      });
+      .catch(offlinePage);
+  });
+}
+
+function offlinePage() {
+  return caches.match(CONFIG.offline, { cacheName: SHELL }).then(function (hit) {
+    return hit || Response.error();
   });
 }
 
