@@ -86,6 +86,7 @@ def service_worker():
         "store": url_for("static", filename="js/outbox_store.js"),
         "today": url_for("main.today"),
         "logout": url_for("auth.logout"),
+        "login": url_for("auth.login"),
         "staticPrefix": current_app.static_url_path + "/",
     }
     body = f"self.FC_CONFIG = {json.dumps(config)};\n{source}"

@@ -172,3 +172,6 @@ def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector("#outbox", state="attached")
+    # The offline page kept in the shell was fetched without the session: nobody's data in it.
+    shell_page = page.evaluate("caches.match('/offline').then(r => r.text())")
+    assert 'id="offline-page"' in shell_page and 'id="outbox"' not in shell_page

@@ -25,7 +25,12 @@ var POSTS = [
 self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(SHELL)
-      .then(function (cache) { return cache.addAll(CONFIG.precache); })
+      .then(function (cache) {
+        // Without cookies: the shell (the offline page included) holds nobody's data.
+        return cache.addAll(CONFIG.precache.map(function (url) {
+          return new Request(url, { credentials: "omit" });
+        }));
+      })
       .then(function () { return self.skipWaiting(); })
   );
 });
@@ -48,8 +53,8 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) return;
   if (request.method === "POST") {
     if (request.mode !== "navigate") return;  // the sync API and other scripts talk to the server
-    if (url.pathname === CONFIG.logout) {
-      event.respondWith(signOut(request));
+    if (url.pathname === CONFIG.logout || url.pathname === CONFIG.login) {
+      event.respondWith(forgetPagesAfter(request));
       return;
     }
     var kind = postKind(url);
@@ -160,11 +165,14 @@ function warm(urls) {
   });
 }
 
-// Signing out forgets the kept pages (they hold customer data); the outbox stays for its owner.
-function signOut(request) {
+// Signing out or in (as someone else, maybe) forgets the kept pages: they hold the previous user's
+// customers. A failed sign-in answers with the form (200), not a redirect, and changes nothing.
+// The outbox stays: each entry names its owner and is only sent under their session.
+function forgetPagesAfter(request) {
   return fetch(request).then(function (response) {
+    if (response.type !== "opaqueredirect" && !response.redirected) return response;
     return caches.delete(PAGES).then(function () { return response; });
-  });
+  }).catch(offlinePage);
 }
 
 // --- the outbox ---------------------------------------------------------------------------------
