@@ -60,6 +60,16 @@ def count(db, model) -> int:
     return db.exec(select(func.count()).select_from(model)).one()
 
 
+def wait_until_kept(page) -> None:
+    """Wait until the service worker controls the page and has kept the plan's pages."""
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)", timeout=30000)
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        # The page loaded while the worker was installing, too early to be claimed: the next one is.
+        page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30000)
+    page.wait_for_function("document.documentElement.dataset.offlineReady", timeout=30000)
+
+
 def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day, db):
     context, page = phone
     sign_in(page, live_server, "ichiro@example.com", PASSWORD)
@@ -77,12 +87,7 @@ def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day
 
     # The service worker controls the page and has kept the plan's pages: this day's plan (also as the
     # installed app's start address), the 4 customers and their 4 visit forms.
-    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)", timeout=30000)
-    if not page.evaluate("navigator.serviceWorker.controller !== null"):
-        # The page loaded while the worker was installing, too early to be claimed: the next one is.
-        page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30000)
-    page.wait_for_function("document.documentElement.dataset.offlineReady", timeout=30000)
+    wait_until_kept(page)
     kept = page.evaluate(
         "caches.open('fc-pages').then(c => c.keys())"
         ".then(keys => keys.map(r => new URL(r.url).pathname + new URL(r.url).search))"
@@ -175,3 +180,38 @@ def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day
     # The offline page kept in the shell was fetched without the session: nobody's data in it.
     shell_page = page.evaluate("caches.match('/offline').then(r => r.text())")
     assert 'id="offline-page"' in shell_page and 'id="outbox"' not in shell_page
+
+
+def test_check_out_offline_completes_the_visit_checked_in_online(phone, live_server, rep_day, db):
+    context, page = phone
+    sign_in(page, live_server, "ichiro@example.com", PASSWORD)
+    page.locator("#plan-my-day").click()
+    page.wait_for_selector("li.stop")
+    wait_until_kept(page)
+    stop_id = page.locator("li.stop").first.get_attribute("data-stop-id")
+    page.locator(f"#stop-{stop_id} button.check-in").click()
+    page.wait_for_selector(f"#stop-{stop_id}.stop-in_progress")
+    checked_in = db.exec(select(Visit)).one()
+
+    context.set_offline(True)
+    page.locator(f"#stop-{stop_id} button.check-out").click()
+    page.locator(f"#stop-{stop_id} .stop-pending").wait_for()
+    assert "チェックアウト" in page.locator(f"#stop-{stop_id} .stop-pending").inner_text()
+    page.locator(f"#stop-{stop_id} a.log-visit-offline").click()
+    page.wait_for_selector("form.visit-form")
+    # Offline nothing checks the form on the server: the missing outcome is asked for right here.
+    page.locator("button[type=submit]", has_text="訪問を保存").click()
+    assert "訪問の結果を選んでください" in page.locator(".outbox-required").inner_text()
+    page.locator("#outcome label", has_text="面談").click()
+    page.locator("textarea[name=heard]").fill(NOTES[0])
+    page.locator("button[type=submit]", has_text="訪問を保存").click()
+    page.wait_for_selector(f"#stop-{stop_id}.stop-waiting-done")
+    assert page.locator("#outbox").get_attribute("data-pending") == "2"
+
+    context.set_offline(False)
+    page.wait_for_selector(f"#stop-{stop_id}.stop-done", timeout=20000)
+    db.expire_all()
+    visit = db.exec(select(Visit)).one()  # the visit checked in online, completed from the outbox
+    assert visit.id == checked_in.id and visit.status == "done" and visit.heard == NOTES[0]
+    assert visit.check_in_at == checked_in.check_in_at
+    assert visit.check_out_at is not None and visit.check_out_at >= visit.check_in_at
