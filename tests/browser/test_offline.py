@@ -123,6 +123,14 @@ def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day
     page.wait_for_function("document.querySelector('#outbox').dataset.pending === '6'")
     assert page.locator(".stop-waiting-done").count() == 3
     assert "オフライン" in page.locator("#outbox").inner_text()
+    # The customers on the plan open offline too (their page holds the recent visits).
+    last = page.locator("li.stop").nth(3).locator("a.stop-name")
+    name = last.inner_text().strip()
+    last.click()
+    page.wait_for_url("**/customers/*")
+    assert name in page.locator("body").inner_text() and page.locator("#offline-page").count() == 0
+    page.go_back()
+    page.wait_for_selector("li.stop")
     entries = page.evaluate("FieldOutbox.all()")
     # The installed app opens at Today, which is there offline too.
     page.goto(f"{live_server}/")
