@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from fieldapp.errors import StaleEdit, ValidationError
 from fieldapp.models import AuditEvent, DailyReport, DayPlanStop, FollowUp
-from fieldapp.services import dayplans, planning, reports, visits
+from fieldapp.services import clock, dayplans, planning, reports, visits
 from fieldapp.services.followups import FollowUpInput
 from tests.conftest import csrf_token, login
 
@@ -450,3 +450,14 @@ def test_followups_created_that_day_without_a_visit(app, db, day_done):
     db.commit()
     titles = [f["title"] for f in draft_for(app, db, s["rep"]).figures["followups"]]
     assert titles == ["Quote for the second shop", "Confirm delivery"]
+
+
+def test_report_reachable_without_a_plan_and_from_me(client, make_user, login_as):
+    rep = make_user(language="en")
+    login_as(rep)
+    today = clock.local_today("Asia/Tokyo").isoformat()
+    home = client.get("/").get_data(as_text=True)
+    assert "Plan my day" in home  # no plan yet for today
+    assert f'href="/reports/day/{today}"' in home
+    me = client.get("/me").get_data(as_text=True)
+    assert 'id="my-reports"' in me and 'href="/reports/"' in me
