@@ -130,6 +130,7 @@ def seed_command(
             seed=seed_value,
             today=today.date() if today else None,
         )
+        demo.submit_daily_reports(session, today=today.date() if today else None, seed=seed_value)
     _print_logins(summary)
 
 
@@ -159,6 +160,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         if session.exec(select(func.count()).select_from(User)).one() == 0:
             click.echo("Loading the demo data set (first run)…")
             summary = demo.generate(session)
+            demo.submit_daily_reports(session)
         else:
             summary = demo.describe_existing(session)
     _print_logins(summary)

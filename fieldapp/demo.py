@@ -356,6 +356,10 @@ def generate(
     return DemoSummary(logins=_login_order(builder.logins), counts=_counts(session))
 
 
+DEMO_REPORT_DAYS = 3  # working days of submitted daily reports
+DEMO_REPORT_REPS = 40  # above this (benchmark data sets) no reports are drafted
+
+
 @dataclass
 class _CustomerPlan:
     """What the generator decided about one customer, kept to derive its history."""
@@ -887,6 +891,40 @@ class _Builder:
                                  "is_appointment": True, "scheduled_start": start, "version": 1,
                                  "created_at": now, "updated_at": now})  # fmt: skip
         _bulk(self.session, Visit, rows)
+
+
+def submit_daily_reports(session: Session, *, today: date | None = None, seed: int = 42) -> int:
+    """Submitted daily reports (日報) of the last working days, drafted from the generated visits, so
+    managers open a filled report list; on the last day some reps have not handed theirs in yet.
+
+    Separate from `generate()` because drafting goes through the reports service (the very text a rep
+    gets), which needs the app's translations: the CLI calls it inside the app context. Benchmark data
+    sets of hundreds of reps skip it (drafting is per rep and day). Returns the number of reports.
+    """
+    from .services import reports  # Flask-Babel lives there; generate() itself stays app-free
+
+    today = today or datetime.now(TOKYO).date()
+    rng = random.Random(seed)
+    all_reps = list(
+        session.exec(select(User).where(User.role == Role.REP, User.active).order_by(User.id))
+    )
+    if not all_reps or len(all_reps) > DEMO_REPORT_REPS:
+        return 0
+    days = [_weekday_on_or_before(today - timedelta(days=1))]
+    for _ in range(DEMO_REPORT_DAYS - 1):
+        days.append(_weekday_on_or_before(days[-1] - timedelta(days=1)))
+    written = 0
+    for day in sorted(days):
+        for rep in all_reps:
+            if day == days[0] and rng.random() < 0.25:
+                continue  # not handed in yet: listed under "no report yet" for the managers
+            evening = datetime.combine(day, time(18, 30), tzinfo=TOKYO).astimezone(UTC)
+            draft = reports.editing(session, actor=rep, day=day, lang="ja").body
+            reports.save(session, actor=rep, day=day, body=draft, version=0, now=evening,
+                         submit=True, lang="ja")  # fmt: skip
+            written += 1
+    session.flush()
+    return written
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -213,3 +213,18 @@ def test_a_leap_year_february_today_works(tmp_path):
             select(func.count()).select_from(Contact).where(Contact.birthday.is_not(None))
         ).one()
     assert leap > 0
+
+
+def test_demo_reports_of_the_last_working_days(app, seeded):
+    from fieldapp.models import DailyReport
+
+    with app.app_context():
+        written = demo.submit_daily_reports(seeded, today=TODAY, seed=7)
+        seeded.commit()
+    reports = seeded.exec(select(DailyReport)).all()
+    assert written == len(reports) > 0
+    days = {r.report_date for r in reports}
+    # Friday 20 Nov 2026: the three working days before it
+    assert days == {date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19)}
+    assert all(r.status == "submitted" and "【訪問】" in r.body for r in reports)
+    assert sum(r.report_date == date(2026, 11, 19) for r in reports) <= 4
