@@ -223,3 +223,42 @@ def schedule(p: Problem, v: int, seq: Sequence[int]) -> Schedule | None:
         int(a - veh.depart),
         n_req,
     )
+
+
+def route_duration(p: Problem, v: int, seq: Sequence[int], limit: int | None = None) -> int | None:
+    """Only the length of an earliest-start route (None when infeasible or not under `limit`).
+
+    The cheap twin of `schedule` for local search, which times many orders and keeps few: no arrays,
+    and it gives up as soon as the route cannot beat `limit`.
+    """
+    veh = p.vehicles[v]
+    mat = p.matrix_rows(v)
+    loc_of, svc, wins = p.loc_list, p.service_list, p.windows
+    stop = veh.return_by if limit is None else min(veh.return_by, veh.depart + limit - 1)
+    prev_loc = veh.start
+    t = veh.depart
+    for c in seq:
+        if c == BREAK:
+            if veh.brk is None:
+                return None
+            dur, e, latest = veh.brk
+            s = t if t > e else e
+            if s > latest:
+                return None
+            t = s + dur
+            continue
+        loc = loc_of[c]
+        a = t + mat[prev_loc][loc]
+        if a > stop:
+            return None
+        for w0, w1 in wins[c]:
+            if a <= w1:
+                t = (a if a > w0 else w0) + svc[c]
+                break
+        else:
+            return None
+        prev_loc = loc
+    a = t + mat[prev_loc][veh.end]
+    if a > stop:
+        return None
+    return a - veh.depart

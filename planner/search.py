@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .problem import BREAK, NO_TIME, Problem, Schedule, schedule
+from .problem import BREAK, NO_TIME, Problem, Schedule, route_duration, schedule
 
 
 @dataclass(slots=True)
@@ -231,14 +231,16 @@ class Search:
         if BREAK not in r.seq:
             return False
         seq = [c for c in r.seq if c != BREAK]
-        best = r
+        best, best_seq = r.duration, None
         for k in range(len(seq) + 1):
-            s = schedule(self.p, v, seq[:k] + [BREAK] + seq[k:])
-            if s is not None and s.duration < best.duration:
-                best = s
-        if best is r:
+            trial = seq[:k] + [BREAK] + seq[k:]
+            d = route_duration(self.p, v, trial, best)
+            if d is not None and d < best:
+                best, best_seq = d, trial
+        new = None if best_seq is None else schedule(self.p, v, best_seq)
+        if new is None:
             return False
-        sol.routes[v] = best
+        sol.routes[v] = new
         return True
 
     def improve(self, sol: Solution) -> None:
@@ -385,9 +387,10 @@ class Search:
                         seg = seq[i : i + L]
                         rest = seq[:i] + seq[i + L :]
                         at = j if j < i else j - L
-                        s = schedule(p, v, rest[:at] + seg + rest[at:])
-                        if s is not None and s.duration < cur_d:
-                            found = s
+                        trial = rest[:at] + seg + rest[at:]
+                        d = route_duration(p, v, trial, cur_d)
+                        if d is not None and d < cur_d:
+                            found = schedule(p, v, trial)
                             break
                     if found:
                         break
@@ -401,9 +404,10 @@ class Search:
                         c, d = loc[j], loc[j + 1]
                         if mat[a][c] + mat[b][d] - mat[a][b] - mat[c][d] >= 0:
                             continue
-                        s = schedule(p, v, seq[: i - 1] + seq[i - 1 : j][::-1] + seq[j:])
-                        if s is not None and s.duration < cur_d:
-                            found = s
+                        trial = seq[: i - 1] + seq[i - 1 : j][::-1] + seq[j:]
+                        d = route_duration(p, v, trial, cur_d)
+                        if d is not None and d < cur_d:
+                            found = schedule(p, v, trial)
                             break
                     if found:
                         break
@@ -432,19 +436,21 @@ class Search:
         p = self.p
         r = sol.routes[v]
         seq = r.seq
-        best = r
+        best, best_seq = r.duration, None
         for i in range(len(seq)):
             c = seq[i]
             rest = seq[:i] + seq[i + 1 :]
             for j in range(len(rest) + 1):
                 if j == i:
                     continue
-                s = schedule(p, v, rest[:j] + [c] + rest[j:])
-                if s is not None and s.duration < best.duration:
-                    best = s
-        if best is r:
+                trial = rest[:j] + [c] + rest[j:]
+                d = route_duration(p, v, trial, best)
+                if d is not None and d < best:
+                    best, best_seq = d, trial
+        new = None if best_seq is None else schedule(p, v, best_seq)
+        if new is None:
             return False
-        sol.routes[v] = best
+        sol.routes[v] = new
         return True
 
     # ---- driver -------------------------------------------------------------------------------
