@@ -508,7 +508,9 @@ class Search:
             )
             # whatever did not fit in the first pass still does not: only the removed ones may now
             self.insert_greedy(trial, only=drop)
-            if trial.required >= cur.required and trial.value >= cur.value - 1e-9:
+            # promising trials get tightened; the same visits in no shorter day were, already as `cur`
+            promising = trial.required >= cur.required and trial.value >= cur.value - 1e-9
+            if promising and (trial.duration < cur.duration or trial.visited() != cur.visited()):
                 self.improve(trial)
             diff = trial.value - cur.value
             worse = diff <= 0 and trial.required >= cur.required
