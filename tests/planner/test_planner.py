@@ -22,6 +22,8 @@ from planner import (
     plan_day,
     replan,
 )
+from planner.api import compile_request
+from planner.search import Search
 
 from .checker import check_plan
 from .conftest import FAST, HQ, H, M, cand, grid_request, random_request
@@ -291,3 +293,19 @@ def test_every_plan_passes_the_independent_checker(seed: int, n_reps: int, lunch
     req = random_request(seed, n=10, n_reps=n_reps, lunch=lunch)
     plan = plan_day(req, PlanOptions(time_limit=None, iteration_limit=40, solution_limit=10))
     assert check_plan(req, plan) == []
+
+
+@pytest.mark.parametrize("seed", [2, 4, 11])  # requests with an appointment
+def test_long_searches_with_restarts_keep_appointments_and_pass_the_checker(seed: int) -> None:
+    req = random_request(seed, n=14, n_reps=2, lunch=True)
+    options = PlanOptions(time_limit=None, iteration_limit=450, solution_limit=10, seed=seed)
+    # the same search on its own: enough iterations to restart from fresh builds more than once
+    search = Search(compile_request(req, options).problem, seed=seed)
+    search.run(iteration_limit=450)
+    assert search.stats.restarts >= 2
+    plan = plan_day(req, options)
+    assert plan.iterations == 450
+    assert check_plan(req, plan) == []
+    kept = {s.candidate_id for r in plan.routes for s in r.stops}
+    appointments = {c.id for c in req.candidates if c.appointment is not None}
+    assert appointments and plan.status == "ok" and appointments <= kept
