@@ -187,7 +187,9 @@ class Search:
             pos = int(best_p[v, i])
             seq = sol.routes[v].seq
             new = schedule(p, v, seq[:pos] + [c] + seq[pos:])
-            keep = np.ones(len(cand), dtype=bool)
+            # A customer that fits nowhere now will not fit after more insertions either (with travel
+            # times that keep the triangle inequality a route only gets tighter), so it leaves the pass.
+            keep = feas.copy()
             keep[i] = False
             cand, best_d, best_p, weight = (
                 cand[keep],
