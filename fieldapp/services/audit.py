@@ -35,6 +35,11 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent | None:
     """Write an audit event; for updates only the fields that changed are kept. Returns None if nothing changed."""
+    # SQLite does not enforce VARCHAR lengths, PostgreSQL does: fail the same way on both.
+    for name, value in (("entity", entity), ("action", action)):
+        limit = AuditEvent.__table__.c[name].type.length
+        if len(value) > limit:
+            raise ValueError(f"audit {name} {value!r} is longer than {limit} characters")
     if before is not None and after is not None:
         changed = {k for k in after if before.get(k) != after.get(k)}
         if not changed:

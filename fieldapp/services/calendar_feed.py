@@ -57,7 +57,7 @@ def rotate_token(session: Session, *, actor: User) -> str:
     actor.calendar_token = secrets.token_urlsafe(TOKEN_BYTES)
     session.add(actor)
     session.flush()
-    _audit_token(session, actor, "calendar_token_rotated")
+    _audit_token(session, actor, "calendar_rotate")
     return actor.calendar_token
 
 
@@ -68,7 +68,7 @@ def revoke_token(session: Session, *, actor: User) -> None:
     actor.calendar_token = None
     session.add(actor)
     session.flush()
-    _audit_token(session, actor, "calendar_token_revoked")
+    _audit_token(session, actor, "calendar_revoke")
 
 
 def user_for_token(session: Session, *, token: str) -> User | None:

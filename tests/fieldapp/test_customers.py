@@ -1010,3 +1010,14 @@ def test_concurrent_contact_saves_only_one_wins(app, db, rep, add_customer):
         second.rollback()
     db.expire_all()
     assert db.get(Contact, contact.id).name == "鈴木 A"
+
+
+def test_audit_names_longer_than_their_column_fail_on_sqlite_too(db, make_user):
+    from fieldapp.services import audit
+
+    user = make_user()
+    with pytest.raises(ValueError, match="longer than 16"):
+        audit.record(
+            db, actor=user, team_id=user.team_id, entity="user", entity_id=user.id,
+            action="calendar_token_rotated",
+        )  # fmt: skip

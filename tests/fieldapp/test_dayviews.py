@@ -380,7 +380,7 @@ def test_subscription_url_made_on_me_page_and_feed_covers_the_window(
     # the owner's language is used, whoever asks
     assert "Why today" in str(evs[0]["description"])
     # the audit log notes the change but never the secret
-    audit = db.exec(select(AuditEvent).where(AuditEvent.action == "calendar_token_rotated")).all()
+    audit = db.exec(select(AuditEvent).where(AuditEvent.action == "calendar_rotate")).all()
     assert len(audit) == 1 and token not in (audit[0].after or "")
 
 
