@@ -76,6 +76,11 @@ CHOICES = {
 WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
 
 
+def ui_language() -> str:
+    """The language of this request's UI, "ja" or "en" (services take it as a plain argument)."""
+    return "en" if str(get_locale() or "ja").startswith("en") else "ja"
+
+
 def choice_label(kind: str, value: str | None) -> str:
     """Translated label of a stored choice value (the raw value if unknown)."""
     if value is None:

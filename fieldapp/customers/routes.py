@@ -18,7 +18,6 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -27,7 +26,7 @@ from jinja2 import TemplateNotFound
 from ..auth.forms import EmptyForm
 from ..db import get_session
 from ..errors import StaleEdit, ValidationError
-from ..i18n import CHOICES, WEEKDAYS, choice_label, local_date, minutes_hhmm
+from ..i18n import CHOICES, WEEKDAYS, choice_label, local_date, minutes_hhmm, ui_language
 from ..models import Customer, Team
 from ..services import busy, clock, customer_search
 from ..services import customers as service
@@ -79,10 +78,6 @@ ACTION_LABELS = {
     "delete": _l("removed"),
     "location": _l("location fixed"),
 }
-
-
-def _lang() -> str:
-    return "en" if str(get_locale() or "ja").startswith("en") else "ja"
 
 
 def _today() -> date:
@@ -186,7 +181,7 @@ def detail(customer_id: int):
     session = get_session()
     customer = _customer(customer_id)
     today_date = _today()
-    data = service.customer_page(session, customer=customer, today=today_date, lang=_lang())
+    data = service.customer_page(session, customer=customer, today=today_date, lang=ui_language())
     return render_template(
         "customers/detail.html",
         customer=customer,
@@ -205,7 +200,7 @@ def history(customer_id: int):
     """Who changed what and when, on the customer, its contacts and its busy periods."""
     session = get_session()
     customer = _customer(customer_id)
-    entries = service.history(session, customer=customer, lang=_lang())
+    entries = service.history(session, customer=customer, lang=ui_language())
     return render_template(
         "customers/history.html",
         customer=customer,

@@ -6,7 +6,6 @@ answers 404, the same as a day that does not exist.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import (
@@ -31,17 +30,11 @@ from ..i18n import choice_label, local_time
 from ..models import Team, User
 from ..services import calendar_feed, clock, customers
 from ..services.day_route import DayRoute, day_route, viewable_rep
+from ..urls import parse_day
 
 bp = Blueprint("dayviews", __name__)
 
 ICS_TYPE = "text/calendar; charset=utf-8"
-
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        abort(404)
 
 
 def _rep() -> User:
@@ -116,7 +109,7 @@ def map_data(route: DayRoute) -> dict[str, Any]:
 @login_required
 def map(day: str):  # noqa: A001 - the endpoint name the Today page links to
     """The day's route on a map, with the stops in order under it."""
-    the_day = _day(day)
+    the_day = parse_day(day)
     rep = _rep()
     session = get_session()
     team = _team(rep)
@@ -153,7 +146,7 @@ def _ics_response(body: bytes, filename: str | None) -> Response:
 @login_required
 def ical_download(day: str):
     """The day as an .ics file to open in the phone's calendar."""
-    the_day = _day(day)
+    the_day = parse_day(day)
     rep = _rep()
     session = get_session()
     team = _team(rep)

@@ -178,13 +178,11 @@ def _refused(error: ValidationError):
     return jsonify(error=error.message, field=error.details.get("field"), status=422), 422
 
 
-@bp.route("/api/sync/check-in", methods=["POST"])
-@login_required
-def sync_check_in():
-    """An offline check-in: stop, time on the phone, position."""
+def _sync_stop_event(record):
+    """Replay a check-in or check-out recorded on the phone: stop, time on the phone, position."""
     try:
         data = _payload()
-        result = sync.check_in(
+        result = record(
             get_session(),
             actor=current_user,
             stop_id=sync.parse_id(data.get("stop_id"), field="stop_id"),
@@ -194,24 +192,20 @@ def sync_check_in():
     except ValidationError as error:
         return _refused(error)
     return _answer(result)
+
+
+@bp.route("/api/sync/check-in", methods=["POST"])
+@login_required
+def sync_check_in():
+    """An offline check-in (the first one is kept when it comes again)."""
+    return _sync_stop_event(sync.check_in)
 
 
 @bp.route("/api/sync/check-out", methods=["POST"])
 @login_required
 def sync_check_out():
-    """An offline check-out: stop, time on the phone, position."""
-    try:
-        data = _payload()
-        result = sync.check_out(
-            get_session(),
-            actor=current_user,
-            stop_id=sync.parse_id(data.get("stop_id"), field="stop_id"),
-            at=sync.captured_at(data.get("at"), now=clock.now_utc()),
-            position=_position(data),
-        )
-    except ValidationError as error:
-        return _refused(error)
-    return _answer(result)
+    """An offline check-out (the first one is kept when it comes again)."""
+    return _sync_stop_event(sync.check_out)
 
 
 @bp.route("/api/sync/visits", methods=["POST"])

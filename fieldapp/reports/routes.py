@@ -9,32 +9,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..errors import StaleEdit, ValidationError
-from ..i18n import local_date, local_time
+from ..i18n import local_date, local_time, ui_language
 from ..models import ReportStatus, Team
 from ..services import clock, reports, users
+from ..urls import parse_day
 from .forms import ReportFilterForm, ReportForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-
-def _parse_day(value: str) -> date:
-    """A date from the URL (YYYY-MM-DD), else 404."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        abort(404)
-
-
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "ja"
 
 
 @bp.app_template_filter("report_time")
@@ -60,7 +47,7 @@ def report_yen(amount: int | None) -> str:
 @bp.app_template_global()
 def report_product(line: dict) -> str:
     """A product of a report's order line in the UI language."""
-    return line.get("product_en") if _lang() == "en" else line.get("product", "")
+    return line.get("product_en") if ui_language() == "en" else line.get("product", "")
 
 
 @bp.app_template_global()
@@ -73,7 +60,7 @@ def report_skip_label(reason: str | None) -> str:
 @login_required
 def edit(day: str):
     """The signed-in user's report for the day: drafted from the day, edited, saved or submitted."""
-    the_day = _parse_day(day)
+    the_day = parse_day(day)
     session = get_session()
     stored = reports.get_report(session, rep_id=current_user.id, day=the_day)
     if stored is not None and stored.status != ReportStatus.DRAFT:
@@ -94,7 +81,7 @@ def edit(day: str):
                 version=form.opened_version(),
                 now=clock.now_utc(),
                 submit=submit,
-                lang=_lang(),
+                lang=ui_language(),
             )
         except ValidationError as error:
             session.rollback()
@@ -121,7 +108,7 @@ def edit(day: str):
     elif request.method == "POST":
         form.form_errors.append(_("Please check the form."))
         status = 400
-    view = reports.editing(session, actor=current_user, day=the_day, lang=_lang())
+    view = reports.editing(session, actor=current_user, day=the_day, lang=ui_language())
     if request.method == "GET":
         form.body.data = view.body
         form.version.data = str(view.version)

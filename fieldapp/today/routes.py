@@ -18,17 +18,10 @@ from ..models import DayPlan, DayPlanStop, Team
 from ..services import clock, dayplans, planning
 from ..services.candidates import reasons_text
 from ..services.dayplans import Position
+from ..urls import parse_day
 from .forms import AddStopForm, AppointmentForm, NearbyForm, PlanActionForm, SkipForm
 
 bp = Blueprint("today", __name__)
-
-
-def parse_day(value: str) -> date:
-    """A date from the URL (YYYY-MM-DD), else 404."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        abort(404)
 
 
 def _team() -> Team:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import get_locale
 from sqlmodel import Session, select
 
+from ..i18n import ui_language
 from ..models import BusyPeriod, Customer, DayPlan, DayPlanDrop, DayPlanStop, Team, User, Visit
 from ..services import busy, planning
 from ..services.candidates import CandidatePool, exclusion_text, reasons_text, select_candidates
@@ -51,11 +51,6 @@ class DayView:
     preview: CandidatePool | None
     done: int
     remaining: int
-
-
-def _lang() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else "ja"
 
 
 def _hhmm(minutes: int) -> str:
@@ -149,7 +144,7 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
         if drops
         else {}
     )
-    lang = _lang()
+    lang = ui_language()
     left_out = [
         LeftOut(
             customer=drop_customers[d.customer_id],
