@@ -4,9 +4,11 @@ time windows.
 Insertions are checked in O(1) per (customer, position) with forward slack (Savelsbergh's MaxShift),
 vectorised with numpy over all unrouted customers and all positions of a route at once. Each iteration
 removes a few visits (at random, the worst value per minute, a cluster of related ones, or a run of
-consecutive ones), re-inserts greedily with a randomised order and criterion, and accepts the result with
-a cooling threshold (simulated-annealing style); it restarts from the best plan when it stalls. Every
-accepted route is re-timed exactly by `problem.schedule`, so a solution is always feasible.
+consecutive ones), re-inserts greedily with a randomised order and criterion, shortens promising routes
+(2-opt, or-opt, lunch moves) to make room for more, and accepts the result with a cooling threshold
+(simulated-annealing style). When it stalls it restarts, mostly from fresh randomised builds seeded in
+another corner of the map, sometimes from the best plan. Required visits outrank any value. Every kept
+route is re-timed exactly by `problem.schedule`, so a solution is always feasible.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ class SearchStats:
 
 
 class Search:
-    """Greedy prize/shift insertion, then ruin-and-recreate iterations with restarts from the best."""
+    """Greedy prize/shift insertion, then ruin-and-recreate iterations with restarts."""
 
     def __init__(self, p: Problem, seed: int = 0, allowed: np.ndarray | None = None) -> None:
         self.p = p
