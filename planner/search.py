@@ -22,6 +22,10 @@ import numpy as np
 
 from .problem import BREAK, NO_TIME, Problem, Schedule, route_duration, schedule
 
+HEAT_ITERATIONS = 3000  # searches this long start the acceptance threshold at one visit's value
+HEAT_LOW = 0.3  # the shortest searches start at this share of it
+RATE_SAMPLE = 20  # iterations timed before the start temperature is set under a clock
+
 
 @dataclass(slots=True)
 class Solution:
@@ -481,15 +485,29 @@ class Search:
             return best
         # temperature in prize units: a fraction of an average visit's value, cooling to almost zero
         mean_value = float(np.mean(self.p.value[self.optional])) or 1.0
-        t_start, t_end = 1.0 * mean_value, 0.005 * mean_value
+        t_end = 0.005 * mean_value
+
+        def heat(expected: float) -> float:
+            # A short search cannot afford to wander: it starts cooler, the fewer iterations it gets.
+            share = min(1.0, max(HEAT_LOW, expected / HEAT_ITERATIONS))
+            return share * mean_value
+
+        t_start = heat(iteration_limit if iteration_limit else 0.0)
         it = 0
         since_best = 0
+        loop_t0 = time.perf_counter()
         while True:
             if iteration_limit is not None and it >= iteration_limit:
                 break
             now = time.perf_counter()
             if deadline is not None and now >= deadline:
                 break
+            if deadline is not None and it == RATE_SAMPLE:
+                # with a clock, the first iterations tell how many the whole budget buys
+                expected = it + it / max(now - loop_t0, 1e-9) * (deadline - now)
+                if iteration_limit:
+                    expected = min(expected, iteration_limit)
+                t_start = heat(expected)
             frac = 0.0
             if iteration_limit:
                 frac = it / iteration_limit
