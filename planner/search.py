@@ -95,6 +95,8 @@ class Search:
         # customer-major so the insertion checks gather one block per call
         self.to_c = [np.ascontiguousarray(m[:, p.loc].T) for m in p.matrices]
         self.from_c = [np.ascontiguousarray(m[p.loc, :]) for m in p.matrices]
+        # ... and from each customer onwards with its visit length added (the end of an insertion)
+        self.from_svc = [f + p.service[:, None] for f in self.from_c]
 
     # ---- construction -------------------------------------------------------------------------
     def empty(self) -> Solution:
@@ -113,36 +115,42 @@ class Search:
     def _best_insertions(
         self, v: int, sch: Schedule, cand: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """For each candidate: the smallest feasible time shift over all positions, and that position."""
+        """For each candidate: the smallest feasible time shift over all positions, and that position.
+
+        The hottest function of the search: every numpy call costs microseconds at these sizes, so it
+        gathers columns before rows, folds the service time into the onward travel and updates in place.
+        """
         p = self.p
         mi = p.vehicles[v].matrix
         locs = sch.locs
         m1 = len(locs) - 1  # number of gaps
-        col = cand[:, None]
-        arr_t = sch.departure[:m1][None, :] + self.to_c[mi][col, locs[None, :m1]]
+        arr_t = self.to_c[mi].take(locs[:m1], axis=1)[cand]
+        arr_t += sch.departure[:m1]
         ws, we = p.win_start[cand], p.win_end[cand]
-        if ws.shape[1] == 1:
-            start = np.where(arr_t <= we, np.maximum(arr_t, ws), NO_TIME)
-        else:
-            start = np.full(arr_t.shape, NO_TIME, dtype=np.int64)
-            for k in range(ws.shape[1] - 1, -1, -1):
-                ok = arr_t <= we[:, k : k + 1]
-                start = np.where(ok, np.maximum(arr_t, ws[:, k : k + 1]), start)
-        end = start + p.service[cand][:, None]
-        nxt = end + self.from_c[mi][col, locs[None, 1:]]
-        delta = nxt - sch.arrival[1:][None, :]
-        feas = (start < NO_TIME) & (delta <= sch.slack[1:][None, :])
+        k = ws.shape[1]
+        # earliest start in the first window that has not closed yet (windows sorted, merged)
+        start = np.maximum(arr_t, ws[:, k - 1 :])
+        start[arr_t > we[:, k - 1 :]] = NO_TIME
+        for j in range(k - 2, -1, -1):
+            np.copyto(start, np.maximum(arr_t, ws[:, j : j + 1]), where=arr_t <= we[:, j : j + 1])
+        nxt = self.from_svc[mi].take(locs[1:], axis=1)[cand]
+        nxt += start
+        delta = nxt - sch.arrival[1:]
+        infeasible = delta > sch.slack[1:]
+        infeasible |= start >= NO_TIME
         veh = p.vehicles[v]
         if veh.brk is not None and BREAK in sch.seq:
             b = sch.seq.index(BREAK) + 1  # node index of the break
             # inserting just before lunch moves lunch to the new customer's place
             dur, e, latest = veh.brk
-            bs = np.maximum(end[:, b - 1], e)
-            nb = bs + dur + self.from_c[mi][cand, locs[b + 1]]
-            d2 = nb - sch.arrival[b + 1]
-            feas[:, b - 1] = (start[:, b - 1] < NO_TIME) & (bs <= latest) & (d2 <= sch.slack[b + 1])
+            bs = np.maximum(start[:, b - 1] + p.service[cand], e)
+            d2 = bs + dur + self.from_c[mi][cand, locs[b + 1]] - sch.arrival[b + 1]
+            infeasible[:, b - 1] = (
+                (start[:, b - 1] >= NO_TIME) | (bs > latest) | (d2 > sch.slack[b + 1])
+            )
             delta[:, b - 1] = d2
-        delta = np.where(feas, np.maximum(delta, 0), NO_TIME)
+        np.maximum(delta, 0, out=delta)
+        delta[infeasible] = NO_TIME
         pos = np.argmin(delta, axis=1)
         return delta[np.arange(len(cand)), pos], pos
 
