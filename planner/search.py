@@ -553,7 +553,9 @@ class Search:
                     best = cur.copy()
                     self.stats.improvements += 1
             since_best += 1
-            if since_best >= max(100, int(1.5 * n_opt)):
+            # (measured: restarting after half as many fruitless iterations as there are optional
+            # customers finds the best realistic day more often in half a second than after 1.5 times)
+            if since_best >= max(50, int(0.5 * n_opt)):
                 # restart from a fresh randomised build (in another corner of the map) or from the
                 # best plan so far, so one attractive corner cannot hold the whole search
                 self.stats.restarts += 1
