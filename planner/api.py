@@ -20,7 +20,7 @@ from .result import (
     RouteWarning,
     hhmm,
 )
-from .solver import SolveSettings, place_break, solve
+from .solver import place_break, solve
 
 
 @dataclass(slots=True)
@@ -171,18 +171,7 @@ def plan_day(request: PlanRequest, options: PlanOptions | None = None) -> Plan:
         if p.windows[c]:
             for v in range(nv):
                 allowed[c, v] = place_break(p, v, [c]) is not None
-    out = solve(
-        p,
-        SolveSettings(
-            time_limit=options.time_limit,
-            iteration_limit=options.iteration_limit,
-            solution_limit=options.solution_limit,
-            seed=options.seed,
-            polish=options.polish,
-            polish_share=options.polish_share,
-        ),
-        allowed=allowed,
-    )
+    out = solve(p, options, allowed=allowed)
     routes = tuple(
         _route_plan(p, v, request.reps[v], sch, cands) for v, sch in enumerate(out.solution.routes)
     )

@@ -33,10 +33,10 @@ from pathlib import Path
 import numpy as np
 
 from .matrix import geodesic_seconds
-from .model import Location
+from .model import Location, PlanOptions
 from .optw import read_optw
 from .problem import BREAK, Problem, VehicleData, schedule
-from .solver import SolveSettings, place_break, solve
+from .solver import place_break, solve
 
 
 def _verified_value(p: Problem, seq: list[int]) -> float | None:
@@ -48,11 +48,11 @@ def _verified_value(p: Problem, seq: list[int]) -> float | None:
 # --- OPTW -------------------------------------------------------------------------------------------
 
 
-def _settings(time_limit: float, iterations: int | None) -> SolveSettings:
+def _settings(time_limit: float, iterations: int | None) -> PlanOptions:
     """A time limit, or (when `iterations` is given) the deterministic iteration-limited mode."""
     if iterations is not None:
-        return SolveSettings(time_limit=None, iteration_limit=iterations)
-    return SolveSettings(time_limit=time_limit)
+        return PlanOptions(time_limit=None, iteration_limit=iterations)
+    return PlanOptions(time_limit=time_limit)
 
 
 def solve_optw(path: str, decimals: int, time_limit: float, iterations: int | None = None) -> dict:

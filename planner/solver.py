@@ -14,23 +14,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from .model import PlanOptions
 from .problem import BREAK, Problem, Schedule, schedule
 from .search import Search, Solution
 
 VALUE_SCALE = 1000  # prizes are floats; OR-Tools needs integers
 
 
-@dataclass(frozen=True, slots=True)
-class SolveSettings:
-    """Limits for one solve; iteration/solution limits without a time limit make it deterministic."""
-
-    time_limit: float | None = 1.0
-    iteration_limit: int | None = None
-    solution_limit: int | None = None
-    seed: int = 0
-    polish: bool = True
-    polish_share: float = 0.05
-    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+# OR-Tools' metaheuristic for the polish when a clock bounds it
+POLISH_METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
 
 
 @dataclass(slots=True)
@@ -187,7 +179,7 @@ class RoutingModel:
         return Solution(routes), "ok"
 
 
-def solve(p: Problem, settings: SolveSettings, allowed: np.ndarray | None = None) -> SolveOutcome:
+def solve(p: Problem, settings: PlanOptions, allowed: np.ndarray | None = None) -> SolveOutcome:
     """Iterated local search, then an OR-Tools polish; keep whichever is better.
 
     With a time limit the whole call (model building and the OR-Tools check included) stays inside it:
@@ -219,7 +211,7 @@ def solve(p: Problem, settings: SolveSettings, allowed: np.ndarray | None = None
                 sol_limit = 50
         else:
             rest = limit - (time.perf_counter() - t0) - 0.005
-            meta = settings.metaheuristic
+            meta = POLISH_METAHEURISTIC
         # no time left to search: OR-Tools only checks the plan against its model
         check_only = rest is not None and rest < 0.01
         polished, why = model.polish(best, rest, sol_limit, meta, check_only)

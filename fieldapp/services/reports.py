@@ -87,33 +87,25 @@ def _minutes_between(start: datetime | None, end: datetime | None) -> int | None
     return round((end - start).total_seconds() / 60)
 
 
-def _day_visits(
-    session: Session, *, rep: User, day: date, timezone: str, linked_ids: set[int]
+# When a visit happened, by status: a done visit by its check-in (else check-out), a skipped one by the
+# time it was scheduled for (else when it was skipped).
+_VISIT_TIME = {
+    VisitStatus.DONE: func.coalesce(Visit.check_in_at, Visit.check_out_at, Visit.created_at),
+    VisitStatus.SKIPPED: func.coalesce(Visit.scheduled_start, Visit.updated_at),
+}
+
+
+def _visits_of_day(
+    session: Session, *, rep: User, day: date, timezone: str, linked_ids: set[int], status: str
 ) -> list[Visit]:
-    """The rep's visits done that local day (by check-in, else check-out), plus those done at a plan stop."""
+    """The rep's visits with `status` that local day, plus those linked to a stop of the day's plan."""
     start, end = local_day_bounds(day, timezone)
-    when = func.coalesce(Visit.check_in_at, Visit.check_out_at, Visit.created_at)
+    when = _VISIT_TIME[status]
     on_day = (when >= start) & (when < end)
     condition = or_(on_day, Visit.id.in_(linked_ids)) if linked_ids else on_day
     stmt = (
         select(Visit)
-        .where(Visit.rep_id == rep.id, Visit.status == VisitStatus.DONE, condition)
-        .order_by(when, Visit.id)
-    )
-    return list(session.exec(stmt))
-
-
-def _skipped_visits(
-    session: Session, *, rep: User, day: date, timezone: str, linked_ids: set[int]
-) -> list[Visit]:
-    """Visits of the day the rep skipped (from the plan, or scheduled that day)."""
-    start, end = local_day_bounds(day, timezone)
-    when = func.coalesce(Visit.scheduled_start, Visit.updated_at)
-    on_day = (when >= start) & (when < end)
-    condition = or_(on_day, Visit.id.in_(linked_ids)) if linked_ids else on_day
-    stmt = (
-        select(Visit)
-        .where(Visit.rep_id == rep.id, Visit.status == VisitStatus.SKIPPED, condition)
+        .where(Visit.rep_id == rep.id, Visit.status == status, condition)
         .order_by(when, Visit.id)
     )
     return list(session.exec(stmt))
@@ -162,8 +154,9 @@ def collect_day(session: Session, *, rep: User, day: date) -> dict[str, Any]:
     plan = planning.get_plan(session, rep_id=rep.id, day=day)
     stops: list[DayPlanStop] = planning.plan_stops(session, plan) if plan is not None else []
     linked_ids = {s.visit_id for s in stops if s.visit_id is not None}
-    done = _day_visits(session, rep=rep, day=day, timezone=timezone, linked_ids=linked_ids)
-    skipped = _skipped_visits(session, rep=rep, day=day, timezone=timezone, linked_ids=linked_ids)
+    day_of = {"rep": rep, "day": day, "timezone": timezone, "linked_ids": linked_ids}
+    done = _visits_of_day(session, **day_of, status=VisitStatus.DONE)
+    skipped = _visits_of_day(session, **day_of, status=VisitStatus.SKIPPED)
     done_ids = [v.id for v in done]
     followups = _followups(session, rep=rep, day=day, timezone=timezone, visit_ids=done_ids)
     customer_ids = (

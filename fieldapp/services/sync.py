@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import DayPlan, DayPlanStop, User, Visit, VisitStatus
@@ -149,7 +149,7 @@ def log_visit(
     key = (key or "").strip()
     if not key:
         raise ValidationError(_("The submission key is missing."), field="key")
-    existing = session.exec(select(Visit).where(Visit.idempotency_key == key)).first()
+    existing = visits.by_idempotency_key(session, key)
     if visit_id is None and stop_id is not None and existing is None:
         visit_id = _open_visit_of_stop(
             session, actor=actor, stop_id=stop_id, customer_id=customer_id

@@ -289,7 +289,8 @@ def _ensure_transaction(session: Session) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _by_key(session: Session, key: str) -> Visit | None:
+def by_idempotency_key(session: Session, key: str) -> Visit | None:
+    """The visit stored under an offline submission key, read fresh from the database."""
     return session.exec(
         select(Visit).where(Visit.idempotency_key == key).execution_options(populate_existing=True)
     ).first()
@@ -316,7 +317,7 @@ def log_visit(
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > KEY_MAX:
         raise ValidationError(_("The submission key is too long."))
-    if key is not None and (existing := _by_key(session, key)) is not None:
+    if key is not None and (existing := by_idempotency_key(session, key)) is not None:
         return _replay(existing, actor=actor)
     # Check everything that can be refused before writing anything.
     products = _products(session, data.orders)
@@ -332,7 +333,7 @@ def log_visit(
                 _fill(session, visit, data=data, now=now, key=key)
         except IntegrityError:
             # A concurrent copy of this submission won the unique key: return what it stored.
-            if key is None or (existing := _by_key(session, key)) is None:
+            if key is None or (existing := by_idempotency_key(session, key)) is None:
                 raise
             return _replay(existing, actor=actor)
         action = "create"

@@ -9,10 +9,12 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from werkzeug.serving import make_server
 
+from fieldapp.services import clock
 from tests.conftest import IN_CI
 
 CHROMIUM = os.environ.get("FIELDAPP_CHROMIUM", "/usr/bin/chromium")
@@ -80,3 +82,37 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{base_url}/")
+
+
+# Where the day's rep starts (Tokyo station); the customers are a few hundred metres away.
+HOME = (35.681, 139.767)
+
+
+@pytest.fixture
+def rep_day(make_team, make_user, make_customer, db):
+    """A Japanese-speaking rep with four overdue customers near HOME: a day worth planning."""
+    team = make_team(name="東京東営業所")
+    rep = make_user(
+        team=team,
+        name="営業 一郎",
+        email="ichiro@example.com",
+        start_lat=HOME[0],
+        start_lon=HOME[1],
+        language="ja",
+    )
+    today = clock.local_today(team.timezone)
+    names = ["居酒屋 さくら", "山田商店", "北斗会計事務所", "カフェ 福助"]
+    customers = [
+        make_customer(
+            team=team,
+            name=name,
+            rank="A" if i == 0 else "B",
+            assigned_rep_id=rep.id,
+            next_due_on=today - timedelta(days=3 + i),
+            phone="03-1234-567" + str(i),
+            lat=HOME[0] + 0.003 * (i + 1),
+            lon=HOME[1] + 0.002 * i,
+        )
+        for i, name in enumerate(names)
+    ]
+    return {"rep": rep, "customers": customers}

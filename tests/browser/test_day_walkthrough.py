@@ -2,48 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlmodel import select
 
 from fieldapp.models import DailyReport, DayPlanStop, Visit
-from fieldapp.services import clock
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import HOME, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-HOME = (35.681, 139.767)
-
-
-@pytest.fixture
-def rep_day(make_team, make_user, make_customer, db):
-    team = make_team(name="東京東営業所")
-    rep = make_user(
-        team=team,
-        name="営業 一郎",
-        email="ichiro@example.com",
-        start_lat=HOME[0],
-        start_lon=HOME[1],
-        language="ja",
-    )
-    today = clock.local_today(team.timezone)
-    names = ["居酒屋 さくら", "山田商店", "北斗会計事務所", "カフェ 福助"]
-    customers = [
-        make_customer(
-            team=team,
-            name=name,
-            rank="A" if i == 0 else "B",
-            assigned_rep_id=rep.id,
-            next_due_on=today - timedelta(days=3 + i),
-            phone="03-1234-567" + str(i),
-            lat=HOME[0] + 0.003 * (i + 1),
-            lon=HOME[1] + 0.002 * i,
-        )
-        for i, name in enumerate(names)
-    ]
-    return {"rep": rep, "customers": customers}
 
 
 @pytest.fixture

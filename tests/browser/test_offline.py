@@ -3,45 +3,16 @@ offline wait in the outbox, and are stored exactly once when the connection retu
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlmodel import func, select
 
 from fieldapp.models import AuditEvent, DayPlanStop, OrderLine, Visit
-from fieldapp.services import clock
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import HOME, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-HOME = (35.681, 139.767)
 NOTES = ["在庫確認、来週発注予定", "新メニューを検討中", "担当者が交代"]
-
-
-@pytest.fixture
-def rep_day(make_team, make_user, make_customer):
-    team = make_team(name="東京東営業所")
-    rep = make_user(
-        team=team,
-        name="営業 一郎",
-        email="ichiro@example.com",
-        start_lat=HOME[0],
-        start_lon=HOME[1],
-        language="ja",
-    )
-    today = clock.local_today(team.timezone)
-    for i, name in enumerate(["居酒屋 さくら", "山田商店", "北斗会計事務所", "カフェ 福助"]):
-        make_customer(
-            team=team,
-            name=name,
-            rank="A" if i == 0 else "B",
-            assigned_rep_id=rep.id,
-            next_due_on=today - timedelta(days=3 + i),
-            lat=HOME[0] + 0.003 * (i + 1),
-            lon=HOME[1] + 0.002 * i,
-        )
-    return rep
 
 
 @pytest.fixture

@@ -368,14 +368,14 @@ def test_lost_race_on_the_key_returns_the_winner(app, db, world, monkeypatch):
         idempotency_key="race",
     )
     db.commit()
-    real_by_key = visits._by_key
+    real_by_key = visits.by_idempotency_key
     calls = []
 
     def blind_first(session, key):
         calls.append(key)
         return None if len(calls) == 1 else real_by_key(session, key)
 
-    monkeypatch.setattr(visits, "_by_key", blind_first)
+    monkeypatch.setattr(visits, "by_idempotency_key", blind_first)
     with Session(app.extensions["fieldapp.engine"], expire_on_commit=False) as other:
         actor = other.get(User, world["rep"].id)
         loser = visits.log_visit(
