@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-BREAK = -1  # marker for the lunch break inside a route sequence
-NO_TIME = np.iinfo(np.int64).max // 4  # "never" that still survives additions
+from . import kernels
+from .kernels import BREAK, NO_TIME  # noqa: F401  (re-exported: the rest of the planner imports them here)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,8 @@ class Problem:
     value_list: list[float] = field(init=False)
     required_list: list[bool] = field(init=False)
     _rows: list[list[list[int]]] = field(init=False)
+    # the same data as the plain arrays every compiled kernel takes (see `kernels`)
+    arrays: tuple = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.loc)
@@ -75,6 +77,27 @@ class Problem:
         self.value_list = [float(x) for x in self.value]
         self.required_list = [bool(x) for x in self.required]
         self._rows = [m.tolist() for m in self.matrices]
+        vehicles = np.zeros((len(self.vehicles), kernels.VEHICLE_COLUMNS), dtype=np.int64)
+        for v, veh in enumerate(self.vehicles):
+            row = vehicles[v]
+            row[kernels.V_START], row[kernels.V_END] = veh.start, veh.end
+            row[kernels.V_DEPART], row[kernels.V_RETURN] = veh.depart, veh.return_by
+            row[kernels.V_MATRIX] = veh.matrix
+            if veh.brk is not None:
+                dur, earliest, latest = veh.brk
+                row[kernels.V_BRK_DUR] = dur
+                row[kernels.V_BRK_EARLIEST], row[kernels.V_BRK_LATEST] = earliest, latest
+        mats = np.stack(self.matrices) if self.matrices else np.zeros((1, 1, 1), dtype=np.int64)
+        self.arrays = (
+            np.ascontiguousarray(mats),
+            self.loc,
+            self.service,
+            self.value,
+            self.required.astype(np.int64),
+            self.win_start,
+            self.win_end,
+            vehicles,
+        )
 
     @property
     def n(self) -> int:
@@ -138,127 +161,18 @@ class Schedule:
 
 
 def schedule(p: Problem, v: int, seq: Sequence[int]) -> Schedule | None:
-    """Time a route with earliest starts (dominant under waiting); None when it is infeasible.
-
-    Plain Python lists inside (numpy scalar indexing is ten times slower for routes this short); the
-    arrays of the result are what the vectorised insertion checks read.
-    """
-    veh = p.vehicles[v]
-    mat = p.matrix_rows(v)
-    loc_of, svc, val, wins, req = (
-        p.loc_list,
-        p.service_list,
-        p.value_list,
-        p.windows,
-        p.required_list,
+    """Time a route with earliest starts (dominant under waiting); None when it is infeasible."""
+    ok, locs, arr, st, dep, slack, value, dur, n_req = kernels.timing(
+        np.asarray(seq, dtype=np.int64), v, *p.arrays
     )
-    m = len(seq)
-    locs = [veh.start]
-    arr = [veh.depart]
-    st = [veh.depart]
-    dep = [veh.depart]
-    win_hi = [veh.depart]  # leaving later never helps an earliest-start schedule
-    prev_loc = veh.start
-    t = veh.depart
-    value = 0.0
-    n_req = 0
-    for c in seq:
-        if c == BREAK:
-            if veh.brk is None:
-                return None
-            dur, e, latest = veh.brk
-            s = t if t > e else e
-            if s > latest:
-                return None
-            locs.append(prev_loc)  # lunch is taken where the rep already is
-            arr.append(t)
-            st.append(s)
-            win_hi.append(latest)
-            t = s + dur
-            dep.append(t)
-            continue
-        loc = loc_of[c]
-        a = t + mat[prev_loc][loc]
-        s = -1
-        for w0, w1 in wins[c]:
-            if a <= w1:
-                s, hi = (a if a > w0 else w0), w1
-                break
-        if s < 0:
-            return None
-        locs.append(loc)
-        arr.append(a)
-        st.append(s)
-        win_hi.append(hi)
-        t = s + svc[c]
-        dep.append(t)
-        prev_loc = loc
-        value += val[c]
-        n_req += req[c]
-    a = t + mat[prev_loc][veh.end]
-    if a > veh.return_by:
+    if not ok:
         return None
-    locs.append(veh.end)
-    arr.append(a)
-    st.append(a)
-    dep.append(a)
-    win_hi.append(veh.return_by)
-    # backward pass: slack = wait here + how far the start may move within its window and downstream
-    slack = [0] * (m + 2)
-    nxt = veh.return_by - a
-    slack[m + 1] = nxt
-    for k in range(m, -1, -1):
-        room = win_hi[k] - st[k]
-        nxt = (st[k] - arr[k]) + (room if room < nxt else nxt)
-        slack[k] = nxt
-    i64 = np.int64
-    return Schedule(
-        list(seq),
-        np.array(locs, dtype=i64),
-        np.array(arr, dtype=i64),
-        np.array(st, dtype=i64),
-        np.array(dep, dtype=i64),
-        np.array(slack, dtype=i64),
-        value,
-        int(a - veh.depart),
-        n_req,
-    )
+    return Schedule(list(seq), locs, arr, st, dep, slack, value, int(dur), int(n_req))
 
 
 def route_duration(p: Problem, v: int, seq: Sequence[int], limit: int | None = None) -> int | None:
-    """Only the length of an earliest-start route (None when infeasible or not under `limit`).
-
-    The cheap twin of `schedule` for local search, which times many orders and keeps few: no arrays,
-    and it gives up as soon as the route cannot beat `limit`.
-    """
-    veh = p.vehicles[v]
-    mat = p.matrix_rows(v)
-    loc_of, svc, wins = p.loc_list, p.service_list, p.windows
-    stop = veh.return_by if limit is None else min(veh.return_by, veh.depart + limit - 1)
-    prev_loc = veh.start
-    t = veh.depart
-    for c in seq:
-        if c == BREAK:
-            if veh.brk is None:
-                return None
-            dur, e, latest = veh.brk
-            s = t if t > e else e
-            if s > latest:
-                return None
-            t = s + dur
-            continue
-        loc = loc_of[c]
-        a = t + mat[prev_loc][loc]
-        if a > stop:
-            return None
-        for w0, w1 in wins[c]:
-            if a <= w1:
-                t = (a if a > w0 else w0) + svc[c]
-                break
-        else:
-            return None
-        prev_loc = loc
-    a = t + mat[prev_loc][veh.end]
-    if a > stop:
+    """Only the length of an earliest-start route (None when infeasible or not under `limit`)."""
+    if limit is not None and limit <= 0:
         return None
-    return a - veh.depart
+    d = kernels.duration(np.asarray(seq, dtype=np.int64), v, limit or 0, *p.arrays)
+    return None if d < 0 else int(d)

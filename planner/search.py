@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .problem import BREAK, NO_TIME, Problem, Schedule, route_duration, schedule
+from . import kernels
+from .problem import BREAK, NO_TIME, Problem, Schedule, schedule
 
 HEAT_ITERATIONS = 3000  # searches this long start the acceptance threshold at one visit's value
 HEAT_LOW = 0.3  # the shortest searches start at this share of it
@@ -91,12 +92,6 @@ class Search:
         else:
             self.related = np.zeros((0, 0), dtype=np.int64)
         self.optional = [c for c in range(n) if not p.required[c]]
-        # per matrix: travel from every location to each customer, and from each customer onwards,
-        # customer-major so the insertion checks gather one block per call
-        self.to_c = [np.ascontiguousarray(m[:, p.loc].T) for m in p.matrices]
-        self.from_c = [np.ascontiguousarray(m[p.loc, :]) for m in p.matrices]
-        # ... and from each customer onwards with its visit length added (the end of an insertion)
-        self.from_svc = [f + p.service[:, None] for f in self.from_c]
 
     # ---- construction -------------------------------------------------------------------------
     def empty(self) -> Solution:
@@ -115,44 +110,11 @@ class Search:
     def _best_insertions(
         self, v: int, sch: Schedule, cand: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """For each candidate: the smallest feasible time shift over all positions, and that position.
-
-        The hottest function of the search: every numpy call costs microseconds at these sizes, so it
-        gathers columns before rows, folds the service time into the onward travel and updates in place.
-        """
-        p = self.p
-        mi = p.vehicles[v].matrix
-        locs = sch.locs
-        m1 = len(locs) - 1  # number of gaps
-        arr_t = self.to_c[mi].take(locs[:m1], axis=1)[cand]
-        arr_t += sch.departure[:m1]
-        ws, we = p.win_start[cand], p.win_end[cand]
-        k = ws.shape[1]
-        # earliest start in the first window that has not closed yet (windows sorted, merged)
-        start = np.maximum(arr_t, ws[:, k - 1 :])
-        start[arr_t > we[:, k - 1 :]] = NO_TIME
-        for j in range(k - 2, -1, -1):
-            np.copyto(start, np.maximum(arr_t, ws[:, j : j + 1]), where=arr_t <= we[:, j : j + 1])
-        nxt = self.from_svc[mi].take(locs[1:], axis=1)[cand]
-        nxt += start
-        delta = nxt - sch.arrival[1:]
-        infeasible = delta > sch.slack[1:]
-        infeasible |= start >= NO_TIME
-        veh = p.vehicles[v]
-        if veh.brk is not None and BREAK in sch.seq:
-            b = sch.seq.index(BREAK) + 1  # node index of the break
-            # inserting just before lunch moves lunch to the new customer's place
-            dur, e, latest = veh.brk
-            bs = np.maximum(start[:, b - 1] + p.service[cand], e)
-            d2 = bs + dur + self.from_c[mi][cand, locs[b + 1]] - sch.arrival[b + 1]
-            infeasible[:, b - 1] = (
-                (start[:, b - 1] >= NO_TIME) | (bs > latest) | (d2 > sch.slack[b + 1])
-            )
-            delta[:, b - 1] = d2
-        np.maximum(delta, 0, out=delta)
-        delta[infeasible] = NO_TIME
-        pos = np.argmin(delta, axis=1)
-        return delta[np.arange(len(cand)), pos], pos
+        """For each candidate: the smallest feasible time shift over all positions, and that position."""
+        seq = np.asarray(sch.seq, dtype=np.int64)
+        return kernels.best_insertions(
+            seq, sch.locs, sch.arrival, sch.departure, sch.slack, v, cand, *self.p.arrays
+        )
 
     def insert_greedy(
         self,
@@ -179,44 +141,22 @@ class Search:
         if not pool:
             return
         cand = np.array(pool, dtype=np.int64)
-        nv = len(sol.routes)
-        best_d = np.full((nv, len(cand)), NO_TIME, dtype=np.int64)
-        best_p = np.zeros((nv, len(cand)), dtype=np.int64)
-        for v in range(nv):
-            best_d[v], best_p[v] = self._best_insertions(v, sol.routes[v], cand)
-        best_d[~self.allowed[cand].T] = NO_TIME
         weight = p.value[cand] ** power
         if noise > 0:
             weight = weight * (1.0 + noise * np.array([self.rng.random() for _ in pool]))
         weight = np.where(p.required[cand], np.inf, weight)  # required customers always go first
-        while len(cand):
-            v_best = np.argmin(best_d, axis=0) if nv > 1 else np.zeros(len(cand), dtype=np.int64)
-            d = best_d[v_best, np.arange(len(cand))]
-            feas = d < NO_TIME
-            if not feas.any():
-                return
-            score = np.where(feas, weight / (d + 1.0), -1.0)
-            i = int(np.argmax(score))
-            c, v = int(cand[i]), int(v_best[i])
-            pos = int(best_p[v, i])
-            seq = sol.routes[v].seq
-            new = schedule(p, v, seq[:pos] + [c] + seq[pos:])
-            # A customer that fits nowhere now will not fit after more insertions either (with travel
-            # times that keep the triangle inequality a route only gets tighter), so it leaves the pass.
-            keep = feas.copy()
-            keep[i] = False
-            cand, best_d, best_p, weight = (
-                cand[keep],
-                best_d[:, keep],
-                best_p[:, keep],
-                weight[keep],
-            )
-            if new is None:  # conservative slack said yes but the exact timing says no: skip it
-                continue
+        nv = len(sol.routes)
+        lens = np.array([len(r.seq) for r in sol.routes], dtype=np.int64)
+        seqs = np.empty((nv, int(lens.max()) + len(cand)), dtype=np.int64)
+        for v, r in enumerate(sol.routes):
+            seqs[v, : lens[v]] = r.seq
+        before = lens.copy()
+        if not kernels.insert_greedy(seqs, lens, cand, weight, self.allowed, *p.arrays):
+            return
+        for v in np.flatnonzero(lens != before):
+            new = schedule(p, int(v), seqs[v, : lens[v]].tolist())
+            assert new is not None  # the kernel only keeps exactly timed routes
             sol.routes[v] = new
-            if len(cand):
-                best_d[v], best_p[v] = self._best_insertions(v, new, cand)
-                best_d[v, ~self.allowed[cand, v]] = NO_TIME
 
     def fresh(self, avoid: set[int] = frozenset()) -> Solution:
         """A randomised build: required visits, then one random seed visit per route (preferably one
@@ -243,17 +183,14 @@ class Search:
 
     def move_lunch(self, sol: Solution, v: int) -> bool:
         """Put lunch where the day gets shortest (the travel filter of `tighten` cannot see lunch)."""
-        r = sol.routes[v]
-        if BREAK not in r.seq:
+        return self._apply(sol, v, kernels.move_lunch, sol.routes[v].seq)
+
+    def _apply(self, sol: Solution, v: int, move, seq, *extra) -> bool:
+        """Run a route-shortening kernel on route v; re-time and keep the route when it changed."""
+        out, changed = move(np.asarray(seq, dtype=np.int64), v, *extra, *self.p.arrays)
+        if not changed:
             return False
-        seq = [c for c in r.seq if c != BREAK]
-        best, best_seq = r.duration, None
-        for k in range(len(seq) + 1):
-            trial = seq[:k] + [BREAK] + seq[k:]
-            d = route_duration(self.p, v, trial, best)
-            if d is not None and d < best:
-                best, best_seq = d, trial
-        new = None if best_seq is None else schedule(self.p, v, best_seq)
+        new = schedule(self.p, v, out.tolist())
         if new is None:
             return False
         sol.routes[v] = new
@@ -371,67 +308,9 @@ class Search:
         return False
 
     def tighten(self, sol: Solution, v: int, max_rounds: int = 50) -> bool:
-        """Shorten route v with 2-opt and or-opt (runs of 1-3 visits) moves; True when it changed.
-
-        Moves are filtered by their travel change in O(1) (a move that adds travel rarely shortens the
-        day) and only the promising ones are timed exactly, first improvement. Shorter days leave room
-        for more visits at the next insertion.
-        """
-        p = self.p
-        mat = p.matrix_rows(v)
-        changed = False
-        for _ in range(max_rounds):
-            r = sol.routes[v]
-            seq = r.seq
-            m = len(seq)
-            if m < 2:
-                break
-            loc = [int(x) for x in r.locs]  # node k of the schedule is seq[k - 1]
-            cur_d = r.duration
-            found = None
-            # or-opt: move seq[i:i+L] (nodes i+1..i+L) to between nodes j and j+1
-            for L in (1, 2, 3):
-                for i in range(m - L + 1):
-                    a, b1, b2, z = loc[i], loc[i + 1], loc[i + L], loc[i + L + 1]
-                    cut = mat[a][b1] + mat[b2][z] - mat[a][z]
-                    for j in range(m + 1):
-                        if i <= j <= i + L:
-                            continue
-                        x, y = loc[j], loc[j + 1]
-                        if mat[x][b1] + mat[b2][y] - mat[x][y] - cut >= 0:
-                            continue
-                        seg = seq[i : i + L]
-                        rest = seq[:i] + seq[i + L :]
-                        at = j if j < i else j - L
-                        trial = rest[:at] + seg + rest[at:]
-                        d = route_duration(p, v, trial, cur_d)
-                        if d is not None and d < cur_d:
-                            found = schedule(p, v, trial)
-                            break
-                    if found:
-                        break
-                if found:
-                    break
-            if found is None:
-                # 2-opt: reverse nodes i..j (symmetric travel assumed by the filter only)
-                for i in range(1, m):
-                    a, b = loc[i - 1], loc[i]
-                    for j in range(i + 1, m + 1):
-                        c, d = loc[j], loc[j + 1]
-                        if mat[a][c] + mat[b][d] - mat[a][b] - mat[c][d] >= 0:
-                            continue
-                        trial = seq[: i - 1] + seq[i - 1 : j][::-1] + seq[j:]
-                        d = route_duration(p, v, trial, cur_d)
-                        if d is not None and d < cur_d:
-                            found = schedule(p, v, trial)
-                            break
-                    if found:
-                        break
-            if found is None:
-                break
-            sol.routes[v] = found
-            changed = True
-        return changed
+        """Shorten route v with 2-opt and or-opt moves (`kernels.tighten`); True when it changed.
+        Shorter days leave room for more visits at the next insertion."""
+        return self._apply(sol, v, kernels.tighten, sol.routes[v].seq, max_rounds)
 
     def intensify(self, sol: Solution) -> None:
         """On a new best plan: exact relocations (they see waiting, which the travel filter cannot),
@@ -449,25 +328,7 @@ class Search:
 
     def relocate(self, sol: Solution, v: int) -> bool:
         """Move single visits (or lunch) inside route v to where the day gets shortest; True if it did."""
-        p = self.p
-        r = sol.routes[v]
-        seq = r.seq
-        best, best_seq = r.duration, None
-        for i in range(len(seq)):
-            c = seq[i]
-            rest = seq[:i] + seq[i + 1 :]
-            for j in range(len(rest) + 1):
-                if j == i:
-                    continue
-                trial = rest[:j] + [c] + rest[j:]
-                d = route_duration(p, v, trial, best)
-                if d is not None and d < best:
-                    best, best_seq = d, trial
-        new = None if best_seq is None else schedule(p, v, best_seq)
-        if new is None:
-            return False
-        sol.routes[v] = new
-        return True
+        return self._apply(sol, v, kernels.relocate, sol.routes[v].seq)
 
     # ---- driver -------------------------------------------------------------------------------
     def run(
