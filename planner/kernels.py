@@ -165,7 +165,12 @@ def best_insertions(seq, locs, arr, dep, slack, v, cand, mats, cloc, svc, val, r
     for i in range(len(cand)):
         c = cand[i]
         loc = cloc[c]
+        last_start = we[c, 0]
+        for j in range(1, k):
+            last_start = max(last_start, we[c, j])
         for g in range(gaps):
+            if dep[g] > last_start:
+                break  # departures only get later along a route: every later gap is too late as well
             a = dep[g] + mat[locs[g], loc]
             s = -1
             for j in range(k):

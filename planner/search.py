@@ -1,19 +1,19 @@
 """Prize-aware construction and a ruin-and-recreate iterated local search for (team) orienteering with
 time windows.
 
-Insertions are checked in O(1) per (customer, position) with forward slack (Savelsbergh's MaxShift),
-vectorised with numpy over all unrouted customers and all positions of a route at once. Each iteration
-removes a few visits (at random, the worst value per minute, a cluster of related ones, or a run of
-consecutive ones), re-inserts greedily with a randomised order and criterion, shortens promising routes
-(2-opt, or-opt, lunch moves) to make room for more, and accepts the result with a cooling threshold
-(simulated-annealing style). When it stalls it restarts, mostly from fresh randomised builds seeded in
-another corner of the map, sometimes from the best plan. Required visits outrank any value. Every kept
-route is re-timed exactly by `problem.schedule`, so a solution is always feasible.
-"""
+Insertions are checked in O(1) per (customer, position) with forward slack (Savelsbergh's MaxShift).
+Each iteration removes a few visits (at random, the worst value per minute, a cluster of related ones,
+a run of consecutive ones, or the ones in the way of a valuable unrouted visit), re-inserts greedily
+with a randomised order and criterion, shortens promising routes (2-opt, or-opt, lunch moves) to make
+room for more, and accepts the result with a cooling threshold (simulated-annealing style). The
+iterations themselves run compiled (`ruin_recreate.iterate`, `kernels`); this class drives them: start
+plan, temperature, clock, intensification of every new best plan, and restarts when the search stalls,
+mostly from fresh randomised builds seeded in another corner of the map, sometimes from the best plan.
+Required visits outrank any value. Every kept route is re-timed exactly, so a solution is always
+feasible."""
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from dataclasses import dataclass
@@ -21,11 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
+from . import ruin_recreate as rr
 from .problem import BREAK, NO_TIME, Problem, Schedule, schedule
 
 HEAT_ITERATIONS = 3000  # searches this long start the acceptance threshold at one visit's value
 HEAT_LOW = 0.3  # the shortest searches start at this share of it
 RATE_SAMPLE = 20  # iterations timed before the start temperature is set under a clock
+BLOCK = 32  # compiled iterations between two looks at the clock
 
 
 @dataclass(slots=True)
@@ -78,6 +80,8 @@ class Search:
     def __init__(self, p: Problem, seed: int = 0, allowed: np.ndarray | None = None) -> None:
         self.p = p
         self.rng = random.Random(seed)
+        self.np_rng = np.random.default_rng(seed)  # for noise vectors (one call, not one per visit)
+        self._weights: dict[float, np.ndarray] = {}
         n, nv = p.n, len(p.vehicles)
         # allowed[c, v]: customer c may ride on vehicle v at all (reachable alone)
         self.allowed = np.ones((n, nv), dtype=bool) if allowed is None else allowed
@@ -92,6 +96,7 @@ class Search:
         else:
             self.related = np.zeros((0, 0), dtype=np.int64)
         self.optional = [c for c in range(n) if not p.required[c]]
+        self.can_ride = self.allowed.any(axis=1).tolist()  # some rep could make the visit at all
 
     # ---- construction -------------------------------------------------------------------------
     def empty(self) -> Solution:
@@ -116,6 +121,13 @@ class Search:
             seq, sch.locs, sch.arrival, sch.departure, sch.slack, v, cand, *self.p.arrays
         )
 
+    def _weight(self, power: float) -> np.ndarray:
+        """Insertion weight of every customer: value^power, infinite for required visits (first)."""
+        if power not in self._weights:
+            p = self.p
+            self._weights[power] = np.where(p.required, np.inf, p.value**power)
+        return self._weights[power]
+
     def insert_greedy(
         self,
         sol: Solution,
@@ -134,20 +146,23 @@ class Search:
         routed = sol.visited()
         if only is not None:
             pool = sorted(c for c in only if c not in routed)
+            if not pool:
+                return
+            cand = np.array(pool, dtype=np.int64)
         else:
-            pool = [
-                c for c in range(p.n) if c not in routed and (forbid is None or c not in forbid)
-            ]
-        if not pool:
-            return
-        cand = np.array(pool, dtype=np.int64)
-        weight = p.value[cand] ** power
+            free = np.ones(p.n, dtype=bool)
+            free[list(routed)] = False
+            if forbid:
+                free[list(forbid)] = False
+            cand = np.flatnonzero(free)
+            if not len(cand):
+                return
+        weight = self._weight(power)[cand]
         if noise > 0:
-            weight = weight * (1.0 + noise * np.array([self.rng.random() for _ in pool]))
-        weight = np.where(p.required[cand], np.inf, weight)  # required customers always go first
+            weight = weight * (1.0 + noise * self.np_rng.random(len(cand)))
         nv = len(sol.routes)
         lens = np.array([len(r.seq) for r in sol.routes], dtype=np.int64)
-        seqs = np.empty((nv, int(lens.max()) + len(cand)), dtype=np.int64)
+        seqs = np.empty((nv, max(len(r.seq) for r in sol.routes) + len(cand)), dtype=np.int64)
         for v, r in enumerate(sol.routes):
             seqs[v, : lens[v]] = r.seq
         before = lens.copy()
@@ -206,67 +221,6 @@ class Search:
             self.insert_greedy(sol)
             if sol.value <= before:
                 return
-
-    # ---- ruin ---------------------------------------------------------------------------------
-    def remove(self, sol: Solution, drop: set[int]) -> None:
-        """Remove customers from every route and re-time (removal keeps earliest-start timing valid)."""
-        for v, r in enumerate(sol.routes):
-            if not drop.intersection(r.seq):
-                continue
-            new = schedule(self.p, v, [c for c in r.seq if c not in drop])
-            if new is not None:  # only None with exotic (non-metric) matrices: keep the route
-                sol.routes[v] = new
-
-    def _routed_optional(self, sol: Solution) -> list[tuple[int, int, int]]:
-        """(customer, vehicle, node index in its schedule) of every routed optional visit."""
-        req = self.p.required
-        return [
-            (c, v, k)
-            for v, r in enumerate(sol.routes)
-            for k, c in enumerate(r.seq, start=1)
-            if c != BREAK and not req[c]
-        ]
-
-    def ruin(self, sol: Solution, k: int, how: int) -> set[int]:
-        """Pick k optional visits to remove: 0 random, 1 worst value per second, 2 related, 3 a run."""
-        routed = self._routed_optional(sol)
-        if not routed:
-            return set()
-        k = min(k, len(routed))
-        rng = self.rng
-        if how == 0:
-            return {c for c, _, _ in rng.sample(routed, k)}
-        if how == 1:
-            p = self.p
-            ratio = []
-            for c, v, i in routed:
-                r = sol.routes[v]
-                mat = p.matrix_rows(v)
-                a, b, z = int(r.locs[i - 1]), int(r.locs[i]), int(r.locs[i + 1])
-                saving = mat[a][b] + p.service_list[c] + mat[b][z] - mat[a][z]
-                saving += int(r.start[i] - r.arrival[i])  # the wait goes too
-                ratio.append((p.value_list[c] / (max(saving, 0) + 1.0), c))
-            ratio.sort()
-            out: set[int] = set()
-            while len(out) < k:
-                # skewed towards the worst ratios, as in Ropke & Pisinger's worst removal
-                j = int(len(ratio) * rng.random() ** 3)
-                out.add(ratio.pop(j)[1])
-            return out
-        if how == 2:
-            seed = rng.choice(routed)[0]
-            others = [c for c, _, _ in routed if c != seed]
-            others.sort(key=lambda c: self.related[seed, c])
-            out = {seed}
-            while len(out) < k and others:
-                out.add(others.pop(int(len(others) * rng.random() ** 4)))
-            return out
-        v = rng.randrange(len(sol.routes))
-        custs = [c for c, w, _ in routed if w == v]
-        if not custs:
-            custs = [c for c, _, _ in routed]
-        s = rng.randrange(len(custs))
-        return set((custs + custs)[s : s + k])
 
     # ---- local moves --------------------------------------------------------------------------
     def swap_improve(self, sol: Solution) -> bool:
@@ -330,6 +284,23 @@ class Search:
         """Move single visits (or lunch) inside route v to where the day gets shortest; True if it did."""
         return self._apply(sol, v, kernels.relocate, sol.routes[v].seq)
 
+    def _arrays(self, sol: Solution) -> tuple[np.ndarray, np.ndarray]:
+        """A solution as the compiled search holds it: one padded row per route, and the lengths."""
+        lens = np.array([len(r.seq) for r in sol.routes], dtype=np.int64)
+        seqs = np.zeros((len(sol.routes), self.p.n + 1), dtype=np.int64)
+        for v, r in enumerate(sol.routes):
+            seqs[v, : lens[v]] = r.seq
+        return seqs, lens
+
+    def _solution(self, seqs: np.ndarray, lens: np.ndarray) -> Solution:
+        """Back from the compiled search's arrays, exactly re-timed."""
+        routes = []
+        for v in range(len(lens)):
+            s = schedule(self.p, v, seqs[v, : lens[v]].tolist())
+            assert s is not None  # the compiled search keeps only exactly timed routes
+            routes.append(s)
+        return Solution(routes)
+
     # ---- driver -------------------------------------------------------------------------------
     def run(
         self,
@@ -362,8 +333,16 @@ class Search:
             return share * mean_value
 
         t_start = heat(iteration_limit if iteration_limit else 0.0)
+        # (measured: restarting after half as many fruitless iterations as there are optional
+        # customers finds the best realistic day more often in half a second than after 1.5 times)
+        restart_after = max(50, int(0.5 * n_opt))
+        rr.seed(rng.randrange(2**31))
+        optional = ~self.p.required
+        weight1, weight2 = self._weight(1.0), self._weight(2.0)
+        cur_seqs, cur_lens = self._arrays(cur)
         it = 0
         since_best = 0
+        calibrated = deadline is None
         loop_t0 = time.perf_counter()
         while True:
             if iteration_limit is not None and it >= iteration_limit:
@@ -371,57 +350,46 @@ class Search:
             now = time.perf_counter()
             if deadline is not None and now >= deadline:
                 break
-            if deadline is not None and it == RATE_SAMPLE:
+            if not calibrated and it >= RATE_SAMPLE:
                 # with a clock, the first iterations tell how many the whole budget buys
                 expected = it + it / max(now - loop_t0, 1e-9) * (deadline - now)
                 if iteration_limit:
                     expected = min(expected, iteration_limit)
                 t_start = heat(expected)
+                calibrated = True
             frac = 0.0
             if iteration_limit:
                 frac = it / iteration_limit
             if deadline is not None:
                 frac = max(frac, (now - t0) / time_limit)
             temp = t_start * (t_end / t_start) ** frac
-            it += 1
-            routed = sum(len(r.seq) for r in cur.routes)
-            share = 0.35 if rng.random() < 0.9 else 0.8  # now and then a big ruin
-            kmax = max(2, min(30, int(share * routed) + 1))
-            k = 1 + int((kmax - 1) * rng.random() ** 2)
-            trial = cur.copy()
-            drop = self.ruin(trial, k, rng.randrange(4))
-            self.remove(trial, drop)
-            self.insert_greedy(
-                trial,
-                noise=rng.choice((0.0, 0.2, 0.6)),
-                forbid=drop,
-                power=rng.choice((1.0, 2.0, 2.0)),
-            )
-            # whatever did not fit in the first pass still does not: only the removed ones may now
-            self.insert_greedy(trial, only=drop)
-            # promising trials get tightened; the same visits in no shorter day were, already as `cur`
-            promising = trial.required >= cur.required and trial.value >= cur.value - 1e-9
-            if promising and (trial.duration < cur.duration or trial.visited() != cur.visited()):
-                self.improve(trial)
-            diff = trial.value - cur.value
-            worse = diff <= 0 and trial.required >= cur.required
-            if trial.key() >= cur.key() or (worse and rng.random() < math.exp(diff / temp)):
-                cur = trial
-                if cur.key() > best.key():
-                    self.intensify(cur)
-                    if cur.value > best.value + 1e-9:
-                        since_best = 0
-                    best = cur.copy()
-                    self.stats.improvements += 1
-            since_best += 1
-            # (measured: restarting after half as many fruitless iterations as there are optional
-            # customers finds the best realistic day more often in half a second than after 1.5 times)
-            if since_best >= max(50, int(0.5 * n_opt)):
+            block = BLOCK if it >= RATE_SAMPLE else RATE_SAMPLE - it
+            if iteration_limit is not None:
+                block = min(block, iteration_limit - it)
+            bk = best.key()
+            done, since_best, why = rr.iterate(
+                cur_seqs, cur_lens, bk[0], bk[1], -bk[2], temp, block, since_best, restart_after,
+                self.related, optional, self.can_ride, self.allowed, weight1, weight2, *self.p.arrays,
+            )  # fmt: skip
+            it += done
+            if why == rr.NEW_BEST:
+                cur = self._solution(cur_seqs, cur_lens)
+                self.intensify(cur)
+                if cur.value > best.value + 1e-9:
+                    since_best = 0
+                best = cur.copy()
+                self.stats.improvements += 1
+                cur_seqs, cur_lens = self._arrays(cur)
+                since_best += 1
+                if since_best < restart_after:
+                    continue
+            if why != rr.BLOCK_DONE:
                 # restart from a fresh randomised build (in another corner of the map) or from the
                 # best plan so far, so one attractive corner cannot hold the whole search
                 self.stats.restarts += 1
                 # two fresh builds for every return to the best plan
                 cur = self.fresh(best.visited()) if self.stats.restarts % 3 else best.copy()
+                cur_seqs, cur_lens = self._arrays(cur)
                 since_best = 0
         self.stats.iterations = it
         self.stats.seconds = time.perf_counter() - t0
