@@ -154,16 +154,31 @@ def _break_node(seq):
 @njit(cache=True)
 def best_insertions(seq, locs, arr, dep, slack, v, cand, mats, cloc, svc, val, req, ws, we, veh):
     """For each candidate: the smallest feasible delay to the rest of the route over all gaps, and
-    that gap (NO_TIME when it fits nowhere). O(1) per gap thanks to the forward slack."""
+    that gap (NO_TIME when it fits nowhere). O(1) per gap thanks to the forward slack.
+
+    A gap's room (latest arrival at the next node minus the departure before it, less lunch when the
+    visit would go just before lunch) bounds every insertion there, since travel is never negative: a
+    visit longer than the widest room fits nowhere and is skipped before any travel time is read.
+    """
     mat = mats[veh[v, V_MATRIX]]
     bdur, be, blate = veh[v, V_BRK_DUR], veh[v, V_BRK_EARLIEST], veh[v, V_BRK_LATEST]
     b = _break_node(seq) if bdur > 0 else 0
     gaps = len(locs) - 1
     k = ws.shape[1]
+    # the widest gap bounds every insertion: a visit longer than it fits nowhere
+    widest = -1
+    for g in range(gaps):
+        if g == b - 1:  # before lunch, lunch then has to fit too
+            room = arr[b + 1] + slack[b + 1] - bdur - dep[g]
+        else:
+            room = arr[g + 1] + slack[g + 1] - dep[g]
+        widest = max(widest, room)
     best_d = np.full(len(cand), NO_TIME, np.int64)
     best_p = np.zeros(len(cand), np.int64)
     for i in range(len(cand)):
         c = cand[i]
+        if svc[c] > widest:
+            continue
         loc = cloc[c]
         last_start = we[c, 0]
         for j in range(1, k):
