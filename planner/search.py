@@ -364,6 +364,10 @@ class Search:
                 frac = max(frac, (now - t0) / time_limit)
             temp = t_start * (t_end / t_start) ** frac
             block = BLOCK if it >= RATE_SAMPLE else RATE_SAMPLE - it
+            if calibrated and deadline is not None:
+                # near the deadline, only as many iterations as the time left buys (at the rate so far)
+                rate = it / max(now - loop_t0, 1e-9)
+                block = max(1, min(block, int(rate * (deadline - now))))
             if iteration_limit is not None:
                 block = min(block, iteration_limit - it)
             bk = best.key()
