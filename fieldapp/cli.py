@@ -164,6 +164,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         else:
             summary = demo.describe_existing(session)
     _print_logins(summary)
+    _warm_up_planner()
     if not no_serve:
         _serve(app, host, port)
 
@@ -175,7 +176,16 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 def serve_command(host: str, port: int) -> None:
     """Serve the app with the embedded server (migrations applied first)."""
     migrate.upgrade(get_engine())
+    _warm_up_planner()
     _serve(current_app._get_current_object(), host, port)
+
+
+def _warm_up_planner() -> None:
+    """Load the planner's compiled search now rather than in the first request or plan."""
+    import planner
+
+    click.echo("Loading the day planner (the first time on a machine it compiles: about 30 s)…")
+    planner.warm_up()
 
 
 def _serve(app: Flask, host: str, port: int) -> None:
@@ -248,6 +258,7 @@ def plans_generate(rep: str | None, team_name: str | None, day: str | None) -> N
     rep_ids = jobs.reps_to_plan(app, rep=rep, team_id=team_id)
     if not rep_ids:
         raise click.ClickException("No matching rep.")
+    _warm_up_planner()
     failed = 0
     for outcome in jobs.generate_plans(app, rep_ids=rep_ids, day=the_day):
         if outcome.error:

@@ -19,6 +19,8 @@ Contract used by the web app (`fieldapp/services/planning.py`):
   `Plan.status` ("ok" or "required_dropped"), `Plan.notes` (e.g. road engine fallback), `summary()`.
 - Reason codes (`REASON_CODES`): busy_all_day, window_unreachable, no_time_left, appointment_conflict.
 - `replan(request, rep_id=, at=Location | candidate id, now=, done_ids=, lunch_taken=False, options=)`.
+- `warm_up()`: loads (the first time on a machine: compiles) the search's compiled inner loops; once
+  per process, also done by the first plan before its clock starts.
 - `evaluate_route(request, rep_id, ordered_candidate_ids) -> RouteEvaluation` (stops, lunch_start,
   return_time, warnings with codes window_missed, busy_period, late_return, lunch_missed,
   unknown_candidate).
@@ -37,6 +39,7 @@ from .result import (
     RoutePlan,
     RouteWarning,
 )
+from .solver import warm_up
 
 __all__ = [
     "REASON_CODES",
@@ -61,4 +64,5 @@ __all__ = [
     "plan_day",
     "replan",
     "travel_matrix",
+    "warm_up",
 ]

@@ -28,6 +28,15 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # The planner's search is compiled once per machine (numba, cached in planner/__pycache__). Doing
+    # it here keeps that half minute out of the tests that start the app as a subprocess with a
+    # bounded wait (the demo server, the browser tests).
+    import planner
+
+    planner.warm_up()
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     url = os.environ.get("FIELDAPP_TEST_DATABASE_URL")
     return f"fieldapp test database: {'PostgreSQL ' + url if url else 'SQLite (temporary file)'}"
