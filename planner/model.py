@@ -190,8 +190,9 @@ class PlanOptions:
     solution_limit: int | None = None
     seed: int = 0
     # OR-Tools loads every plan into its routing model (the independent check); with a share of the
-    # time limit it also searches from it. Measured: that search never improved a plan of the ILS, so
-    # by default the whole budget goes to the ILS and OR-Tools only checks.
+    # time limit it also searches from it. Measured on 20 realistic days at 0.5 s: with a 20 % share it
+    # shortened 2 plans, to exactly the plans the ILS finds with the whole budget; it never added value.
+    # So by default the whole budget goes to the ILS and OR-Tools only checks.
     polish: bool = True
     polish_share: float = 0.0
     detour_factor: float = 1.3
