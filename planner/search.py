@@ -196,10 +196,6 @@ class Search:
         self.improve(sol)
         return sol
 
-    def move_lunch(self, sol: Solution, v: int) -> bool:
-        """Put lunch where the day gets shortest (the travel filter of `tighten` cannot see lunch)."""
-        return self._apply(sol, v, kernels.move_lunch, sol.routes[v].seq)
-
     def _apply(self, sol: Solution, v: int, move, seq, *extra) -> bool:
         """Run a route-shortening kernel on route v; re-time and keep the route when it changed."""
         out, changed = move(np.asarray(seq, dtype=np.int64), v, *extra, *self.p.arrays)
@@ -212,15 +208,11 @@ class Search:
         return True
 
     def improve(self, sol: Solution) -> None:
-        """Shorten the routes and insert whatever now fits, while that keeps adding value."""
-        for _ in range(4):
-            moved = [self.move_lunch(sol, v) for v in range(len(sol.routes))]
-            if not any([self.tighten(sol, v) for v in range(len(sol.routes))] + moved):
-                return
-            before = sol.value
-            self.insert_greedy(sol)
-            if sol.value <= before:
-                return
+        """Shorten the routes and insert whatever now fits, while that keeps adding value (in place;
+        the compiled `ruin_recreate.improve`, the same step the iterations take)."""
+        seqs, lens = self._arrays(sol)
+        rr.improve(seqs, lens, self._weight(2.0), self.allowed, *self.p.arrays)
+        sol.routes[:] = self._solution(seqs, lens).routes
 
     # ---- local moves --------------------------------------------------------------------------
     def swap_improve(self, sol: Solution) -> bool:
