@@ -27,6 +27,16 @@ VEHICLE_COLUMNS = 8
 
 
 @njit(cache=True)
+def _window_start(c, a, ws, we):
+    """Earliest start of customer c when arriving at `a`, in the first window not yet closed (windows
+    sorted and merged), and that window's end; (-1, 0) when every window has closed."""
+    for j in range(ws.shape[1]):
+        if a <= we[c, j]:
+            return (a if a > ws[c, j] else ws[c, j]), we[c, j]
+    return -1, 0
+
+
+@njit(cache=True)
 def timing(seq, v, mats, cloc, svc, val, req, ws, we, veh):
     """Earliest-start timing of route `seq` on vehicle v.
 
@@ -50,7 +60,6 @@ def timing(seq, v, mats, cloc, svc, val, req, ws, we, veh):
     t = depart
     value = 0.0
     n_req = 0
-    k = ws.shape[1]
     for i in range(m):
         c = seq[i]
         if c == BREAK:
@@ -66,13 +75,7 @@ def timing(seq, v, mats, cloc, svc, val, req, ws, we, veh):
             continue
         loc = cloc[c]
         a = t + mat[prev, loc]
-        s = -1
-        h = 0
-        for j in range(k):
-            if a <= we[c, j]:
-                s = a if a > ws[c, j] else ws[c, j]
-                h = we[c, j]
-                break
+        s, h = _window_start(c, a, ws, we)
         if s < 0:
             return False, locs, arr, st, dep, slack, value, 0, 0
         locs[i + 1] = loc
@@ -114,7 +117,6 @@ def duration(seq, v, limit, mats, cloc, svc, val, req, ws, we, veh):
     bdur, be, blate = veh[v, V_BRK_DUR], veh[v, V_BRK_EARLIEST], veh[v, V_BRK_LATEST]
     prev = veh[v, V_START]
     t = depart
-    k = ws.shape[1]
     for i in range(len(seq)):
         c = seq[i]
         if c == BREAK:
@@ -127,11 +129,7 @@ def duration(seq, v, limit, mats, cloc, svc, val, req, ws, we, veh):
         a = t + mat[prev, loc]
         if a > stop:
             return -1
-        s = -1
-        for j in range(k):
-            if a <= we[c, j]:
-                s = a if a > ws[c, j] else ws[c, j]
-                break
+        s = _window_start(c, a, ws, we)[0]
         if s < 0:
             return -1
         t = s + svc[c]
@@ -164,7 +162,6 @@ def best_insertions(seq, locs, arr, dep, slack, v, cand, mats, cloc, svc, val, r
     bdur, be, blate = veh[v, V_BRK_DUR], veh[v, V_BRK_EARLIEST], veh[v, V_BRK_LATEST]
     b = _break_node(seq) if bdur > 0 else 0
     gaps = len(locs) - 1
-    k = ws.shape[1]
     # the widest gap bounds every insertion: a visit longer than it fits nowhere
     widest = -1
     for g in range(gaps):
@@ -180,18 +177,12 @@ def best_insertions(seq, locs, arr, dep, slack, v, cand, mats, cloc, svc, val, r
         if svc[c] > widest:
             continue
         loc = cloc[c]
-        last_start = we[c, 0]
-        for j in range(1, k):
-            last_start = max(last_start, we[c, j])
+        last_start = we[c].max()
         for g in range(gaps):
             if dep[g] > last_start:
                 break  # departures only get later along a route: every later gap is too late as well
             a = dep[g] + mat[locs[g], loc]
-            s = -1
-            for j in range(k):
-                if a <= we[c, j]:
-                    s = a if a > ws[c, j] else ws[c, j]
-                    break
+            s = _window_start(c, a, ws, we)[0]
             if s < 0:
                 continue
             if g == b - 1:

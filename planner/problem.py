@@ -43,12 +43,8 @@ class Problem:
     matrices: list[np.ndarray]
     win_start: np.ndarray = field(init=False)
     win_end: np.ndarray = field(init=False)
-    # plain-list copies for the scalar hot loops (`schedule`)
-    loc_list: list[int] = field(init=False)
-    service_list: list[int] = field(init=False)
+    # plain floats for the Python-side weighted choices of the search
     value_list: list[float] = field(init=False)
-    required_list: list[bool] = field(init=False)
-    _rows: list[list[list[int]]] = field(init=False)
     # the same data as the plain arrays every compiled kernel takes (see `kernels`)
     arrays: tuple = field(init=False)
 
@@ -72,11 +68,7 @@ class Problem:
             for j, (a, b) in enumerate(ws):
                 self.win_start[i, j] = a
                 self.win_end[i, j] = b
-        self.loc_list = [int(x) for x in self.loc]
-        self.service_list = [int(x) for x in self.service]
         self.value_list = [float(x) for x in self.value]
-        self.required_list = [bool(x) for x in self.required]
-        self._rows = [m.tolist() for m in self.matrices]
         vehicles = np.zeros((len(self.vehicles), kernels.VEHICLE_COLUMNS), dtype=np.int64)
         for v, veh in enumerate(self.vehicles):
             row = vehicles[v]
@@ -107,10 +99,6 @@ class Problem:
     def matrix(self, v: int) -> np.ndarray:
         """Travel matrix of vehicle v."""
         return self.matrices[self.vehicles[v].matrix]
-
-    def matrix_rows(self, v: int) -> list[list[int]]:
-        """Travel matrix of vehicle v as nested lists (fast scalar access)."""
-        return self._rows[self.vehicles[v].matrix]
 
 
 def merge_windows(windows: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -34,15 +34,12 @@ def seed(value):
 
 @njit(cache=True)
 def route_stats(seqs, lens, rval, rdur, rreq, mats, cloc, svc, val, req, ws, we, veh):
-    """Value, duration and required visits of every route (False when a route is infeasible)."""
-    ok_all = True
+    """Value, duration and required visits of every route (routes here are always feasible)."""
     for v in range(seqs.shape[0]):
-        ok, _l, _a, _s, _d, _sl, value, dur, n_req = timing(
+        _ok, _l, _a, _s, _d, _sl, value, dur, n_req = timing(
             seqs[v, : lens[v]], v, mats, cloc, svc, val, req, ws, we, veh
         )
         rval[v], rdur[v], rreq[v] = value, dur, n_req
-        ok_all &= ok
-    return ok_all
 
 
 @njit(cache=True)
@@ -112,12 +109,15 @@ def ruin(seqs, lens, k, how, related, optional, can_ride, mats, cloc, svc, val, 
         return rc[idx[:k]], -1
     if how == WORST:
         ratio = np.empty(m)
+        timed = -1
         for t in range(m):
             v, i, c = rv[t], rp[t], rc[t]
-            ok, locs, arr, st, dep, slack, value, dur, nr = timing(
-                seqs[v, : lens[v]], v, mats, cloc, svc, val, req, ws, we, veh
-            )
-            mat = mats[veh[v, V_MATRIX]]
+            if v != timed:  # the visits come route by route: time each route once
+                ok, locs, arr, st, dep, slack, value, dur, nr = timing(
+                    seqs[v, : lens[v]], v, mats, cloc, svc, val, req, ws, we, veh
+                )
+                mat = mats[veh[v, V_MATRIX]]
+                timed = v
             a, b, z = locs[i], locs[i + 1], locs[i + 2]
             saving = mat[a, b] + svc[c] + mat[b, z] - mat[a, z] + (st[i + 1] - arr[i + 1])
             ratio[t] = val[c] / (max(saving, 0) + 1.0)

@@ -13,12 +13,11 @@ import pytest
 from fieldapp.models import DayPlan, DayPlanStop
 from fieldapp.services import clock
 from fieldapp.services.teams import zone
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import HOME, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-HOME = (35.681, 139.767)
 NAMES = ["居酒屋 さくら", "山田商店", "北斗会計事務所"]
 
 
