@@ -69,31 +69,28 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """One blueprint per screen, each with its own URL prefix (the README's table says which serves what)."""
     from .auth.routes import bp as auth_bp
     from .customers.routes import bp as customers_bp
     from .followups.routes import bp as followups_bp
-    from .main.routes import bp as main_bp
+    from .imports.routes import bp as imports_bp
     from .manager.routes import bp as manager_bp
+    from .me.routes import bp as me_bp
+    from .offline.routes import bp as offline_bp
+    from .reports.routes import bp as reports_bp
+    from .today import bp as today_bp
     from .visits.routes import bp as visits_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(main_bp)
-    app.register_blueprint(manager_bp)
-    app.register_blueprint(customers_bp)
-    from .imports.routes import bp as imports_bp
-
-    app.register_blueprint(imports_bp)
-    app.register_blueprint(visits_bp)
-    app.register_blueprint(followups_bp)
-    from .reports.routes import bp as reports_bp
-
-    app.register_blueprint(reports_bp)
-    from .today.routes import bp as today_bp
-
-    app.register_blueprint(today_bp)
-    from .offline.routes import bp as offline_bp
-
-    app.register_blueprint(offline_bp)
-    from .dayviews.routes import bp as dayviews_bp
-
-    app.register_blueprint(dayviews_bp)
+    for blueprint in (
+        auth_bp,
+        today_bp,
+        me_bp,
+        customers_bp,
+        visits_bp,
+        followups_bp,
+        reports_bp,
+        manager_bp,
+        imports_bp,
+        offline_bp,
+    ):
+        app.register_blueprint(blueprint)

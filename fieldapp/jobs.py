@@ -15,7 +15,8 @@ from sqlmodel import select
 from .db import session_scope
 from .errors import DomainError
 from .models import Role, User
-from .services import clock, planning
+from .services import clock
+from .services.day import planning, plans
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,8 @@ def generate_plan_for(app: Flask, *, rep_id: int, day: date) -> PlanOutcome:
         except DomainError as error:
             session.rollback()
             return PlanOutcome(rep_id, rep.email, 0, 0, 0.0, error.message)
-        stops = planning.plan_stops(session, plan)
-        drops = planning.plan_drops(session, plan)
+        stops = plans.plan_stops(session, plan)
+        drops = plans.plan_drops(session, plan)
         return PlanOutcome(rep_id, rep.email, len(stops), len(drops), plan.total_value)
 
 

@@ -48,7 +48,7 @@ def _login_limit() -> str:
 def login():
     """Sign-in form."""
     if current_user.is_authenticated:
-        return redirect(url_for("main.today"))
+        return redirect(url_for("today.index"))
     form = LoginForm()
     if form.validate_on_submit():
         session = get_session()
@@ -57,7 +57,7 @@ def login():
             flash(_("Wrong email or password, or the account is disabled."), "error")
         else:
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or url_for("main.today"))
+            return redirect(safe_next(request.args.get("next")) or url_for("today.index"))
     return render_template("auth/login.html", form=form)
 
 

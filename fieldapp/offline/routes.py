@@ -30,7 +30,7 @@ from flask_wtf.csrf import generate_csrf
 from ..db import get_session
 from ..errors import ValidationError
 from ..services import clock, sync, visits
-from ..services.dayplans import Position
+from ..services.day.position import Position
 from ..services.sync import SyncResult
 
 bp = Blueprint("offline", __name__)
@@ -84,7 +84,7 @@ def service_worker():
         + [url_for("offline.page")],
         "offline": url_for("offline.page"),
         "store": url_for("static", filename="js/outbox_store.js"),
-        "today": url_for("main.today"),
+        "today": url_for("today.index"),
         "logout": url_for("auth.logout"),
         "login": url_for("auth.login"),
         "staticPrefix": current_app.static_url_path + "/",
@@ -106,7 +106,7 @@ def manifest():
         "short_name": _("Field Companion"),
         "description": _("Today's visits, customer history and visit notes, also offline."),
         "lang": request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "ja",
-        "start_url": url_for("main.today"),
+        "start_url": url_for("today.index"),
         "scope": "/",
         "display": "standalone",
         "orientation": "portrait",

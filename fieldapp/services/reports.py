@@ -45,8 +45,9 @@ from ..models import (
     Visit,
     VisitStatus,
 )
-from . import audit, clock, planning
-from .candidates import local_day_bounds
+from . import audit, clock
+from .day import plans
+from .day.candidates import local_day_bounds
 from .teams import zone
 
 BODY_MAX = 20_000
@@ -151,8 +152,8 @@ def collect_day(session: Session, *, rep: User, day: date) -> dict[str, Any]:
     """The figures of the rep's day as plain JSON-safe data (times as ISO UTC strings)."""
     team = session.get(Team, rep.team_id)
     timezone = team.timezone
-    plan = planning.get_plan(session, rep_id=rep.id, day=day)
-    stops: list[DayPlanStop] = planning.plan_stops(session, plan) if plan is not None else []
+    plan = plans.get_plan(session, rep_id=rep.id, day=day)
+    stops: list[DayPlanStop] = plans.plan_stops(session, plan) if plan is not None else []
     linked_ids = {s.visit_id for s in stops if s.visit_id is not None}
     day_of = {"rep": rep, "day": day, "timezone": timezone, "linked_ids": linked_ids}
     done = _visits_of_day(session, **day_of, status=VisitStatus.DONE)

@@ -17,8 +17,9 @@ from sqlmodel import Session
 
 from ..errors import NotFound, ValidationError
 from ..models import DayPlan, DayPlanStop, User, Visit, VisitStatus
-from . import dayplans, visits
-from .dayplans import Position
+from . import visits
+from .day import actions
+from .day.position import Position
 
 # A phone clock a few minutes ahead is normal; more than that is a wrong clock, not a real time.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -98,7 +99,7 @@ def check_in(
     if stop.visit_id and stop.state in (VisitStatus.IN_PROGRESS, VisitStatus.DONE):
         return SyncResult(visit=session.get(Visit, stop.visit_id), replayed=True)
     # No plan version: the rep acted on the screen they had, and a check-in never reorders anything.
-    visit = dayplans.check_in(
+    visit = actions.check_in(
         session, actor=actor, stop_id=stop.id, now=at, position=position, version=None
     )
     return SyncResult(visit=visit, replayed=False)
@@ -117,7 +118,7 @@ def check_out(
     visit = session.get(Visit, stop.visit_id) if stop.visit_id else None
     if visit is not None and visit.check_out_at is not None:
         return SyncResult(visit=visit, replayed=True)
-    visit = dayplans.check_out(session, actor=actor, stop_id=stop.id, now=at, position=position)
+    visit = actions.check_out(session, actor=actor, stop_id=stop.id, now=at, position=position)
     return SyncResult(visit=visit, replayed=False)
 
 

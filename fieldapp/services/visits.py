@@ -29,7 +29,7 @@ from ..models import (
     VisitStatus,
 )
 from . import audit, clock
-from .dayplans import record_visit_on_plan
+from .day.actions import record_visit_on_plan
 from .followups import (
     FollowUpInput,
     check_owner,

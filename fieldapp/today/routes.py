@@ -1,27 +1,30 @@
-"""The rep's day: plan it, work through the stops, re-plan when the day changes.
+"""The rep's day: the Today page (`/` and `/day/<day>`), and its buttons.
 
-The page itself is the home page (main.today); these routes are its buttons. Every one is a POST with CSRF
-and the plan version the page showed, and redirects back to the stop it acted on.
+Plan it, work through the stops, re-plan when the day changes. Every button is a POST with CSRF and the
+plan version the page showed, and redirects back to the day at the stop it acted on. The same day on a
+map and as an .ics file is in `map.py`.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..errors import StaleEdit, ValidationError
 from ..models import DayPlan, DayPlanStop, Team
-from ..services import clock, dayplans, planning
-from ..services.candidates import reasons_text
-from ..services.dayplans import Position
+from ..services import clock, overview
+from ..services.day import actions, planning
+from ..services.day.candidates import reasons_text
+from ..services.day.plans import get_plan, plan_stops
+from ..services.day.position import Position
 from ..urls import parse_day
+from . import bp
 from .forms import AddStopForm, AppointmentForm, NearbyForm, PlanActionForm, SkipForm
-
-bp = Blueprint("today", __name__)
+from .page import day_view, preview_reasons
 
 
 def _team() -> Team:
@@ -40,7 +43,7 @@ def _version() -> int | None:
 
 
 def _back(day: date, anchor: str | None = None):
-    target = url_for("main.today", day=day.isoformat())
+    target = url_for("today.index", day=day.isoformat())
     return redirect(f"{target}#{anchor}" if anchor else target)
 
 
@@ -58,6 +61,38 @@ def _valid_form() -> PlanActionForm:
     return form
 
 
+@bp.route("/")
+@bp.route("/day/<day>")
+@login_required
+def index(day: str | None = None):
+    """The rep's day: the plan as stop cards (or who is worth a visit), follow-ups; managers see coverage."""
+    if day is None and request.args.get("day"):
+        # The old address of another day (/?day=…), kept by bookmarks and phones' saved pages.
+        return redirect(url_for("today.index", day=parse_day(request.args["day"]).isoformat()))
+    session = get_session()
+    team = _team()
+    today_date = clock.local_today(team.timezone)
+    the_day = parse_day(day) if day is not None else today_date
+    view = day_view(session, rep=current_user, day=the_day, today=today_date)
+    return render_template(
+        "today/index.html",
+        team=team,
+        today_date=today_date,
+        view=view,
+        one_day=timedelta(days=1),
+        preview=preview_reasons(view.preview, today_date) if view.preview else [],
+        action_form=PlanActionForm(),
+        add_form=AddStopForm(),
+        assigned_count=overview.count_assigned(session, rep=current_user),
+        followups=overview.open_followups(session, user=current_user),
+        coverage=(
+            overview.team_coverage(session, team_id=team.id, today=today_date)
+            if current_user.is_manager
+            else None
+        ),
+    )
+
+
 @bp.route("/day/<day>/plan", methods=["POST"])
 @login_required
 def plan(day: str):
@@ -69,7 +104,7 @@ def plan(day: str):
         session, actor=current_user, rep=current_user, day=the_day, now=clock.now_utc()
     )
     session.commit()
-    stops = planning.plan_stops(session, plan)
+    stops = plan_stops(session, plan)
     flash(_("Planned %(n)d visits.", n=len(stops)), "info")
     return _back(the_day)
 
@@ -104,7 +139,7 @@ def move(day: str, stop_id: int):
     direction = -1 if request.form.get("direction") == "up" else 1
     session = get_session()
     try:
-        dayplans.move(
+        actions.move(
             session,
             actor=current_user,
             day=the_day,
@@ -131,7 +166,7 @@ def reorder(day: str):
         abort(400)
     session = get_session()
     try:
-        dayplans.reorder(
+        actions.reorder(
             session,
             actor=current_user,
             day=the_day,
@@ -153,7 +188,7 @@ def remove(day: str, stop_id: int):
     _valid_form()
     session = get_session()
     try:
-        dayplans.remove(
+        actions.remove(
             session,
             actor=current_user,
             day=the_day,
@@ -178,7 +213,7 @@ def add(day: str):
         abort(400)
     session = get_session()
     try:
-        dayplans.add(
+        actions.add(
             session,
             actor=current_user,
             day=the_day,
@@ -212,7 +247,7 @@ def check_in(stop_id: int):
     _valid_form()
     session = get_session()
     try:
-        dayplans.check_in(
+        actions.check_in(
             session,
             actor=current_user,
             stop_id=stop_id,
@@ -234,7 +269,7 @@ def check_out(stop_id: int):
     _valid_form()
     session = get_session()
     try:
-        visit = dayplans.check_out(
+        visit = actions.check_out(
             session, actor=current_user, stop_id=stop_id, now=clock.now_utc(), position=_position()
         )
     except (ValidationError, StaleEdit) as error:
@@ -253,7 +288,7 @@ def log(stop_id: int):
     _valid_form()
     session = get_session()
     try:
-        visit = dayplans.check_in(
+        visit = actions.check_in(
             session, actor=current_user, stop_id=stop_id, now=clock.now_utc(), position=_position()
         )
     except (ValidationError, StaleEdit) as error:
@@ -275,7 +310,7 @@ def skip(stop_id: int):
     form = SkipForm(version=plan.version)
     if form.validate_on_submit():
         try:
-            dayplans.skip(
+            actions.skip(
                 session,
                 actor=current_user,
                 stop_id=stop_id,
@@ -313,7 +348,7 @@ def nearby(day: str):
             position=position.pair() if position else None,
             minutes=form.minutes.data,
         )
-    plan = planning.get_plan(session, rep_id=current_user.id, day=the_day)
+    plan = get_plan(session, rep_id=current_user.id, day=the_day)
     return render_template(
         "today/nearby.html",
         form=form,
@@ -338,7 +373,7 @@ def appointment(customer_id: int):
     form = AppointmentForm(day=today_date)
     if form.validate_on_submit():
         try:
-            dayplans.book_appointment(
+            actions.book_appointment(
                 session,
                 actor=current_user,
                 customer_id=customer.id,
@@ -356,17 +391,6 @@ def appointment(customer_id: int):
     return render_template(
         "today/appointment.html", form=form, customer=customer, today_date=today_date
     )
-
-
-@bp.app_template_global()
-def optional_url(endpoint: str, **values) -> str | None:
-    """A URL when that page exists in this build (pages of features that may be switched off)."""
-    from werkzeug.routing import BuildError
-
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 @bp.app_template_global()

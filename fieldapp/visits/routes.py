@@ -99,7 +99,7 @@ def new(customer_id: int):
             if request.args.get("stop", type=int):
                 # opened from a stop card: back to the day's plan, at that stop
                 stop = request.args.get("stop", type=int)
-                return redirect(url_for("main.today") + f"#stop-{stop}")
+                return redirect(url_for("today.index") + f"#stop-{stop}")
             return redirect(customer_url(customer.id, url_for("visits.detail", visit_id=visit.id)))
     elif request.method == "POST":
         flash(_("Please check the form."), "error")

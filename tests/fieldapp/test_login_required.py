@@ -11,7 +11,7 @@ PUBLIC_ENDPOINTS = {
     "offline.service_worker": "browsers fetch the worker script outside the session; it holds no data",
     "offline.manifest": "browsers fetch the manifest without cookies; name and icons only",
     "offline.page": "the 'not available offline' page the worker keeps; no data",
-    "dayviews.ical_feed": "calendar apps cannot sign in: the feed is opened by the user's secret token "
+    "me.ical_feed": "calendar apps cannot sign in: the feed is opened by the user's secret token "
     "(unknown or rotated token → 404, tested in test_dayviews.py)",
 }
 

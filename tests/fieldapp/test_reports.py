@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from fieldapp.errors import StaleEdit, ValidationError
 from fieldapp.models import AuditEvent, DailyReport, DayPlanStop, FollowUp
-from fieldapp.services import clock, dayplans, planning, reports, visits
+from fieldapp.services import clock, reports, visits
+from fieldapp.services.day import actions, planning, plans
 from fieldapp.services.followups import FollowUpInput
 from tests.conftest import csrf_token, login
 
@@ -56,10 +57,10 @@ def day_done(app, db, make_team, make_user, make_customer, make_product):
     with app.test_request_context():
         plan = planning.generate_plan(db, actor=rep, rep=rep, day=DAY, now=tokyo(8))
         db.commit()
-        stops = planning.plan_stops(db, plan)
+        stops = plans.plan_stops(db, plan)
         assert len(stops) == 3
         first, second = stops[0], stops[1]
-        dayplans.check_in(db, actor=rep, stop_id=first.id, now=tokyo(9, 50))
+        actions.check_in(db, actor=rep, stop_id=first.id, now=tokyo(9, 50))
         visit = visits.log_visit(
             db,
             actor=rep,
@@ -78,7 +79,7 @@ def day_done(app, db, make_team, make_user, make_customer, make_product):
                 followups=(FollowUpInput(kind="quote", title="Quote for the second shop"),),
             ),
         )
-        dayplans.skip(db, actor=rep, stop_id=second.id, reason="absent", now=tokyo(11))
+        actions.skip(db, actor=rep, stop_id=second.id, reason="absent", now=tokyo(11))
         db.commit()
     return {
         **people,

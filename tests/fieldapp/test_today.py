@@ -19,7 +19,8 @@ from fieldapp.models import (
     Product,
     Visit,
 )
-from fieldapp.services import busy, candidates, clock, dayplans, planning
+from fieldapp.services import busy, clock
+from fieldapp.services.day import actions, candidates, planning, plans
 from tests.conftest import csrf_token, login
 
 DAY = date(2026, 11, 24)  # a Tuesday
@@ -132,7 +133,7 @@ def test_candidates_carry_values_and_reasons(app, db, day_setup):
 def test_plan_my_day_stores_stops_around_busy_periods(app, db, client, login_as, day_setup):
     s = day_setup
     login_as(s["rep"])
-    page = client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True)
+    page = client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True)
     assert "Plan my day" in page and "Overdue A" in page
     response = client.post(f"/day/{DAY.isoformat()}/plan", data={"csrf_token": csrf_token(page)})
     assert response.status_code == 302
@@ -160,16 +161,16 @@ def test_plan_my_day_stores_stops_around_busy_periods(app, db, client, login_as,
     }
     assert drops[s["closed"].id].reason_code == "closed"
     assert json.loads(drops[s["closed"].id].reason_detail)["ja"] == "この日は定休日です"
-    page = client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True)
+    page = client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True)
     assert "3 visits planned" in page and "Left out today" in page and "closed on this day" in page
 
 
 def test_check_in_out_and_log_marks_the_stop_done(app, db, client, login_as, day_setup):
     s = day_setup
     plan = plan_for(app, db, s["rep"])
-    first = planning.plan_stops(db, plan)[0]
+    first = plans.plan_stops(db, plan)[0]
     login_as(s["rep"])
-    page = client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True)
+    page = client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True)
     token = csrf_token(page)
     customer = db.get(type(s["overdue_a"]), first.customer_id)
     data = {
@@ -187,7 +188,7 @@ def test_check_in_out_and_log_marks_the_stop_done(app, db, client, login_as, day
         and visits[0].status == "in_progress"
         and visits[0].check_in_lat is not None
     )
-    page = client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True)
+    page = client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True)
     assert re.search(r"\d+ m from the customer", page)
     response = client.post(f"/stops/{first.id}/check-out", data={"csrf_token": token})
     assert (
@@ -215,7 +216,7 @@ def test_check_in_out_and_log_marks_the_stop_done(app, db, client, login_as, day
 def test_skip_with_reason_and_move_to_another_day(app, db, client, login_as, day_setup):
     s = day_setup
     plan = plan_for(app, db, s["rep"])
-    stop = next(st for st in planning.plan_stops(db, plan) if st.customer_id == s["lunch"].id)
+    stop = next(st for st in plans.plan_stops(db, plan) if st.customer_id == s["lunch"].id)
     login_as(s["rep"])
     form = client.get(f"/stops/{stop.id}/skip").get_data(as_text=True)
     refused = client.post(f"/stops/{stop.id}/skip", data={"csrf_token": csrf_token(form)})
@@ -249,9 +250,9 @@ def test_reorder_recomputes_times_and_stale_version_is_refused(
 ):
     s = day_setup
     plan = plan_for(app, db, s["rep"])
-    stops = planning.plan_stops(db, plan)
+    stops = plans.plan_stops(db, plan)
     login_as(s["rep"])
-    token = csrf_token(client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True))
+    token = csrf_token(client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True))
     old_version = plan.version
     response = client.post(
         f"/day/{DAY.isoformat()}/stops/{stops[1].id}/move",
@@ -259,7 +260,7 @@ def test_reorder_recomputes_times_and_stale_version_is_refused(
     )
     assert response.status_code == 302
     db.expire_all()
-    new_order = [st.id for st in planning.plan_stops(db, db.get(DayPlan, plan.id))]
+    new_order = [st.id for st in plans.plan_stops(db, db.get(DayPlan, plan.id))]
     assert new_order[:2] == [stops[1].id, stops[0].id]
     first = db.get(DayPlanStop, stops[1].id)
     assert first.start is not None and first.start <= db.get(DayPlanStop, stops[0].id).start
@@ -268,10 +269,10 @@ def test_reorder_recomputes_times_and_stale_version_is_refused(
         f"/day/{DAY.isoformat()}/stops/{stops[0].id}/move",
         data={"csrf_token": token, "direction": "up", "version": old_version},
     )
-    page = client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True)
+    page = client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True)
     assert "The plan changed since this screen was loaded" in page
     db.expire_all()
-    assert [st.id for st in planning.plan_stops(db, db.get(DayPlan, plan.id))] == new_order
+    assert [st.id for st in plans.plan_stops(db, db.get(DayPlan, plan.id))] == new_order
 
 
 def test_late_return_after_adding_a_far_customer_is_a_warning(
@@ -281,39 +282,37 @@ def test_late_return_after_adding_a_far_customer_is_a_warning(
     plan = plan_for(app, db, s["rep"])
     far = make_customer(team=s["team"], name="Far Away", lat=34.70, lon=135.50)  # Osaka
     login_as(s["rep"])
-    token = csrf_token(client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True))
+    token = csrf_token(client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True))
     response = client.post(
         f"/day/{DAY.isoformat()}/add",
         data={"csrf_token": token, "customer_id": far.id, "version": plan.version},
     )
     assert response.status_code == 302
-    page = client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True)
+    page = client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True)
     assert "Far Away" in page and "after the end of your working day" in page
 
 
 def test_remove_and_add_back(app, db, client, login_as, day_setup):
     s = day_setup
     plan = plan_for(app, db, s["rep"])
-    stop = planning.plan_stops(db, plan)[0]
+    stop = plans.plan_stops(db, plan)[0]
     customer_id = stop.customer_id
     login_as(s["rep"])
-    token = csrf_token(client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True))
+    token = csrf_token(client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True))
     client.post(
         f"/day/{DAY.isoformat()}/stops/{stop.id}/remove",
         data={"csrf_token": token, "version": plan.version},
     )
     db.expire_all()
     plan = db.get(DayPlan, plan.id)
-    assert customer_id not in [st.customer_id for st in planning.plan_stops(db, plan)]
-    assert any(d.reason_code == "removed" for d in planning.plan_drops(db, plan))
+    assert customer_id not in [st.customer_id for st in plans.plan_stops(db, plan)]
+    assert any(d.reason_code == "removed" for d in plans.plan_drops(db, plan))
     client.post(
         f"/day/{DAY.isoformat()}/add",
         data={"csrf_token": token, "customer_id": customer_id, "version": plan.version},
     )
     db.expire_all()
-    assert customer_id in [
-        st.customer_id for st in planning.plan_stops(db, db.get(DayPlan, plan.id))
-    ]
+    assert customer_id in [st.customer_id for st in plans.plan_stops(db, db.get(DayPlan, plan.id))]
 
 
 def test_replan_keeps_done_visits_and_appointments(app, db, make_customer, day_setup):
@@ -330,19 +329,19 @@ def test_replan_keeps_done_visits_and_appointments(app, db, make_customer, day_s
     )
     db.commit()
     plan = plan_for(app, db, s["rep"])
-    stops = planning.plan_stops(db, plan)
+    stops = plans.plan_stops(db, plan)
     appointment_stop = next(st for st in stops if st.customer_id == appointment_customer.id)
     assert appointment_stop.is_appointment
     assert appointment_stop.start.astimezone(UTC) == datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
     first = stops[0]
     with app.test_request_context():
-        dayplans.check_in(db, actor=s["rep"], stop_id=first.id, now=MORNING)
+        actions.check_in(db, actor=s["rep"], stop_id=first.id, now=MORNING)
         db.commit()
         later = MORNING + timedelta(hours=2)
         planning.replan_rest(db, actor=s["rep"], rep=s["rep"], day=DAY, now=later)
         db.commit()
     db.expire_all()
-    stops = planning.plan_stops(db, db.get(DayPlan, plan.id))
+    stops = plans.plan_stops(db, db.get(DayPlan, plan.id))
     assert stops[0].id == first.id and stops[0].state == "in_progress"
     again = next(st for st in stops if st.customer_id == appointment_customer.id)
     assert again.start.astimezone(UTC) == datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
@@ -366,7 +365,7 @@ def test_nearby_lists_due_customers_that_fit(app, db, client, login_as, day_setu
 
 def test_busy_windows_feed_the_allowed_text(app, day_setup):
     rep = day_setup["rep"]
-    from fieldapp.today.views import allowed_text
+    from fieldapp.today.page import allowed_text
 
     assert allowed_text(busy.merge_windows([(690, 810)]), rep) == "9:00–11:30, 13:30–18:00"
     assert allowed_text([(0, 1440)], rep) == ""
@@ -377,7 +376,7 @@ def test_other_people_cannot_touch_a_reps_stops(
 ):
     s = day_setup
     plan = plan_for(app, db, s["rep"])
-    stop = planning.plan_stops(db, plan)[0]
+    stop = plans.plan_stops(db, plan)[0]
     stranger = make_user(team=make_team())
     for user in (s["other_rep"], s["manager"], stranger):
         client = app.test_client()
@@ -404,12 +403,12 @@ def test_other_people_cannot_touch_a_reps_stops(
     client.post(
         f"/day/{DAY.isoformat()}/add", data={"csrf_token": token, "customer_id": s["overdue_a"].id}
     )
-    assert planning.get_plan(db, rep_id=stranger.id, day=DAY) is None
+    assert plans.get_plan(db, rep_id=stranger.id, day=DAY) is None
 
 
 def test_bad_dates_and_missing_csrf(client, login_as, day_setup):
     login_as(day_setup["rep"])
-    assert client.get("/?day=2026-13-40").status_code == 404
+    assert client.get("/day/2026-13-40").status_code == 404
     assert client.post("/day/nonsense/plan").status_code in (400, 404)
     assert client.post(f"/day/{DAY.isoformat()}/plan").status_code == 400
 
@@ -430,7 +429,7 @@ def test_today_page_in_japanese(app, db, client, login_as, day_setup):
     db.commit()
     plan_for(app, db, s["rep"])
     login_as(s["rep"])
-    page = client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True)
+    page = client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True)
     assert "訪問予定 3件" in page and "訪問周期を7日超過" in page and "チェックイン" in page
 
 
@@ -455,7 +454,7 @@ def test_reorder_prompt_on_the_stop_card(app, db, client, login_as, day_setup):
     db.commit()
     plan_for(app, db, s["rep"])
     login_as(s["rep"])
-    page = client.get(f"/?day={DAY.isoformat()}").get_data(as_text=True)
+    page = client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True)
     assert (
         "Reorder Soy sauce 18 L: 35 days since the last order (usually every 30 days, 2 pcs)"
         in page
@@ -469,7 +468,7 @@ def test_book_an_appointment_from_the_customer_page(
     monkeypatch.setattr(clock, "now_utc", lambda: MORNING - timedelta(days=1))
     plan = plan_for(app, db, s["rep"])
     later = s["later"]  # not due, so not on the plan
-    assert later.id not in [st.customer_id for st in planning.plan_stops(db, plan)]
+    assert later.id not in [st.customer_id for st in plans.plan_stops(db, plan)]
     login_as(s["rep"])
     page = client.get(f"/customers/{later.id}").get_data(as_text=True)
     assert "Book an appointment" in page and "Add to today's plan" in page
@@ -486,7 +485,7 @@ def test_book_an_appointment_from_the_customer_page(
     assert ok.status_code == 302
     db.expire_all()
     stop = next(
-        st for st in planning.plan_stops(db, db.get(DayPlan, plan.id)) if st.customer_id == later.id
+        st for st in plans.plan_stops(db, db.get(DayPlan, plan.id)) if st.customer_id == later.id
     )
     assert stop.is_appointment
     assert stop.start.astimezone(UTC) == datetime(2026, 11, 24, 6, 30, tzinfo=UTC)

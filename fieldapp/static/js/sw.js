@@ -15,7 +15,7 @@ var VERSION = "__VERSION__";
 var SHELL = "fc-shell-" + VERSION;
 // Pages survive an app update: they are replaced by fresh copies whenever the phone is online.
 var PAGES = "fc-pages";
-var PAGE_PATTERNS = [/^\/$/, /^\/customers\/\d+$/, /^\/customers\/\d+\/visits\/new$/];
+var PAGE_PATTERNS = [/^\/$/, /^\/day\/\d{4}-\d{2}-\d{2}$/, /^\/customers\/\d+$/, /^\/customers\/\d+\/visits\/new$/];
 var POSTS = [
   { kind: "check_in", pattern: /^\/stops\/(\d+)\/check-in$/ },
   { kind: "check_out", pattern: /^\/stops\/(\d+)\/check-out$/ },

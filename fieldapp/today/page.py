@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 
 from ..i18n import ui_language
 from ..models import BusyPeriod, Customer, DayPlan, DayPlanDrop, DayPlanStop, Team, User, Visit
-from ..services import busy, planning
-from ..services.candidates import CandidatePool, exclusion_text, reasons_text, select_candidates
+from ..services import busy
+from ..services.day import planning, plans
+from ..services.day.candidates import CandidatePool, exclusion_text, reasons_text, select_candidates
 from ..services.prompts import prompt_text, reorder_prompts_for
 
 
@@ -80,11 +81,11 @@ def _busy_by_customer(session: Session, ids: list[int]) -> dict[int, list[BusyPe
 
 def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
     """Everything the Today page needs for one rep and one date."""
-    plan = planning.get_plan(session, rep_id=rep.id, day=day)
+    plan = plans.get_plan(session, rep_id=rep.id, day=day)
     if plan is None:
         pool = select_candidates(session, rep=rep, day=day)
         return DayView(day, today, None, [], [], [], pool, 0, 0)
-    stops = planning.plan_stops(session, plan)
+    stops = plans.plan_stops(session, plan)
     ids = [s.customer_id for s in stops]
     customers = (
         {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(ids)))} if ids else {}
@@ -133,7 +134,7 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
             )
         )
     on_plan = {s.customer_id for s in stops if s.state != "skipped"}
-    drops = planning.plan_drops(session, plan)
+    drops = plans.plan_drops(session, plan)
     drop_customers = (
         {
             c.id: c
@@ -162,7 +163,7 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
         plan=plan,
         stops=cards,
         left_out=left_out,
-        warnings=planning.plan_warnings(plan, lang),
+        warnings=plans.plan_warnings(plan, lang),
         preview=None,
         done=done,
         remaining=len(cards) - done,
@@ -170,7 +171,7 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
 
 
 def _drop_reason(drop: DayPlanDrop, lang: str) -> str:
-    text = planning.message_in(drop.reason_detail, lang)
+    text = plans.message_in(drop.reason_detail, lang)
     return text or exclusion_text(drop.reason_code)
 
 

@@ -1,7 +1,7 @@
-"""The map of the day and the day as iCalendar: a download, and a subscription opened by a secret token.
+"""The day elsewhere: on a map (`/day/<day>/map`) and as an .ics download (`/day/<day>/calendar.ics`).
 
 A rep sees their own days; a manager may add ?rep=<id> to look at a rep of the same team. Anything else
-answers 404, the same as a day that does not exist.
+answers 404, the same as a day that does not exist. The calendar subscription feed is on *Me*.
 """
 
 from __future__ import annotations
@@ -9,30 +9,25 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
-    flash,
-    redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..auth.forms import EmptyForm
 from ..db import get_session
 from ..errors import NotFound
 from ..i18n import choice_label, local_time
 from ..models import Team, User
-from ..services import calendar_feed, clock, customers
-from ..services.day_route import DayRoute, day_route, viewable_rep
+from ..services import clock, customers
+from ..services.day import calendar as calendar_feed
+from ..services.day.route import DayRoute, day_route, viewable_rep
 from ..urls import parse_day
-
-bp = Blueprint("dayviews", __name__)
+from . import bp
 
 ICS_TYPE = "text/calendar; charset=utf-8"
 
@@ -122,7 +117,7 @@ def map(day: str):  # noqa: A001 - the endpoint name the Today page links to
         else []
     )
     return render_template(
-        "dayviews/map.html",
+        "today/map.html",
         route=route,
         rep_arg=rep_arg,
         team_reps=team_reps,
@@ -132,7 +127,7 @@ def map(day: str):  # noqa: A001 - the endpoint name the Today page links to
     )
 
 
-def _ics_response(body: bytes, filename: str | None) -> Response:
+def ics_response(body: bytes, filename: str | None) -> Response:
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = ICS_TYPE
     if filename:
@@ -162,65 +157,4 @@ def ical_download(day: str):
         customer_url=lambda cid: url_for("customers.detail", customer_id=cid, _external=True),
     )
     suffix = f"-{rep.id}" if rep.id != current_user.id else ""
-    return _ics_response(body, f"visits{suffix}-{the_day.isoformat()}.ics")
-
-
-@bp.route("/calendar/<token>.ics")
-def ical_feed(token: str):
-    """The subscription feed: public, opened by the user's secret token (calendar apps cannot sign in)."""
-    session = get_session()
-    user = calendar_feed.user_for_token(session, token=token)
-    if user is None:
-        abort(404)
-    team = _team(user)
-    now = clock.now_utc()
-    today = clock.local_today(team.timezone, now)
-    first, last = calendar_feed.feed_window(today)
-    # Nobody is signed in here: words in the feed follow the owner's language setting.
-    with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        days = calendar_feed.calendar_days(session, rep=user, first=first, last=last, today=today)
-        body = calendar_feed.build_calendar(
-            rep=user,
-            team=team,
-            days=days,
-            now=now,
-            name=_("Visits of %(name)s", name=user.name),
-            customer_url=lambda cid: url_for("customers.detail", customer_id=cid, _external=True),
-        )
-    return _ics_response(body, None)
-
-
-@bp.route("/me/calendar", methods=["POST"])
-@login_required
-def calendar_token():
-    """Create or replace the subscription secret (the old URL stops working), or turn it off."""
-    form = EmptyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    action = request.form.get("action")
-    session = get_session()
-    if action == "rotate":
-        had_one = current_user.calendar_token is not None
-        calendar_feed.rotate_token(session, actor=current_user)
-        session.commit()
-        flash(
-            _("New calendar address made; the old one no longer works.")
-            if had_one
-            else _("Calendar address made. Add it to your calendar app."),
-            "info",
-        )
-    elif action == "revoke":
-        calendar_feed.revoke_token(session, actor=current_user)
-        session.commit()
-        flash(_("Calendar subscription turned off."), "info")
-    else:
-        abort(400)
-    return redirect(url_for("main.me") + "#calendar")
-
-
-@bp.app_template_global()
-def calendar_subscription_url(user: User) -> str | None:
-    """The user's feed URL for the Me page (None while no secret exists)."""
-    if not user.calendar_token:
-        return None
-    return url_for("dayviews.ical_feed", token=user.calendar_token, _external=True)
+    return ics_response(body, f"visits{suffix}-{the_day.isoformat()}.ics")

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import false
 from sqlmodel import Session, or_, select
 
-from ..models import (
+from ...models import (
     BusyPeriod,
     Customer,
     CustomerStatus,
@@ -29,9 +29,9 @@ from ..models import (
     Visit,
     VisitStatus,
 )
-from . import busy
-from .prompts import reorder_prompts_for
-from .teams import zone
+from .. import busy
+from ..prompts import reorder_prompts_for
+from ..teams import zone
 
 RANK_WEIGHT = {"A": 3.0, "B": 2.0, "C": 1.0}
 # Customers due within this many days are worth a visit when the rep passes by anyway.
@@ -263,7 +263,7 @@ def _relative_day(iso: str, today: date) -> str:
 
 def reason_text(reason: dict[str, Any], *, today: date) -> str:
     """One reason in the UI language (reasons are stored as JSON dicts with a `code`)."""
-    from ..i18n import choice_label
+    from ...i18n import choice_label
 
     code = reason.get("code")
     if code == "overdue":

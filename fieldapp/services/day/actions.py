@@ -8,14 +8,13 @@ warning right away.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ..errors import NotFound, StaleEdit, ValidationError
-from ..models import (
+from ...errors import NotFound, StaleEdit, ValidationError
+from ...models import (
     Customer,
     DayPlan,
     DayPlanDrop,
@@ -26,39 +25,20 @@ from ..models import (
     Visit,
     VisitStatus,
 )
-from . import audit, planning
+from .. import audit
+from ..followups import team_customer
+from ..teams import zone
+from . import planning
 from .candidates import Reason
-from .followups import team_customer
-from .teams import zone
+from .plans import get_plan, plan_stops
+from .position import Position
 
 SKIP_REASONS = ("busy", "absent", "closed", "other")
 MAX_MOVE_DAYS = 60
 
 
-@dataclass(frozen=True)
-class Position:
-    """The phone's position when it allowed us to read it."""
-
-    lat: float
-    lon: float
-
-    @classmethod
-    def parse(cls, lat: str | float | None, lon: str | float | None) -> Position | None:
-        """Both coordinates or nothing; garbage or out-of-range values count as "no position"."""
-        try:
-            la, lo = float(lat), float(lon)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return None
-        if not (-90 <= la <= 90 and -180 <= lo <= 180) or (la == 0 and lo == 0):
-            return None
-        return cls(la, lo)
-
-    def pair(self) -> tuple[float, float]:
-        return (self.lat, self.lon)
-
-
 def own_plan(session: Session, *, actor: User, day: date) -> DayPlan:
-    plan = planning.get_plan(session, rep_id=actor.id, day=day)
+    plan = get_plan(session, rep_id=actor.id, day=day)
     if plan is None:
         raise NotFound(_("There is no plan for this day yet."))
     return plan
@@ -251,7 +231,7 @@ def move(
     plan = own_plan(session, actor=actor, day=day)
     _check_version(plan, version)
     stop = _stop(session, plan=plan, stop_id=stop_id)
-    stops = planning.plan_stops(session, plan)
+    stops = plan_stops(session, plan)
     open_stops = [s for s in stops if s.state == VisitStatus.PLANNED]
     if stop not in open_stops:
         raise ValidationError(_("Only stops not yet visited can be moved."))
@@ -269,7 +249,7 @@ def reorder(
     """Put the stops not yet visited into the given order (drag and drop sends the whole order)."""
     plan = own_plan(session, actor=actor, day=day)
     _check_version(plan, version)
-    stops = planning.plan_stops(session, plan)
+    stops = plan_stops(session, plan)
     open_stops = {s.id: s for s in stops if s.state == VisitStatus.PLANNED}
     if sorted(stop_ids) != sorted(open_stops):
         raise ValidationError(_("The order does not match the stops of this plan."))
@@ -341,14 +321,14 @@ def add(
     customer: Customer = team_customer(session, actor=actor, customer_id=customer_id)
     if customer.lat is None or customer.lon is None:
         raise ValidationError(_("This customer has no location yet: set it on the customer page."))
-    plan = planning.get_plan(session, rep_id=actor.id, day=day)
+    plan = get_plan(session, rep_id=actor.id, day=day)
     if plan is None:
         plan = DayPlan(rep_id=actor.id, plan_date=day, version=0, generated_at=now)
         session.add(plan)
         session.flush()
     else:
         _check_version(plan, version)
-    stops = planning.plan_stops(session, plan)
+    stops = plan_stops(session, plan)
     if any(s.customer_id == customer.id and s.state != VisitStatus.SKIPPED for s in stops):
         raise ValidationError(_("This customer is already on the plan."))
     position = len(stops)
@@ -390,11 +370,11 @@ def record_visit_on_plan(session: Session, *, visit: Visit, day: date) -> None:
     plan = (
         session.get(DayPlan, linked.day_plan_id)
         if linked is not None
-        else planning.get_plan(session, rep_id=visit.rep_id, day=day)
+        else get_plan(session, rep_id=visit.rep_id, day=day)
     )
     if plan is None:
         return
-    stops = planning.plan_stops(session, plan)
+    stops = plan_stops(session, plan)
     stop = next((s for s in stops if s.visit_id == visit.id), None) or next(
         (
             s
@@ -446,9 +426,9 @@ def book_appointment(
         action="appointment",
         after={"customer": customer.id, "starts": starts.isoformat()},
     )
-    plan = planning.get_plan(session, rep_id=actor.id, day=day)
+    plan = get_plan(session, rep_id=actor.id, day=day)
     if plan is not None and customer.lat is not None:
-        stops = planning.plan_stops(session, plan)
+        stops = plan_stops(session, plan)
         existing = next(
             (s for s in stops if s.customer_id == customer.id and s.state == VisitStatus.PLANNED),
             None,

@@ -20,8 +20,8 @@ from sqlmodel import Session, delete, select
 
 import planner
 
-from ..errors import ValidationError
-from ..models import (
+from ...errors import ValidationError
+from ...models import (
     Customer,
     DayPlan,
     DayPlanDrop,
@@ -32,7 +32,7 @@ from ..models import (
     Visit,
     VisitStatus,
 )
-from . import audit
+from .. import audit
 from .candidates import (
     Candidate,
     CandidatePool,
@@ -41,12 +41,11 @@ from .candidates import (
     local_day_bounds,
     select_candidates,
 )
+from .plans import SETTLED_STATES, get_plan, plan_stops
 
 # Lunch floats inside this local window unless the rep's day does not allow it.
 LUNCH_EARLIEST = 11 * 3600
 LUNCH_LATEST_END = 14 * 3600
-# Stops whose visit has started or ended are history: re-planning never moves them.
-SETTLED_STATES = (VisitStatus.IN_PROGRESS, VisitStatus.DONE, VisitStatus.SKIPPED)
 LANGUAGES = ("en", "ja")
 
 
@@ -152,45 +151,6 @@ def reasons_json(reasons: list[Reason]) -> str:
     return json.dumps([r.as_json() for r in reasons], ensure_ascii=False)
 
 
-def message_in(detail: str | None, lang: str) -> str:
-    """The stored message in `lang` (falls back to English, then to the raw text)."""
-    if not detail:
-        return ""
-    try:
-        texts = json.loads(detail)
-    except ValueError:
-        return detail
-    if isinstance(texts, dict):
-        return str(texts.get(lang) or texts.get("en") or "")
-    return str(texts)
-
-
-def get_plan(session: Session, *, rep_id: int, day: date) -> DayPlan | None:
-    return session.exec(
-        select(DayPlan).where(DayPlan.rep_id == rep_id, DayPlan.plan_date == day)
-    ).first()
-
-
-def plan_stops(session: Session, plan: DayPlan) -> list[DayPlanStop]:
-    return list(
-        session.exec(
-            select(DayPlanStop)
-            .where(DayPlanStop.day_plan_id == plan.id)
-            .order_by(DayPlanStop.position, DayPlanStop.id)
-        )
-    )
-
-
-def plan_drops(session: Session, plan: DayPlan) -> list[DayPlanDrop]:
-    return list(
-        session.exec(
-            select(DayPlanDrop)
-            .where(DayPlanDrop.day_plan_id == plan.id)
-            .order_by(DayPlanDrop.value.desc(), DayPlanDrop.id)
-        )
-    )
-
-
 def _store_drops(
     session: Session, plan: DayPlan, pool: CandidatePool, result: planner.Plan
 ) -> None:
@@ -259,13 +219,6 @@ def _warnings_json(evaluation, names: dict[str, str]) -> str | None:
                 texts[lang] = _warning_text(warning.code, name, at)
         items.append({"code": warning.code, **texts})
     return json.dumps(items, ensure_ascii=False) if items else None
-
-
-def plan_warnings(plan: DayPlan, lang: str) -> list[str]:
-    """The plan's warnings (broken window, late return…) in the reader's language."""
-    if not plan.warnings:
-        return []
-    return [str(w.get(lang) or w.get("en")) for w in json.loads(plan.warnings)]
 
 
 def _apply_route(

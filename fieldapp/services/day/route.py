@@ -13,10 +13,10 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ..errors import NotFound
-from ..models import Customer, DayPlan, DayPlanStop, User, Visit, VisitStatus
-from . import planning
+from ...errors import NotFound
+from ...models import Customer, DayPlan, DayPlanStop, User, Visit, VisitStatus
 from .candidates import reasons_text
+from .plans import get_plan, plan_stops
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def route_stops(
     session: Session, *, plan: DayPlan, today: date, stops: list[DayPlanStop] | None = None
 ) -> list[RouteStop]:
     """The plan's stops in order with their customers, state (a logged visit counts as done) and why."""
-    stops = planning.plan_stops(session, plan) if stops is None else stops
+    stops = plan_stops(session, plan) if stops is None else stops
     ids = {s.customer_id for s in stops}
     customers = (
         {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(ids)))} if ids else {}
@@ -124,7 +124,7 @@ def route_stops(
 def day_route(session: Session, *, rep: User, day: date, today: date) -> DayRoute:
     """The rep's route for a day (an empty route when the day is not planned yet)."""
     start, end = rep_places(rep)
-    plan = planning.get_plan(session, rep_id=rep.id, day=day)
+    plan = get_plan(session, rep_id=rep.id, day=day)
     if plan is None:
         return DayRoute(rep=rep, day=day, plan=None, start=start, end=end)
     return DayRoute(

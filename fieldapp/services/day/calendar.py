@@ -17,9 +17,9 @@ import icalendar
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ..models import DayPlan, DayPlanStop, Team, User, VisitStatus
-from . import audit
-from .day_route import RouteStop, route_stops, stop_times
+from ...models import DayPlan, DayPlanStop, Team, User, VisitStatus
+from .. import audit
+from .route import RouteStop, route_stops, stop_times
 
 # What a subscription shows: last week's days (to look back at) and the next two weeks' plans.
 FEED_DAYS_BACK = 7
