@@ -9,7 +9,7 @@ import numpy as np
 
 from .matrix import travel_matrix
 from .model import DAY, Candidate, Location, LunchBreak, PlanOptions, PlanRequest, Rep
-from .problem import BREAK, Problem, Schedule, VehicleData, subtract_busy
+from .problem import BREAK, Problem, Schedule, VehicleData, place_break, subtract_busy
 from .result import (
     DroppedStop,
     Plan,
@@ -20,7 +20,7 @@ from .result import (
     RouteWarning,
     hhmm,
 )
-from .solver import place_break, solve
+from .solver import solve
 
 
 @dataclass(slots=True)
