@@ -37,7 +37,7 @@ class Reason:
     """
 
     code: str
-    busy_until: int | None = None  # end of the busy period / window that blocks the visit
+    busy_until: int | None = None  # end of the busy period that blocks the visit
     window: tuple[int, int] | None = None  # the allowed start window that matters
     appointment: int | None = None
 
