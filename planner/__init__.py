@@ -15,15 +15,20 @@ Contract used by the web app (`fieldapp/services/planning.py`):
 - `plan_day(request, options) -> Plan`: `Plan.routes` (one `RoutePlan` per rep: `rep_id`, `depart_time`,
   `stops` of `PlannedStop(candidate_id, arrival, wait, start, end, travel_seconds, value)`, `lunch_start`,
   `lunch_end`, `return_time`, `travel_seconds`), `Plan.dropped` (`DroppedStop(candidate_id, reason_code,
-  reason)` with `.message(lang="en"|"ja")`), `Plan.totals` (travel, visiting, waiting, value),
-  `Plan.status` ("ok" or "required_dropped"), `Plan.notes` (e.g. road engine fallback), `summary()`.
-- Reason codes (`REASON_CODES`): busy_all_day, window_unreachable, no_time_left, appointment_conflict.
+  reason)`), `Plan.totals` (travel, visiting, waiting, value), `Plan.status` ("ok" or
+  "required_dropped"), `Plan.notes` (e.g. road engine fallback), `summary()` (English, for people
+  reading logs and the bench).
+- Reasons are codes plus facts, never sentences: the app renders them in the reader's language.
+  `Reason(code, busy_until, window, appointment)`, codes in `REASON_CODES`: busy_all_day,
+  window_unreachable, no_time_left, appointment_conflict (which facts each carries: `Reason`).
+  `.facts()` gives the set facts as JSON; `DroppedStop.message` is an English sentence for logs.
 - `replan(request, rep_id=, at=Location | candidate id, now=, done_ids=, lunch_taken=False, options=)`.
 - `warm_up()`: loads (the first time on a machine: compiles) the search's compiled inner loops; once
   per process, also done by the first plan before its clock starts.
 - `evaluate_route(request, rep_id, ordered_candidate_ids) -> RouteEvaluation` (stops, lunch_start,
-  return_time, warnings with codes window_missed, busy_period, late_return, lunch_missed,
-  unknown_candidate).
+  return_time, warnings). `RouteWarning(code, candidate_id, at, limit, busy)`, codes in `WARNING_CODES`:
+  window_missed, busy_period, late_return, lunch_missed, unknown_candidate (which facts each carries:
+  `RouteWarning`); `.facts()` and an English `.message` as for reasons.
 """
 
 from .api import evaluate_route, plan_day, replan
@@ -31,6 +36,7 @@ from .matrix import TravelMatrix, geodesic_seconds, haversine_metres, travel_mat
 from .model import Candidate, Location, LunchBreak, PlanOptions, PlanRequest, Rep, Window
 from .result import (
     REASON_CODES,
+    WARNING_CODES,
     DroppedStop,
     Plan,
     PlannedStop,
@@ -43,6 +49,7 @@ from .solver import warm_up
 
 __all__ = [
     "REASON_CODES",
+    "WARNING_CODES",
     "Candidate",
     "DroppedStop",
     "Location",

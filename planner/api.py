@@ -9,7 +9,7 @@ import numpy as np
 
 from .matrix import travel_matrix
 from .model import DAY, Candidate, Location, LunchBreak, PlanOptions, PlanRequest, Rep
-from .problem import BREAK, Problem, Schedule, VehicleData, subtract_busy
+from .problem import BREAK, Problem, Schedule, VehicleData, place_break, subtract_busy
 from .result import (
     DroppedStop,
     Plan,
@@ -18,9 +18,8 @@ from .result import (
     RouteEvaluation,
     RoutePlan,
     RouteWarning,
-    hhmm,
 )
-from .solver import place_break, solve
+from .solver import solve
 
 
 @dataclass(slots=True)
@@ -262,10 +261,6 @@ def _candidate(request: PlanRequest, cid: str) -> Candidate:
     raise KeyError(cid)
 
 
-def _warn(code: str, cid: str | None, en: str, ja: str) -> RouteWarning:
-    return RouteWarning(code, cid, en, ja)
-
-
 def evaluate_route(
     request: PlanRequest,
     rep_id: str,
@@ -293,19 +288,10 @@ def evaluate_route(
         ):
             best = ev
     assert best is not None
-    extra = [
-        _warn("unknown_candidate", cid, f"unknown customer {cid}", f"不明な顧客 {cid}")
-        for cid in unknown
-    ]
+    extra = [RouteWarning("unknown_candidate", cid) for cid in unknown]
     if request.rep(rep_id).lunch is not None and veh.brk is None:
-        extra.append(
-            _warn(
-                "lunch_missed",
-                None,
-                "no room for lunch in this day",
-                "昼休みを取る時間がありません",
-            )
-        )
+        # the rep wants lunch but the day leaves no room for it anywhere: no time to report
+        extra.append(RouteWarning("lunch_missed"))
     return replace(best, warnings=tuple(extra) + best.warnings)
 
 
@@ -328,14 +314,7 @@ def _tolerant(
         dur, e, latest = veh.brk
         lunch_start = max(t, e)
         if lunch_start > latest:
-            warnings.append(
-                _warn(
-                    "lunch_missed",
-                    None,
-                    f"lunch starts at {hhmm(lunch_start)}, after its window",
-                    f"昼休みの開始が{hhmm(lunch_start)}になり、時間帯を過ぎています",
-                )
-            )
+            warnings.append(RouteWarning("lunch_missed", at=lunch_start, limit=latest))
         return lunch_start + dur
 
     for k, c in enumerate(seq):
@@ -353,23 +332,9 @@ def _tolerant(
             start = arr
             if cand.busy and any(b.start < arr + cand.service and arr < b.end for b in cand.busy):
                 b = next(b for b in cand.busy if b.start < arr + cand.service and arr < b.end)
-                warnings.append(
-                    _warn(
-                        "busy_period",
-                        cand.id,
-                        f"{cand.id} is busy from {hhmm(b.start)} to {hhmm(b.end)}",
-                        f"{cand.id}は{hhmm(b.start)}〜{hhmm(b.end)}は対応できません",
-                    )
-                )
+                warnings.append(RouteWarning("busy_period", cand.id, at=arr, busy=(b.start, b.end)))
             else:
-                warnings.append(
-                    _warn(
-                        "window_missed",
-                        cand.id,
-                        f"{cand.id} would start at {hhmm(arr)}, outside its allowed times",
-                        f"{cand.id}の開始が{hhmm(arr)}になり、訪問可能な時間外です",
-                    )
-                )
+                warnings.append(RouteWarning("window_missed", cand.id, at=arr))
         stops.append(
             PlannedStop(cand.id, arr, start - arr, start, start + cand.service, leg, cand.value)
         )
@@ -379,12 +344,5 @@ def _tolerant(
         t = take_lunch(t)
     ret = t + int(mat[prev, veh.end])
     if ret > veh.return_by:
-        warnings.append(
-            _warn(
-                "late_return",
-                None,
-                f"back at {hhmm(ret)}, after {hhmm(veh.return_by)}",
-                f"帰着が{hhmm(ret)}になり、{hhmm(veh.return_by)}を過ぎます",
-            )
-        )
+        warnings.append(RouteWarning("late_return", at=ret, limit=veh.return_by))
     return RouteEvaluation(rep.id, tuple(stops), lunch_start, ret, tuple(warnings))

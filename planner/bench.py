@@ -37,8 +37,8 @@ import numpy as np
 from .matrix import geodesic_seconds
 from .model import Location, PlanOptions
 from .optw import read_optw
-from .problem import BREAK, Problem, VehicleData, schedule
-from .solver import place_break, solve, warm_up
+from .problem import BREAK, Problem, VehicleData, place_break, schedule
+from .solver import solve, warm_up
 
 
 def _verified_value(p: Problem, seq: list[int]) -> float | None:

@@ -158,6 +158,19 @@ def schedule(p: Problem, v: int, seq: Sequence[int]) -> Schedule | None:
     return Schedule(list(seq), locs, arr, st, dep, slack, value, int(dur), int(n_req))
 
 
+def place_break(p: Problem, v: int, seq: Sequence[int]) -> Schedule | None:
+    """Schedule a sequence, putting lunch (when the vehicle has one) where the day ends earliest."""
+    visits = [c for c in seq if c != BREAK]
+    if p.vehicles[v].brk is None:
+        return schedule(p, v, visits)
+    best: Schedule | None = None
+    for k in range(len(visits) + 1):
+        s = schedule(p, v, visits[:k] + [BREAK] + visits[k:])
+        if s is not None and (best is None or s.duration < best.duration):
+            best = s
+    return best
+
+
 def route_duration(p: Problem, v: int, seq: Sequence[int], limit: int | None = None) -> int | None:
     """Only the length of an earliest-start route (None when infeasible or not under `limit`)."""
     if limit is not None and limit <= 0:

@@ -1,4 +1,4 @@
-"""Planner output: Plan, RoutePlan, PlannedStop, DroppedStop (with a reason a rep understands)."""
+"""Planner output: Plan, RoutePlan, PlannedStop, DroppedStop and RouteWarning, as codes plus facts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ REASON_CODES = (
     "appointment_conflict",  # a required visit that clashes with other appointments, lunch or the day
 )
 STATUSES = ("ok", "required_dropped")
-LANGS = ("en", "ja")
+# Problems `evaluate_route` reports for a hand-made order (see RouteWarning for the facts of each).
+WARNING_CODES = ("window_missed", "busy_period", "late_return", "lunch_missed", "unknown_candidate")
 
 
 def hhmm(t: int) -> str:
@@ -22,10 +23,21 @@ def hhmm(t: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """A machine code plus the facts a sentence is built from (times in seconds)."""
+    """A machine code plus the facts a sentence is built from (times in seconds since midnight).
+
+    The planner writes no sentences for people: the app renders `code` and the facts in the reader's
+    language. Which facts each code carries (any fact not listed is None):
+
+    - busy_all_day: none.
+    - window_unreachable: `appointment` (the fixed start that cannot be reached), or else `window` when
+      exactly one allowed start window lies in the day, or neither.
+    - no_time_left: `busy_until` (end of the busy period that overlaps the day most), or else `window`
+      (the allowed start window that overlaps the day most), or neither.
+    - appointment_conflict: `appointment` for an appointment; None for another required visit.
+    """
 
     code: str
-    busy_until: int | None = None  # end of the busy period / window that blocks the visit
+    busy_until: int | None = None  # end of the busy period that blocks the visit
     window: tuple[int, int] | None = None  # the allowed start window that matters
     appointment: int | None = None
 
@@ -33,61 +45,40 @@ class Reason:
         if self.code not in REASON_CODES:
             raise ValueError(f"unknown reason code {self.code!r}")
 
+    def facts(self) -> dict[str, int | list[int]]:
+        """The facts that are set, as JSON-ready values (window as [start, end])."""
+        out: dict[str, int | list[int]] = {}
+        if self.busy_until is not None:
+            out["busy_until"] = self.busy_until
+        if self.window is not None:
+            out["window"] = list(self.window)
+        if self.appointment is not None:
+            out["appointment"] = self.appointment
+        return out
 
-def reason_message(reason: Reason, lang: str = "en") -> str:
-    """One sentence for the rep, English or Japanese."""
-    if lang not in LANGS:
-        raise ValueError(f"lang must be one of {LANGS}")
-    ja = lang == "ja"
+
+def reason_message(reason: Reason) -> str:
+    """One English sentence for `Plan.summary()` and the bench; the app renders codes itself."""
     pre = ""
     if reason.busy_until is not None:
-        pre = (
-            f"{hhmm(reason.busy_until)}まで対応不可のため、"
-            if ja
-            else f"busy until {hhmm(reason.busy_until)}; "
-        )
+        pre = f"busy until {hhmm(reason.busy_until)}; "
     elif reason.window is not None:
         a, b = reason.window
-        pre = (
-            f"訪問可能な時間が{hhmm(a)}〜{hhmm(b)}のみのため、"
-            if ja
-            else f"can only be visited from {hhmm(a)} to {hhmm(b)}; "
-        )
+        pre = f"can only be visited from {hhmm(a)} to {hhmm(b)}; "
     if reason.code == "busy_all_day":
-        return (
-            "営業時間中はずっと対応不可です" if ja else "busy or closed for the whole working day"
-        )
+        return "busy or closed for the whole working day"
     if reason.code == "window_unreachable":
         if reason.appointment is not None:
-            t = hhmm(reason.appointment)
-            return (
-                f"{t}の約束の時刻に間に合いません"
-                if ja
-                else f"the appointment at {t} cannot be reached in time"
-            )
-        return (
-            pre + "今日の行程では時間内に到着できません"
-            if ja
-            else pre + "cannot be reached in time within today's working hours"
-        )
+            return f"the appointment at {hhmm(reason.appointment)} cannot be reached in time"
+        return pre + "cannot be reached in time within today's working hours"
     if reason.code == "appointment_conflict":
         if reason.appointment is None:
-            return (
-                "他の必須訪問・昼休み・帰着時刻と両立しません"
-                if ja
-                else "this required visit does not fit with the other required visits, lunch or the return time"
-            )
-        t = hhmm(reason.appointment)
+            return "this required visit does not fit with the other required visits, lunch or the return time"
         return (
-            f"{t}の約束が他の約束・昼休み・帰着時刻と両立しません"
-            if ja
-            else f"the appointment at {t} clashes with other appointments, lunch or the return time"
+            f"the appointment at {hhmm(reason.appointment)} clashes with other appointments,"
+            " lunch or the return time"
         )
-    return (
-        pre + "より優先度の高い訪問の後に時間が残っていません"
-        if ja
-        else pre + "no time left after the visits with higher value"
-    )
+    return pre + "no time left after the visits with higher value"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,15 +100,16 @@ class PlannedStop:
 
 @dataclass(frozen=True, slots=True)
 class DroppedStop:
-    """A candidate left out of the plan, with a reason code and a sentence."""
+    """A candidate left out of the plan, with a reason code and its facts."""
 
     candidate_id: str
     reason_code: str
     reason: Reason
 
-    def message(self, lang: str = "en") -> str:
-        """Why it was dropped, in the rep's language ("en" or "ja")."""
-        return reason_message(self.reason, lang)
+    @property
+    def message(self) -> str:
+        """Why it was dropped, in English (summary and bench only)."""
+        return reason_message(self.reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +161,8 @@ class Plan:
                 return r
         raise KeyError(rep_id)
 
-    def summary(self, lang: str = "en") -> str:
-        """A readable multi-line description of the plan."""
-        ja = lang == "ja"
+    def summary(self) -> str:
+        """A readable multi-line description of the plan, in English."""
         lines = [
             f"status {self.status}; value {self.value:g}; stops {sum(len(r.stops) for r in self.routes)};"
             f" travel {self.totals.get('travel', 0) / 60:.0f} min;"
@@ -182,16 +173,16 @@ class Plan:
             lunch_done = r.lunch_start is None
             for s in r.stops:
                 if not lunch_done and r.lunch_start is not None and r.lunch_start < s.start:
-                    lines.append(f"  {hhmm(r.lunch_start)} {'昼休み' if ja else 'lunch'}")
+                    lines.append(f"  {hhmm(r.lunch_start)} lunch")
                     lunch_done = True
                 lines.append(
                     f"  {hhmm(s.start)}-{hhmm(s.end)} {s.candidate_id} (value {s.value:g})"
                 )
             if not lunch_done and r.lunch_start is not None:
-                lines.append(f"  {hhmm(r.lunch_start)} {'昼休み' if ja else 'lunch'}")
+                lines.append(f"  {hhmm(r.lunch_start)} lunch")
             lines.append(f"  return {hhmm(r.return_time)}")
         for d in self.dropped:
-            lines.append(f"  - {d.candidate_id}: {d.message(lang)} [{d.reason_code}]")
+            lines.append(f"  - {d.candidate_id}: {d.message} [{d.reason_code}]")
         for n in self.notes:
             lines.append(f"note: {n}")
         return "\n".join(lines)
@@ -199,16 +190,67 @@ class Plan:
 
 @dataclass(frozen=True, slots=True)
 class RouteWarning:
-    """Something wrong with a hand-made order: code, the stop concerned, and a sentence."""
+    """Something wrong with a hand-made order: a code, the customer concerned and the facts.
 
-    code: str  # window_missed | busy_period | late_return | lunch_missed | unknown_candidate
-    candidate_id: str | None
-    message_en: str
-    message_ja: str
+    Times are seconds since midnight; the app renders the code and facts in the reader's language.
+    What each code carries (any field not listed is None):
 
-    def message(self, lang: str = "en") -> str:
-        """The warning in the rep's language."""
-        return self.message_ja if lang == "ja" else self.message_en
+    - window_missed: `candidate_id`; `at` = the start of its visit, outside its allowed start times.
+    - busy_period: `candidate_id`; `at` = the start of its visit; `busy` = (start, end) of the busy
+      period the visit overlaps.
+    - late_return: `at` = the time the rep is back; `limit` = the latest return (the rep's return_by).
+    - lunch_missed: either no room for lunch at all (`at` None), or lunch starts too late: `at` = the
+      lunch start, `limit` = the latest allowed lunch start.
+    - unknown_candidate: `candidate_id`, an id the request does not contain.
+    """
+
+    code: str
+    candidate_id: str | None = None
+    at: int | None = None
+    limit: int | None = None
+    busy: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.code not in WARNING_CODES:
+            raise ValueError(f"unknown warning code {self.code!r}")
+
+    def facts(self) -> dict[str, int | list[int]]:
+        """The time facts that are set, as JSON-ready values (busy as [start, end])."""
+        out: dict[str, int | list[int]] = {}
+        if self.at is not None:
+            out["at"] = self.at
+        if self.limit is not None:
+            out["limit"] = self.limit
+        if self.busy is not None:
+            out["busy"] = list(self.busy)
+        return out
+
+    @property
+    def message(self) -> str:
+        """The warning in English (summary and bench only)."""
+        return warning_message(self)
+
+
+def warning_message(w: RouteWarning) -> str:
+    """One English sentence for a route warning; the app renders codes itself."""
+    who = w.candidate_id or "?"
+    if w.code == "window_missed":
+        return f"{who} would start at {_opt(w.at)}, outside its allowed times"
+    if w.code == "busy_period":
+        a, b = w.busy if w.busy is not None else (None, None)
+        return f"{who} is busy from {_opt(a)} to {_opt(b)}"
+    if w.code == "late_return":
+        return f"back at {_opt(w.at)}, after {_opt(w.limit)}"
+    if w.code == "lunch_missed":
+        if w.at is None:
+            return "no room for lunch in this day"
+        return f"lunch starts at {hhmm(w.at)}, after its window"
+    return f"unknown customer {who}"
+
+
+def _opt(t: int | None) -> str:
+    """HH:MM, or "?" for a fact the warning does not have."""
+    return "?" if t is None else hhmm(t)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from .model import PlanOptions
-from .problem import BREAK, Problem, Schedule, VehicleData, schedule
+from .problem import BREAK, Problem, VehicleData, place_break
 from .search import Search, Solution
 
 VALUE_SCALE = 1000  # prizes are floats; OR-Tools needs integers
@@ -35,19 +35,6 @@ class SolveOutcome:
     seconds: float
     engine: str
     notes: list[str] = field(default_factory=list)
-
-
-def place_break(p: Problem, v: int, seq: list[int]) -> Schedule | None:
-    """Schedule a sequence, putting lunch (when the vehicle has one) where the day ends earliest."""
-    seq = [c for c in seq if c != BREAK]
-    if p.vehicles[v].brk is None:
-        return schedule(p, v, seq)
-    best: Schedule | None = None
-    for k in range(len(seq) + 1):
-        s = schedule(p, v, seq[:k] + [BREAK] + seq[k:])
-        if s is not None and (best is None or s.duration < best.duration):
-            best = s
-    return best
 
 
 class RoutingModel:

@@ -151,6 +151,55 @@ def reasons_json(reasons: list[Reason]) -> str:
     return json.dumps([r.as_json() for r in reasons], ensure_ascii=False)
 
 
+def _clock(seconds: int) -> str:
+    """Seconds after local midnight as H:MM."""
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
+
+
+def _drop_text(reason: planner.Reason) -> str:
+    """Why the planner left a customer out, in the current locale, from its code and facts."""
+    code, window = reason.code, reason.window
+    if code == "busy_all_day":
+        return _("busy or closed for the whole working day")
+    if code == "window_unreachable":
+        if reason.appointment is not None:
+            return _(
+                "the appointment at %(time)s cannot be reached in time",
+                time=_clock(reason.appointment),
+            )
+        if window is not None:
+            return _(
+                "can only be visited from %(start)s to %(end)s; cannot be reached in time within"
+                " today's working hours",
+                start=_clock(window[0]),
+                end=_clock(window[1]),
+            )
+        return _("cannot be reached in time within today's working hours")
+    if code == "appointment_conflict":
+        if reason.appointment is None:
+            return _(
+                "this required visit does not fit with the other required visits, lunch or the"
+                " return time"
+            )
+        return _(
+            "the appointment at %(time)s clashes with other appointments, lunch or the return time",
+            time=_clock(reason.appointment),
+        )
+    if reason.busy_until is not None:
+        return _(
+            "busy until %(time)s; no time left after the visits with higher value",
+            time=_clock(reason.busy_until),
+        )
+    if window is not None:
+        return _(
+            "can only be visited from %(start)s to %(end)s; no time left after the visits with"
+            " higher value",
+            start=_clock(window[0]),
+            end=_clock(window[1]),
+        )
+    return _("no time left after the visits with higher value")
+
+
 def _store_drops(
     session: Session, plan: DayPlan, pool: CandidatePool, result: planner.Plan
 ) -> None:
@@ -166,7 +215,9 @@ def _store_drops(
                 customer_id=candidate.customer.id,
                 value=candidate.value,
                 reason_code=dropped.reason_code,
-                reason_detail=both_languages(dropped.message),
+                reason_detail=both_languages(
+                    lambda _lang, reason=dropped.reason: _drop_text(reason)
+                ),
             )
         )
     for excluded in pool.excluded:
