@@ -86,9 +86,7 @@ def _today() -> date:
 
 
 def _customer(customer_id: int) -> Customer:
-    return service.get_customer(
-        get_session(), team_id=current_user.team_id, customer_id=customer_id
-    )
+    return service.get_customer(get_session(), actor=current_user, customer_id=customer_id)
 
 
 def _template_exists(name: str) -> bool:

@@ -59,10 +59,10 @@ ENTITY_CUSTOMER, ENTITY_CONTACT, ENTITY_BUSY = "customer", "contact", "busy_peri
 # --- access --------------------------------------------------------------------------------------
 
 
-def get_customer(session: Session, *, team_id: int, customer_id: int) -> Customer:
-    """The team's customer; another team's customer does not exist (NotFound)."""
+def get_customer(session: Session, *, actor: User, customer_id: int) -> Customer:
+    """A customer of the actor's team; another team's customer does not exist (NotFound)."""
     customer = session.get(Customer, customer_id)
-    if customer is None or customer.team_id != team_id:
+    if customer is None or customer.team_id != actor.team_id:
         raise NotFound(_("This customer does not exist."))
     return customer
 

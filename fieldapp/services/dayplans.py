@@ -28,7 +28,7 @@ from ..models import (
 )
 from . import audit, planning
 from .candidates import Reason
-from .followups import team_customer
+from .customers import get_customer
 from .teams import zone
 
 SKIP_REASONS = ("busy", "absent", "closed", "other")
@@ -338,7 +338,7 @@ def add(
     after_stop_id: int | None = None,
 ) -> DayPlan:
     """Add a team customer to the plan (after a given stop, else at the end); times are recomputed."""
-    customer: Customer = team_customer(session, actor=actor, customer_id=customer_id)
+    customer: Customer = get_customer(session, actor=actor, customer_id=customer_id)
     if customer.lat is None or customer.lon is None:
         raise ValidationError(_("This customer has no location yet: set it on the customer page."))
     plan = planning.get_plan(session, rep_id=actor.id, day=day)
@@ -420,7 +420,7 @@ def book_appointment(
     session: Session, *, actor: User, customer_id: int, day: date, minute: int, now: datetime
 ) -> Visit:
     """A fixed appointment at a customer; it joins that day's plan at once when the day is planned."""
-    customer = team_customer(session, actor=actor, customer_id=customer_id)
+    customer = get_customer(session, actor=actor, customer_id=customer_id)
     team = session.get(Team, actor.team_id)
     starts = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone(team.timezone))
     if starts < now:
