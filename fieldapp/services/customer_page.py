@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ..models import (
@@ -15,16 +14,16 @@ from ..models import (
     Contact,
     Customer,
     FollowUp,
-    FollowUpState,
     OrderLine,
     Product,
     User,
     Visit,
-    VisitStatus,
 )
 from . import busy
 from .busy_periods import list_busy
 from .contacts import birthday_soon, list_contacts
+from .followups import open_followups_for_customer
+from .visits import recent_visits
 
 
 @dataclass
@@ -126,23 +125,6 @@ def customer_page(
         for c in list_contacts(session, customer_id=customer.id)
     ]
     periods = list_busy(session, customer_id=customer.id)
-    visits = list(
-        session.exec(
-            select(Visit)
-            .where(Visit.customer_id == customer.id, Visit.status == VisitStatus.DONE)
-            .order_by(
-                func.coalesce(Visit.check_in_at, Visit.created_at).desc(), col(Visit.id).desc()
-            )
-            .limit(5)
-        )
-    )
-    followups = list(
-        session.exec(
-            select(FollowUp)
-            .where(FollowUp.customer_id == customer.id, FollowUp.state == FollowUpState.OPEN)
-            .order_by(col(FollowUp.due_date).is_(None), FollowUp.due_date, FollowUp.id)
-        )
-    )
     overdue = (
         (today - customer.next_due_on).days
         if customer.next_due_on is not None and customer.next_due_on < today
@@ -154,8 +136,8 @@ def customer_page(
         assigned_rep=rep,
         contacts=contacts,
         busy=[(p, busy.describe(p, lang)) for p in periods],
-        visits=visits,
-        followups=followups,
+        visits=recent_visits(session, customer_id=customer.id),
+        followups=open_followups_for_customer(session, customer_id=customer.id),
         orders=order_summary(session, customer_id=customer.id, today=today, lang=lang),
         overdue_days=overdue,
     )
