@@ -33,6 +33,7 @@ from .models import (
     User,
     Visit,
 )
+from .services.geo import haversine_km
 from .services.text import customer_search_text
 
 DEMO_PASSWORD = "fieldcompanion"
@@ -480,7 +481,7 @@ class _Builder:
         and each rep a compact wedge of the team's territory."""
         team_ids = [t.id for t in teams]
         area_team = {
-            i: min(team_ids, key=lambda tid: _km(area[2], area[3], *self.team_hubs[tid]))
+            i: min(team_ids, key=lambda tid: haversine_km((area[2], area[3]), self.team_hubs[tid]))
             for i, area in enumerate(AREAS)
         }
         # Every team needs areas even when teams outnumber areas: hand out the rest round-robin.
@@ -979,14 +980,6 @@ def _all_keys(rows: Iterable[dict[str, Any]]) -> list[str]:
 def _chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(rows), size):
         yield rows[i : i + size]
-
-
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Haversine distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
 
 
 def _weekday_on_or_before(day: date) -> date:

@@ -22,7 +22,8 @@ from fieldapp.models import (
 )
 from fieldapp.services import clock, contacts, geocoding
 from fieldapp.services import customers as service
-from fieldapp.services.customer_search import SearchQuery, haversine_km, search
+from fieldapp.services.customer_search import SearchQuery, search
+from fieldapp.services.geo import haversine_km
 from tests.conftest import aware, csrf_token
 
 JA = {"Accept-Language": "ja"}
@@ -205,7 +206,7 @@ def test_near_me_many_rows_matches_brute_force(db, team, rep):
     db.commit()
     point = (35.68, 139.76)
     located = [c for c in rows if c.lat is not None and c.rank == "B"]
-    expected = sorted(located, key=lambda c: (haversine_km(*point, c.lat, c.lon), c.id))
+    expected = sorted(located, key=lambda c: (haversine_km(point, (c.lat, c.lon)), c.id))
     for page_no in (1, 2, 7):
         query = SearchQuery(near=True, lat=point[0], lon=point[1], rank="B", page=page_no)
         page = search(db, team_id=team.id, user_id=rep.id, query=query)
@@ -216,7 +217,7 @@ def test_near_me_many_rows_matches_brute_force(db, team, rep):
     # strict radius: exactly the ones within it
     query = SearchQuery(near=True, lat=point[0], lon=point[1], km=3.0)
     page = search(db, team_id=team.id, user_id=rep.id, query=query)
-    within = [c for c in rows if c.lat is not None and haversine_km(*point, c.lat, c.lon) <= 3.0]
+    within = [c for c in rows if c.lat is not None and haversine_km(point, (c.lat, c.lon)) <= 3.0]
     assert page.total == len(within)
     # text search over the same rows
     text_page = search(db, team_id=team.id, user_id=rep.id, query=SearchQuery(text="コキャク123"))
