@@ -107,6 +107,15 @@ class VisitStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class SkipReason(StrEnum):
+    """Why a rep skipped a planned stop (Visit.skip_reason)."""
+
+    BUSY = "busy"
+    ABSENT = "absent"  # nobody there
+    CLOSED = "closed"
+    OTHER = "other"
+
+
 class VisitOutcome(StrEnum):
     MET = "met"
     NOT_AVAILABLE = "not_available"

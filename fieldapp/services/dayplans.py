@@ -21,6 +21,7 @@ from ..models import (
     DayPlanDrop,
     DayPlanStop,
     PlanStatus,
+    SkipReason,
     Team,
     User,
     Visit,
@@ -31,7 +32,6 @@ from .candidates import Reason
 from .customers import get_customer
 from .teams import zone
 
-SKIP_REASONS = ("busy", "absent", "closed", "other")
 MAX_MOVE_DAYS = 60
 
 
@@ -182,7 +182,7 @@ def skip(
     """Skip a stop with a reason (busy, absent, closed); optionally put the customer on another day."""
     plan, stop = _plan_of_stop(session, actor=actor, stop_id=stop_id)
     _check_version(plan, version)
-    if reason not in SKIP_REASONS:
+    if reason not in {r.value for r in SkipReason}:
         raise ValidationError(_("Please choose why you skip this visit."), field="reason")
     if stop.state in (VisitStatus.DONE, VisitStatus.SKIPPED):
         raise ValidationError(_("This stop is already finished."))

@@ -369,12 +369,6 @@ def optional_url(endpoint: str, **values) -> str | None:
         return None
 
 
-@bp.app_template_global()
-def skip_label(reason: str | None) -> str:
-    """A skip reason in words."""
-    return dict(SkipForm.reason_choices()).get(reason or "", reason or "")
-
-
 @bp.app_template_global("exclusion_text")
 def _exclusion_text(code: str) -> str:
     from ..services.candidates import exclusion_text
