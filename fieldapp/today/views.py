@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ..i18n import ui_language
-from ..models import BusyPeriod, Customer, DayPlan, DayPlanDrop, DayPlanStop, Team, User, Visit
+from ..models import BusyPeriod, Customer, DayPlan, DayPlanDrop, DayPlanStop, User, Visit
 from ..services import busy, planning
 from ..services.candidates import CandidatePool, exclusion_text, reasons_text, select_candidates
 from ..services.prompts import prompt_text, reorder_prompts_for
@@ -172,10 +172,6 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
 def _drop_reason(drop: DayPlanDrop, lang: str) -> str:
     text = planning.message_in(drop.reason_detail, lang)
     return text or exclusion_text(drop.reason_code)
-
-
-def team_of(session: Session, user: User) -> Team:
-    return session.get(Team, user.team_id)
 
 
 def preview_reasons(pool: CandidatePool, today: date) -> list[dict[str, Any]]:
