@@ -71,6 +71,12 @@ CHOICES = {
         "skipped": _l("Skipped"),
         "cancelled": _l("Cancelled"),
     },
+    "skip_reason": {
+        "busy": _l("Busy"),
+        "absent": _l("Nobody there"),
+        "closed": _l("Closed"),
+        "other": _l("Other"),
+    },
 }
 
 WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
@@ -87,6 +93,11 @@ def choice_label(kind: str, value: str | None) -> str:
         return ""
     label = CHOICES.get(kind, {}).get(value)
     return str(label) if label is not None else value
+
+
+def skip_label(reason: str | None) -> str:
+    """A skip reason in words (the raw value if unknown)."""
+    return choice_label("skip_reason", reason)
 
 
 def choices(kind: str) -> list[tuple[str, str]]:
@@ -127,7 +138,13 @@ def init_app(app: Flask) -> None:
         local_date=local_date,
         hhmm=minutes_hhmm,
     )
-    app.jinja_env.globals.update(choice_label=choice_label, weekday_names=WEEKDAYS)
+    app.jinja_env.globals.update(
+        choice_label=choice_label,
+        weekday_names=WEEKDAYS,
+        # Two names for one label until the template helpers are gathered in one place.
+        skip_label=skip_label,
+        report_skip_label=skip_label,
+    )
 
     @app.context_processor
     def inject_locale() -> dict[str, object]:

@@ -107,6 +107,15 @@ class VisitStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class SkipReason(StrEnum):
+    """Why a rep skipped a planned stop (Visit.skip_reason)."""
+
+    BUSY = "busy"
+    ABSENT = "absent"  # nobody there
+    CLOSED = "closed"
+    OTHER = "other"
+
+
 class VisitOutcome(StrEnum):
     MET = "met"
     NOT_AVAILABLE = "not_available"
@@ -210,7 +219,9 @@ class User(SQLModel, table=True):
 # --- customers -------------------------------------------------------------------------------------
 
 
-class CustomerBase(SQLModel):
+class Customer(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("team_id", "external_code"),)
+
     name: str = Field(max_length=200)
     kana: str | None = Field(default=None, max_length=200)
     postal_code: str | None = Field(default=None, max_length=16)
@@ -223,11 +234,7 @@ class CustomerBase(SQLModel):
     status: str = Field(default=CustomerStatus.ACTIVE, max_length=16)
     tags: str | None = Field(default=None, max_length=300)
     notes: str | None = None
-
-
-class Customer(CustomerBase, table=True):
-    __table_args__ = (sa.UniqueConstraint("team_id", "external_code"),)
-
+    # The fields above were a base class once; they stay first so the table's columns keep their order.
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id", index=True)
     external_code: str | None = Field(default=None, max_length=64)

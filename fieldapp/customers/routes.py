@@ -28,7 +28,7 @@ from ..db import get_session
 from ..errors import StaleEdit, ValidationError
 from ..i18n import CHOICES, WEEKDAYS, choice_label, local_date, minutes_hhmm, ui_language
 from ..models import Customer, Team
-from ..services import busy, clock, customer_search
+from ..services import busy, busy_periods, clock, contacts, customer_page, customer_search
 from ..services import customers as service
 from .forms import BusyForm, ContactForm, CustomerForm, LocationForm
 
@@ -86,9 +86,7 @@ def _today() -> date:
 
 
 def _customer(customer_id: int) -> Customer:
-    return service.get_customer(
-        get_session(), team_id=current_user.team_id, customer_id=customer_id
-    )
+    return service.get_customer(get_session(), actor=current_user, customer_id=customer_id)
 
 
 def _template_exists(name: str) -> bool:
@@ -181,7 +179,9 @@ def detail(customer_id: int):
     session = get_session()
     customer = _customer(customer_id)
     today_date = _today()
-    data = service.customer_page(session, customer=customer, today=today_date, lang=ui_language())
+    data = customer_page.customer_page(
+        session, customer=customer, today=today_date, lang=ui_language()
+    )
     return render_template(
         "customers/detail.html",
         customer=customer,
@@ -418,7 +418,7 @@ def contact_form(customer_id: int, contact_id: int | None = None):
     customer = _customer(customer_id)
     service.require_edit(current_user, customer)
     contact = (
-        service.get_contact(session, customer=customer, contact_id=contact_id)
+        contacts.get_contact(session, customer=customer, contact_id=contact_id)
         if contact_id is not None
         else None
     )
@@ -427,12 +427,12 @@ def contact_form(customer_id: int, contact_id: int | None = None):
     else:
         form = ContactForm(obj=contact) if contact else ContactForm()
         if contact is not None:
-            form.loaded.data = service.contact_fingerprint(contact)
+            form.loaded.data = contacts.contact_fingerprint(contact)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             try:
-                service.save_contact(
+                contacts.save_contact(
                     session,
                     actor=current_user,
                     customer=customer,
@@ -447,7 +447,7 @@ def contact_form(customer_id: int, contact_id: int | None = None):
                 return _conflict(
                     customer,
                     error,
-                    keys=service.CONTACT_FIELDS,
+                    keys=contacts.CONTACT_FIELDS,
                     keep_action=url,
                     again_url=url,
                     version_field="loaded",
@@ -476,8 +476,8 @@ def contact_delete(customer_id: int, contact_id: int):
     session = get_session()
     customer = _customer(customer_id)
     service.require_edit(current_user, customer)
-    contact = service.get_contact(session, customer=customer, contact_id=contact_id)
-    service.delete_contact(session, actor=current_user, customer=customer, contact=contact)
+    contact = contacts.get_contact(session, customer=customer, contact_id=contact_id)
+    contacts.delete_contact(session, actor=current_user, customer=customer, contact=contact)
     session.commit()
     flash(_("Contact removed."), "info")
     return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")
@@ -520,7 +520,7 @@ def busy_form(customer_id: int, period_id: int | None = None):
     customer = _customer(customer_id)
     service.require_edit(current_user, customer)
     period = (
-        service.get_busy(session, customer=customer, period_id=period_id)
+        busy_periods.get_busy(session, customer=customer, period_id=period_id)
         if period_id is not None
         else None
     )
@@ -530,7 +530,7 @@ def busy_form(customer_id: int, period_id: int | None = None):
         if form.validate_on_submit():
             try:
                 spec = _busy_spec(form)
-                service.save_busy(
+                busy_periods.save_busy(
                     session, actor=current_user, customer=customer, spec=spec, period=period
                 )
             except busy.BusyError as error:
@@ -577,8 +577,8 @@ def busy_delete(customer_id: int, period_id: int):
     session = get_session()
     customer = _customer(customer_id)
     service.require_edit(current_user, customer)
-    period = service.get_busy(session, customer=customer, period_id=period_id)
-    service.delete_busy(session, actor=current_user, customer=customer, period=period)
+    period = busy_periods.get_busy(session, customer=customer, period_id=period_id)
+    busy_periods.delete_busy(session, actor=current_user, customer=customer, period=period)
     session.commit()
     flash(_("Busy period removed."), "info")
     return redirect(url_for("customers.detail", customer_id=customer.id) + "#busy")

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..db import get_session
 from ..errors import ValidationError
 from ..models import Customer, FollowUp, Team, User
-from ..services import clock, users
+from ..services import clock, customers, users
 from ..services import followups as service
 from ..visits.routes import customer_url
 from .forms import CloseFollowUpForm, FollowUpForm
@@ -83,7 +83,7 @@ def index():
 def new(customer_id: int):
     """Open a follow-up at a customer of the team."""
     session = get_session()
-    customer = service.team_customer(session, actor=current_user, customer_id=customer_id)
+    customer = customers.get_customer(session, actor=current_user, customer_id=customer_id)
     form = FollowUpForm(
         members=users.team_members(session, team_id=current_user.team_id), owner=current_user
     )

@@ -50,12 +50,6 @@ def report_product(line: dict) -> str:
     return line.get("product_en") if ui_language() == "en" else line.get("product", "")
 
 
-@bp.app_template_global()
-def report_skip_label(reason: str | None) -> str:
-    label = reports.SKIP_LABELS.get(reason or "")
-    return str(label) if label is not None else (reason or "")
-
-
 @bp.route("/day/<day>", methods=["GET", "POST"])
 @login_required
 def edit(day: str):

@@ -18,10 +18,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from ..models import Customer, CustomerStatus, Rank, Segment
+from .geo import EARTH_RADIUS_KM, haversine_km
 from .text import normalise_search
 
 PAGE_SIZE = 25
-EARTH_RADIUS_KM = 6371.0088
 # Radii tried in turn for "near me" until a page is full; None means anywhere.
 NEAR_RADII_KM: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 300, None)
 MAX_KM = 500.0
@@ -126,14 +126,6 @@ class SearchPage:
         return max(1, -(-self.total // self.page_size))
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
 def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lon, max_lon) that contains every point within `km` of (lat, lon)."""
     dlat = math.degrees(km / EARTH_RADIUS_KM)
@@ -207,7 +199,7 @@ def _within(
             stmt = stmt.where(col(Customer.lon).between(min_lon, max_lon))
     found = []
     for customer_id, c_lat, c_lon in session.exec(stmt):
-        distance = haversine_km(lat, lon, c_lat, c_lon)
+        distance = haversine_km((lat, lon), (c_lat, c_lon))
         if km is None or distance <= km:
             found.append((distance, customer_id))
     found.sort()

@@ -1,17 +1,16 @@
-"""Customer records: reading one customer for its page, editing it (optimistic locking), contacts,
-busy periods, location fixes, and the change history. Every change writes an audit event."""
+"""Customer records: who may read and edit one, edits with optimistic locking, location fixes, and the
+change history of the customer with its contacts and busy periods. Every change writes an audit event."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from ..errors import Forbidden, NotFound, StaleEdit, ValidationError
@@ -21,18 +20,12 @@ from ..models import (
     Contact,
     Customer,
     CustomerStatus,
-    FollowUp,
-    FollowUpState,
     LocationSource,
-    OrderLine,
-    Product,
     Rank,
     Segment,
     User,
-    Visit,
-    VisitStatus,
 )
-from . import audit, busy
+from . import audit, busy, geocoding
 from .text import customer_search_text, normalise_digits
 
 # Fields a user edits on the customer form (assigned_rep_id only by managers).
@@ -59,19 +52,6 @@ AUDIT_FIELDS = EDIT_FIELDS + (
     "needs_location",
     "next_due_on",
 )
-CONTACT_FIELDS = (
-    "name",
-    "kana",
-    "role",
-    "phone",
-    "email",
-    "birthday",
-    "hobbies",
-    "personal_notes",
-    "is_primary",
-)
-BUSY_FIELDS = ("kind", "weekdays", "start_date", "end_date", "start_min", "end_min", "label")
-BIRTHDAY_SOON_DAYS = 14
 # Entities of the audit trail that belong to a customer page's history.
 ENTITY_CUSTOMER, ENTITY_CONTACT, ENTITY_BUSY = "customer", "contact", "busy_period"
 
@@ -79,10 +59,10 @@ ENTITY_CUSTOMER, ENTITY_CONTACT, ENTITY_BUSY = "customer", "contact", "busy_peri
 # --- access --------------------------------------------------------------------------------------
 
 
-def get_customer(session: Session, *, team_id: int, customer_id: int) -> Customer:
-    """The team's customer; another team's customer does not exist (NotFound)."""
+def get_customer(session: Session, *, actor: User, customer_id: int) -> Customer:
+    """A customer of the actor's team; another team's customer does not exist (NotFound)."""
     customer = session.get(Customer, customer_id)
-    if customer is None or customer.team_id != team_id:
+    if customer is None or customer.team_id != actor.team_id:
         raise NotFound(_("This customer does not exist."))
     return customer
 
@@ -131,7 +111,8 @@ def member_names(session: Session, *, team_id: int) -> dict[int, str]:
 # --- validation ----------------------------------------------------------------------------------
 
 
-def _blank_to_none(value: Any) -> Any:
+def blank_to_none(value: Any) -> Any:
+    """A stripped string, None for an empty one; other values as they are."""
     if isinstance(value, str):
         value = value.strip()
         return value or None
@@ -149,7 +130,8 @@ def _as_int(value: Any, field_name: str, message: str, errors: dict[str, str]) -
         return None
 
 
-def _phone_ok(phone: str) -> bool:
+def phone_ok(phone: str) -> bool:
+    """Digits and phone punctuation, at most 20 characters."""
     return len(phone) <= 20 and all(c.isdigit() or c in "-+()" for c in phone)
 
 
@@ -161,7 +143,7 @@ def clean_customer_fields(
     values: dict[str, Any] = {}
     for key in EDIT_FIELDS:
         if key in data:
-            values[key] = _blank_to_none(data[key])
+            values[key] = blank_to_none(data[key])
     if "name" in values:
         if not values["name"]:
             errors["name"] = _("Enter the customer's name.")
@@ -176,7 +158,7 @@ def clean_customer_fields(
     for key in ("phone", "postal_code"):
         if key in values:
             values[key] = normalise_digits(values[key])
-    if values.get("phone") and not _phone_ok(values["phone"]):
+    if values.get("phone") and not phone_ok(values["phone"]):
         errors["phone"] = _("Enter a phone number with digits and hyphens, e.g. 03-1234-5678.")
     if values.get("postal_code") and len(values["postal_code"]) > 16:
         errors["postal_code"] = _("At most %(n)d characters.", n=16)
@@ -241,13 +223,8 @@ def _snapshot(customer: Customer) -> dict[str, Any]:
 
 
 def _locate(session: Session, customer: Customer, config: Mapping[str, Any] | None) -> None:
-    """Geocode the new address when the geocoding service is present (it never raises)."""
-    try:
-        from .geocoding import locate_customer  # type: ignore[attr-defined]
-    except ImportError:
-        customer.needs_location = True
-        return
-    locate_customer(session, customer=customer, config=config or {})
+    """Geocode the new address (never raises; on failure the customer is marked "needs location")."""
+    geocoding.locate_customer(session, customer=customer, config=config or {})
 
 
 def _stale(session: Session, customer: Customer, submitted: Mapping[str, Any]) -> StaleEdit:
@@ -374,147 +351,9 @@ def set_location(
     return customer
 
 
-# --- contacts ------------------------------------------------------------------------------------
-
-
-def get_contact(session: Session, *, customer: Customer, contact_id: int) -> Contact:
-    contact = session.get(Contact, contact_id)
-    if contact is None or contact.customer_id != customer.id:
-        raise NotFound(_("This contact does not exist."))
-    return contact
-
-
-def list_contacts(session: Session, *, customer_id: int) -> list[Contact]:
-    stmt = (
-        select(Contact)
-        .where(Contact.customer_id == customer_id)
-        .order_by(col(Contact.is_primary).desc(), Contact.name, Contact.id)
-    )
-    return list(session.exec(stmt))
-
-
-def clean_contact_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Check and normalise contact fields; raises ValidationError(errors=...)."""
-    errors: dict[str, str] = {}
-    values = {key: _blank_to_none(data.get(key)) for key in CONTACT_FIELDS}
-    values["is_primary"] = bool(values["is_primary"])
-    if not values["name"]:
-        errors["name"] = _("Enter the contact's name.")
-    for key, limit in (("name", 120), ("kana", 120), ("role", 120), ("hobbies", 300)):
-        if values[key] and len(values[key]) > limit:
-            errors[key] = _("At most %(n)d characters.", n=limit)
-    values["phone"] = normalise_digits(values["phone"])
-    if values["phone"] and not _phone_ok(values["phone"]):
-        errors["phone"] = _("Enter a phone number with digits and hyphens, e.g. 03-1234-5678.")
-    if values["email"] and ("@" not in values["email"] or len(values["email"]) > 254):
-        errors["email"] = _("Please enter a valid email address.")
-    if values["birthday"] is not None and not isinstance(values["birthday"], date):
-        errors["birthday"] = _("Enter a date.")
-    if errors:
-        raise ValidationError(next(iter(errors.values())), errors=errors)
-    return values
-
-
-def contact_fingerprint(contact: Contact) -> str:
-    """A short digest of the contact's fields; the edit form carries it to notice someone else's save."""
-    text = json.dumps(audit.snapshot(contact, CONTACT_FIELDS), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _stale_contact(session: Session, contact: Contact, submitted: Mapping[str, Any]) -> StaleEdit:
-    session.refresh(contact)
-    return StaleEdit(
-        _("Someone else saved this contact after you opened it. Nothing of yours was saved."),
-        submitted=dict(submitted),
-        current=audit.snapshot(contact, CONTACT_FIELDS),
-        current_version=contact_fingerprint(contact),
-    )
-
-
-def _contact_snapshot(contact: Contact) -> dict[str, Any]:
-    return audit.snapshot(contact, ("id", "customer_id") + CONTACT_FIELDS)
-
-
-def save_contact(
+def record_child(
     session: Session,
     *,
-    actor: User,
-    customer: Customer,
-    data: Mapping[str, Any],
-    contact: Contact | None = None,
-    loaded: str | None = None,
-) -> Contact:
-    """Add a contact (contact=None) or change one; one primary contact per customer.
-
-    `loaded` is the contact_fingerprint() the edit form was opened with: if the contact changed since,
-    StaleEdit is raised and nothing is written.
-    """
-    require_edit(actor, customer)
-    values = clean_contact_fields(data)
-    before = _contact_snapshot(contact) if contact is not None else None
-    if contact is None:
-        contact = Contact(customer_id=customer.id, **values)
-        session.add(contact)
-    else:
-        if loaded is not None and loaded != contact_fingerprint(contact):
-            raise _stale_contact(session, contact, values)
-        # Compare-and-swap on the values just checked: a save in between makes the UPDATE match nothing.
-        unchanged = [
-            col(getattr(Contact, key)) == value
-            if value is not None
-            else col(getattr(Contact, key)).is_(None)
-            for key, value in ((k, getattr(contact, k)) for k in CONTACT_FIELDS)
-        ]
-        result = session.execute(
-            update(Contact)
-            .where(col(Contact.id) == contact.id, *unchanged)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            raise _stale_contact(session, contact, values)
-        session.refresh(contact)
-    session.flush()
-    if values["is_primary"]:
-        for other in list_contacts(session, customer_id=customer.id):
-            if other.id != contact.id and other.is_primary:
-                other_before = _contact_snapshot(other)
-                other.is_primary = False
-                session.flush()
-                _record_child(
-                    session,
-                    actor,
-                    customer,
-                    ENTITY_CONTACT,
-                    other.id,
-                    "update",
-                    other_before,
-                    _contact_snapshot(other),
-                )
-    _record_child(
-        session,
-        actor,
-        customer,
-        ENTITY_CONTACT,
-        contact.id,
-        "create" if before is None else "update",
-        before,
-        _contact_snapshot(contact),
-    )
-    return contact
-
-
-def delete_contact(session: Session, *, actor: User, customer: Customer, contact: Contact) -> None:
-    """Remove a contact; the audit event keeps what it was."""
-    require_edit(actor, customer)
-    before = _contact_snapshot(contact)
-    session.delete(contact)
-    session.flush()
-    _record_child(session, actor, customer, ENTITY_CONTACT, before["id"], "delete", before, None)
-
-
-def _record_child(
-    session: Session,
     actor: User,
     customer: Customer,
     entity: str,
@@ -523,6 +362,7 @@ def _record_child(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
+    """Audit a change of a contact or busy period under the customer's team (it shows in the history)."""
     audit.record(
         session,
         actor=actor,
@@ -532,239 +372,6 @@ def _record_child(
         action=action,
         before=before,
         after=after,
-    )
-
-
-def birthday_soon(birthday: date | None, today: date, days: int = BIRTHDAY_SOON_DAYS) -> int | None:
-    """Days until the next birthday if it is within `days` (0 = today), else None."""
-    if birthday is None:
-        return None
-    for year in (today.year, today.year + 1):
-        try:
-            next_day = birthday.replace(year=year)
-        except ValueError:  # 29 February in a common year: celebrate on the 28th
-            next_day = date(year, 2, 28)
-        if next_day >= today:
-            delta = (next_day - today).days
-            return delta if delta <= days else None
-    return None
-
-
-# --- busy periods --------------------------------------------------------------------------------
-
-
-def list_busy(session: Session, *, customer_id: int) -> list[BusyPeriod]:
-    stmt = (
-        select(BusyPeriod)
-        .where(BusyPeriod.customer_id == customer_id)
-        .order_by(
-            BusyPeriod.kind.desc(),
-            BusyPeriod.start_date,
-            BusyPeriod.weekdays,
-            BusyPeriod.start_min,
-            BusyPeriod.id,
-        )
-    )
-    return list(session.exec(stmt))
-
-
-def get_busy(session: Session, *, customer: Customer, period_id: int) -> BusyPeriod:
-    period = session.get(BusyPeriod, period_id)
-    if period is None or period.customer_id != customer.id:
-        raise NotFound(_("This busy period does not exist."))
-    return period
-
-
-def _busy_snapshot(period: BusyPeriod) -> dict[str, Any]:
-    return audit.snapshot(period, ("id", "customer_id") + BUSY_FIELDS)
-
-
-def save_busy(
-    session: Session,
-    *,
-    actor: User,
-    customer: Customer,
-    spec: busy.BusySpec,
-    period: BusyPeriod | None = None,
-) -> BusyPeriod:
-    """Add or change a busy period; periods on the same days that overlap are merged into it."""
-    require_edit(actor, customer)
-    others = [
-        (p.id, p)
-        for p in list_busy(session, customer_id=customer.id)
-        if period is None or p.id != period.id
-    ]
-    merged, absorbed = busy.merge_with(spec, others)
-    before = _busy_snapshot(period) if period is not None else None
-    if period is None:
-        period = BusyPeriod(customer_id=customer.id)
-        session.add(period)
-    for key in BUSY_FIELDS:
-        setattr(period, key, getattr(merged, key))
-    session.flush()
-    for period_id, other in others:
-        if period_id in absorbed:
-            other_before = _busy_snapshot(other)  # type: ignore[arg-type]
-            session.delete(other)
-            session.flush()
-            _record_child(
-                session, actor, customer, ENTITY_BUSY, period_id, "delete", other_before, None
-            )
-    _record_child(
-        session,
-        actor,
-        customer,
-        ENTITY_BUSY,
-        period.id,
-        "create" if before is None else "update",
-        before,
-        _busy_snapshot(period),
-    )
-    return period
-
-
-def delete_busy(session: Session, *, actor: User, customer: Customer, period: BusyPeriod) -> None:
-    require_edit(actor, customer)
-    before = _busy_snapshot(period)
-    session.delete(period)
-    session.flush()
-    _record_child(session, actor, customer, ENTITY_BUSY, before["id"], "delete", before, None)
-
-
-# --- the customer page ---------------------------------------------------------------------------
-
-
-@dataclass
-class ContactView:
-    contact: Contact
-    birthday_in: int | None
-
-
-@dataclass
-class ProductLast:
-    product_name: str
-    ordered_on: date
-    quantity: int
-    amount: int
-
-
-@dataclass
-class MonthBar:
-    month: date  # first day of the month
-    amount: int
-    percent: int  # of the largest month, for the bar width
-
-
-@dataclass
-class OrderSummary:
-    last_per_product: list[ProductLast]
-    last_12: int
-    previous_12: int
-    months: list[MonthBar]
-
-    @property
-    def change_percent(self) -> int | None:
-        if not self.previous_12:
-            return None
-        return round((self.last_12 - self.previous_12) * 100 / self.previous_12)
-
-
-@dataclass
-class CustomerPage:
-    customer: Customer
-    assigned_rep: User | None
-    contacts: list[ContactView]
-    busy: list[tuple[BusyPeriod, str]]
-    visits: list[Visit]
-    followups: list[FollowUp]
-    orders: OrderSummary
-    overdue_days: int | None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _month_start(day: date, back: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def order_summary(
-    session: Session, *, customer_id: int, today: date, lang: str = "ja"
-) -> OrderSummary:
-    """Last order per product, the last 12 months' amount against the 12 before, per-month amounts."""
-    lines = session.exec(
-        select(OrderLine, Product)
-        .join(Product, col(Product.id) == OrderLine.product_id)
-        .where(OrderLine.customer_id == customer_id)
-        .order_by(col(OrderLine.ordered_on).desc(), col(OrderLine.id).desc())
-    ).all()
-    last: dict[int, ProductLast] = {}
-    this_month = _month_start(today)
-    start_12, start_24 = _month_start(today, 11), _month_start(today, 23)
-    per_month = {_month_start(today, back): 0 for back in range(12)}
-    last_12 = previous_12 = 0
-    for line, product in lines:
-        amount = line.quantity * line.unit_price
-        if product.id not in last:
-            name = product.name_en if lang == "en" and product.name_en else product.name
-            last[product.id] = ProductLast(name, line.ordered_on, line.quantity, amount)
-        if line.ordered_on > today:
-            continue
-        month = _month_start(line.ordered_on)
-        if start_12 <= month <= this_month:
-            last_12 += amount
-            per_month[month] += amount
-        elif start_24 <= month < start_12:
-            previous_12 += amount
-    biggest = max(per_month.values(), default=0) or 1
-    months = [
-        MonthBar(month, amount, round(amount * 100 / biggest))
-        for month, amount in sorted(per_month.items())
-    ]
-    products = sorted(last.values(), key=lambda p: (-p.ordered_on.toordinal(), p.product_name))
-    return OrderSummary(products, last_12, previous_12, months)
-
-
-def customer_page(
-    session: Session, *, customer: Customer, today: date, lang: str = "ja"
-) -> CustomerPage:
-    """Everything the one-screen customer page shows."""
-    contacts = [
-        ContactView(c, birthday_soon(c.birthday, today))
-        for c in list_contacts(session, customer_id=customer.id)
-    ]
-    periods = list_busy(session, customer_id=customer.id)
-    visits = list(
-        session.exec(
-            select(Visit)
-            .where(Visit.customer_id == customer.id, Visit.status == VisitStatus.DONE)
-            .order_by(
-                func.coalesce(Visit.check_in_at, Visit.created_at).desc(), col(Visit.id).desc()
-            )
-            .limit(5)
-        )
-    )
-    followups = list(
-        session.exec(
-            select(FollowUp)
-            .where(FollowUp.customer_id == customer.id, FollowUp.state == FollowUpState.OPEN)
-            .order_by(col(FollowUp.due_date).is_(None), FollowUp.due_date, FollowUp.id)
-        )
-    )
-    overdue = (
-        (today - customer.next_due_on).days
-        if customer.next_due_on is not None and customer.next_due_on < today
-        else None
-    )
-    rep = session.get(User, customer.assigned_rep_id) if customer.assigned_rep_id else None
-    return CustomerPage(
-        customer=customer,
-        assigned_rep=rep,
-        contacts=contacts,
-        busy=[(p, busy.describe(p, lang)) for p in periods],
-        visits=visits,
-        followups=followups,
-        orders=order_summary(session, customer_id=customer.id, today=today, lang=lang),
-        overdue_days=overdue,
     )
 
 
@@ -809,9 +416,18 @@ def history(
     session: Session, *, customer: Customer, lang: str = "ja", limit: int = 100
 ) -> list[HistoryEntry]:
     """The customer's audit events and its contacts' and busy periods', newest first, readable."""
-    contact_ids = {c.id for c in list_contacts(session, customer_id=customer.id)}
+    # Read here rather than through contacts/busy_periods, which build on this module.
+    contact_names = dict(
+        session.exec(
+            select(Contact.id, Contact.name).where(Contact.customer_id == customer.id)
+        ).all()
+    )
+    contact_ids = set(contact_names)
     contact_ids |= _deleted_child_ids(session, customer=customer, entity=ENTITY_CONTACT)
-    busy_rows = {p.id: p for p in list_busy(session, customer_id=customer.id)}
+    busy_rows = {
+        p.id: p
+        for p in session.exec(select(BusyPeriod).where(BusyPeriod.customer_id == customer.id))
+    }
     busy_ids = set(busy_rows)
     busy_ids |= _deleted_child_ids(session, customer=customer, entity=ENTITY_BUSY)
     conditions = (AuditEvent.entity == ENTITY_CUSTOMER) & (AuditEvent.entity_id == customer.id)
@@ -841,8 +457,8 @@ def history(
         snap = _loads(event.after) or _loads(event.before)
         if event.entity == ENTITY_CONTACT and snap.get("name"):
             names[(event.entity, event.entity_id)] = snap["name"]
-    for contact in list_contacts(session, customer_id=customer.id):
-        names.setdefault((ENTITY_CONTACT, contact.id), contact.name)
+    for contact_id, name in contact_names.items():
+        names.setdefault((ENTITY_CONTACT, contact_id), name)
     entries = []
     for event in events:
         before, after = _loads(event.before), _loads(event.after)

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from ..errors import Forbidden, NotFound, ValidationError
 from ..models import Customer, FollowUp, FollowUpKind, FollowUpState, User
 from . import audit
+from .customers import get_customer
 
 TITLE_MAX = 200
 RESULT_MAX = 2000
@@ -95,14 +96,6 @@ class FollowUpInput:
         return cls(kind=kind, title=title, due_date=due, owner_id=owner_id)
 
 
-def team_customer(session: Session, *, actor: User, customer_id: int) -> Customer:
-    """The customer if it belongs to the actor's team; otherwise it does not exist (404)."""
-    customer = session.get(Customer, customer_id)
-    if customer is None or customer.team_id != actor.team_id:
-        raise NotFound(_("Customer not found."))
-    return customer
-
-
 def check_owner(session: Session, *, actor: User, owner_id: int | None) -> User:
     """The follow-up's owner: the actor by default, else an active member of the actor's team."""
     if owner_id is None or owner_id == actor.id:
@@ -123,7 +116,7 @@ def create_followup(
     visit_id: int | None = None,
 ) -> FollowUp:
     """Open a follow-up at a team customer; the owner defaults to the actor."""
-    customer = team_customer(session, actor=actor, customer_id=customer_id)
+    customer = get_customer(session, actor=actor, customer_id=customer_id)
     owner = check_owner(session, actor=actor, owner_id=data.owner_id)
     followup = FollowUp(
         customer_id=customer.id,
@@ -162,7 +155,7 @@ def get_followup(session: Session, *, actor: User, followup_id: int) -> FollowUp
     followup = session.get(FollowUp, followup_id)
     if followup is None:
         raise NotFound(_("Follow-up not found."))
-    team_customer(session, actor=actor, customer_id=followup.customer_id)
+    get_customer(session, actor=actor, customer_id=followup.customer_id)
     return followup
 
 

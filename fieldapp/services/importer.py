@@ -32,7 +32,8 @@ from ..models import (
     User,
 )
 from . import audit, busy
-from .customers import clean_contact_fields, clean_customer_fields, search_text_for
+from .contacts import clean_contact_fields
+from .customers import clean_customer_fields, search_text_for
 
 KINDS = ("customers", "contacts", "busy-periods", "orders")
 MAX_ROWS = 50_000

@@ -1,4 +1,4 @@
-"""Home-page figures: a rep's due customers and a manager's team at a glance."""
+"""Home-page figures: a rep's customers and open follow-ups, and a manager's team at a glance."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from ..models import Customer, CustomerStatus, FollowUp, FollowUpState, Role, User
+from .followups import open_followups_for_user
 
 
 @dataclass(frozen=True)
@@ -19,37 +20,14 @@ class RepCoverage:
     open_followups: int
 
 
-def due_customers(session: Session, *, rep: User, today: date, limit: int = 30) -> list[Customer]:
-    """The rep's active customers due by today, most overdue first (never-visited first of all)."""
-    stmt = (
-        select(Customer)
-        .where(
-            Customer.team_id == rep.team_id,
-            Customer.assigned_rep_id == rep.id,
-            Customer.status != CustomerStatus.LOST,
-            (Customer.next_due_on <= today) | (Customer.next_due_on.is_(None)),
-        )
-        .order_by(
-            Customer.next_due_on.is_(None).desc(), Customer.next_due_on, Customer.rank, Customer.id
-        )
-        .limit(limit)
-    )
-    return list(session.exec(stmt))
-
-
 def count_assigned(session: Session, *, rep: User) -> int:
     stmt = select(func.count()).select_from(Customer).where(Customer.assigned_rep_id == rep.id)
     return session.exec(stmt).one()
 
 
 def open_followups(session: Session, *, user: User, limit: int = 10) -> list[FollowUp]:
-    stmt = (
-        select(FollowUp)
-        .where(FollowUp.owner_id == user.id, FollowUp.state == FollowUpState.OPEN)
-        .order_by(FollowUp.due_date.is_(None), FollowUp.due_date, FollowUp.id)
-        .limit(limit)
-    )
-    return list(session.exec(stmt))
+    """The user's open follow-ups for the home page, overdue and due first."""
+    return open_followups_for_user(session, user=user, limit=limit)
 
 
 def team_coverage(session: Session, *, team_id: int, today: date) -> list[RepCoverage]:

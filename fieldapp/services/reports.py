@@ -24,7 +24,6 @@ from typing import Any
 
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -54,14 +53,6 @@ BODY_MAX = 20_000
 LIST_LIMIT = 200
 SUMMARY_SCHEMA = 1
 STATUSES = (ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.REVIEWED)
-
-# The same words as the skip buttons on the Today page (same msgids, so one translation).
-SKIP_LABELS = {
-    "busy": _l("Busy"),
-    "absent": _l("Nobody there"),
-    "closed": _l("Closed"),
-    "other": _l("Other"),
-}
 
 
 # --- reading the day --------------------------------------------------------------------------------
@@ -361,8 +352,7 @@ def _draft_lines(figures: dict[str, Any], *, rep_name: str) -> str:
     if skipped:
         out += ["", _("[Skipped] %(n)d", n=len(skipped))]
         for s in skipped:
-            reason = SKIP_LABELS.get(s["reason"] or "")
-            out.append(f"・{s['customer']}: {reason if reason is not None else s['reason'] or ''}")
+            out.append(f"・{s['customer']}: {choice_label('skip_reason', s['reason'])}")
     orders = figures["orders"]
     out += [
         "",

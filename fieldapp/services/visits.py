@@ -29,6 +29,7 @@ from ..models import (
     VisitStatus,
 )
 from . import audit, clock
+from .customers import get_customer
 from .day.actions import record_visit_on_plan
 from .followups import (
     FollowUpInput,
@@ -37,7 +38,6 @@ from .followups import (
     open_followups_for_customer,
     parse_date,
     parse_optional_int,
-    team_customer,
 )
 
 __all__ = [
@@ -211,7 +211,7 @@ def get_visit(session: Session, *, actor: User, visit_id: int) -> Visit:
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise NotFound(_("Visit not found."))
-    team_customer(session, actor=actor, customer_id=visit.customer_id)
+    get_customer(session, actor=actor, customer_id=visit.customer_id)
     return visit
 
 
@@ -313,7 +313,7 @@ def log_visit(
     visit_id: int | None = None,
 ) -> Visit:
     """Record a visit (or complete a checked-in one) with its orders and follow-ups; replays are stored once."""
-    customer = team_customer(session, actor=actor, customer_id=customer_id)
+    customer = get_customer(session, actor=actor, customer_id=customer_id)
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > KEY_MAX:
         raise ValidationError(_("The submission key is too long."))

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, IntegerField, RadioField, TimeField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
+from ..i18n import CHOICES
+
 
 class PlanActionForm(FlaskForm):
     """A button on the plan: CSRF, plus the version and position fields read by the route."""
@@ -17,26 +19,14 @@ class AddStopForm(FlaskForm):
     after_stop_id = IntegerField(validators=[Optional()])
 
 
-SKIP_CHOICES = (
-    ("busy", _l("Busy")),
-    ("absent", _l("Nobody there")),
-    ("closed", _l("Closed")),
-    ("other", _l("Other")),
-)
-
-
 class SkipForm(FlaskForm):
     reason = RadioField(
         _l("Why skip this visit?"),
-        choices=list(SKIP_CHOICES),
+        choices=list(CHOICES["skip_reason"].items()),
         validators=[DataRequired(message=_l("Please choose why you skip this visit."))],
     )
     move_to = DateField(_l("Visit on another day instead (optional)"), validators=[Optional()])
     version = IntegerField(validators=[Optional()])
-
-    @staticmethod
-    def reason_choices() -> list[tuple[str, str]]:
-        return [(value, str(label)) for value, label in SKIP_CHOICES]
 
 
 class NearbyForm(FlaskForm):

@@ -375,9 +375,9 @@ def nearby(day: str):
 def appointment(customer_id: int):
     """Book a fixed appointment: the plan of that day keeps it at its time."""
     session = get_session()
-    from ..services.followups import team_customer
+    from ..services.customers import get_customer
 
-    customer = team_customer(session, actor=current_user, customer_id=customer_id)
+    customer = get_customer(session, actor=current_user, customer_id=customer_id)
     today_date = clock.local_today(_team().timezone)
     form = AppointmentForm(day=today_date)
     if form.validate_on_submit():
@@ -400,12 +400,6 @@ def appointment(customer_id: int):
     return render_template(
         "today/appointment.html", form=form, customer=customer, today_date=today_date
     )
-
-
-@bp.app_template_global()
-def skip_label(reason: str | None) -> str:
-    """A skip reason in words."""
-    return dict(SkipForm.reason_choices()).get(reason or "", reason or "")
 
 
 @bp.app_template_global("exclusion_text")

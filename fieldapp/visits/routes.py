@@ -13,7 +13,8 @@ from ..db import get_session
 from ..errors import Forbidden, StaleEdit, ValidationError
 from ..models import Product, Team, User, Visit
 from ..services import clock, users, visits
-from ..services.followups import followups_of_visit, team_customer
+from ..services.customers import get_customer
+from ..services.followups import followups_of_visit
 from .forms import DUE_SHORTCUTS, NOTE_TEMPLATES, VisitForm, VisitNotesForm, product_label
 
 bp = Blueprint("visits", __name__)
@@ -63,7 +64,7 @@ def _version(value: str | None) -> int:
 def new(customer_id: int):
     """The visit form: outcome, notes, orders and follow-ups in one post (works without JS)."""
     session = get_session()
-    customer = team_customer(session, actor=current_user, customer_id=customer_id)
+    customer = get_customer(session, actor=current_user, customer_id=customer_id)
     visit_id = request.args.get("visit_id", type=int)
     checked_in = (
         visits.in_progress_visit(
@@ -126,7 +127,7 @@ def detail(visit_id: int):
     """One visit: notes, orders taken and follow-ups opened (the whole team may read it)."""
     session = get_session()
     visit = visits.get_visit(session, actor=current_user, visit_id=visit_id)
-    customer = team_customer(session, actor=current_user, customer_id=visit.customer_id)
+    customer = get_customer(session, actor=current_user, customer_id=visit.customer_id)
     return render_template(
         "visits/detail.html",
         visit=visit,
@@ -144,7 +145,7 @@ def edit(visit_id: int):
     visit = visits.get_visit(session, actor=current_user, visit_id=visit_id)
     if visit.rep_id != current_user.id:
         raise Forbidden(_("Only the rep who wrote this note can edit it."))
-    customer = team_customer(session, actor=current_user, customer_id=visit.customer_id)
+    customer = get_customer(session, actor=current_user, customer_id=visit.customer_id)
     form = VisitNotesForm(obj=visit) if request.method == "GET" else VisitNotesForm()
     if request.method == "GET":
         form.version.data = str(visit.version)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-import types
 from datetime import date, timedelta
 
 import pytest
@@ -22,9 +20,10 @@ from fieldapp.models import (
     OrderLine,
     Visit,
 )
-from fieldapp.services import clock
+from fieldapp.services import clock, contacts, geocoding
 from fieldapp.services import customers as service
-from fieldapp.services.customer_search import SearchQuery, haversine_km, search
+from fieldapp.services.customer_search import SearchQuery, search
+from fieldapp.services.geo import haversine_km
 from tests.conftest import aware, csrf_token
 
 JA = {"Accept-Language": "ja"}
@@ -207,7 +206,7 @@ def test_near_me_many_rows_matches_brute_force(db, team, rep):
     db.commit()
     point = (35.68, 139.76)
     located = [c for c in rows if c.lat is not None and c.rank == "B"]
-    expected = sorted(located, key=lambda c: (haversine_km(*point, c.lat, c.lon), c.id))
+    expected = sorted(located, key=lambda c: (haversine_km(point, (c.lat, c.lon)), c.id))
     for page_no in (1, 2, 7):
         query = SearchQuery(near=True, lat=point[0], lon=point[1], rank="B", page=page_no)
         page = search(db, team_id=team.id, user_id=rep.id, query=query)
@@ -218,7 +217,7 @@ def test_near_me_many_rows_matches_brute_force(db, team, rep):
     # strict radius: exactly the ones within it
     query = SearchQuery(near=True, lat=point[0], lon=point[1], km=3.0)
     page = search(db, team_id=team.id, user_id=rep.id, query=query)
-    within = [c for c in rows if c.lat is not None and haversine_km(*point, c.lat, c.lon) <= 3.0]
+    within = [c for c in rows if c.lat is not None and haversine_km(point, (c.lat, c.lon)) <= 3.0]
     assert page.total == len(within)
     # text search over the same rows
     text_page = search(db, team_id=team.id, user_id=rep.id, query=SearchQuery(text="コキャク123"))
@@ -604,14 +603,12 @@ def test_assigning_a_stranger_is_refused(app, db, make_user, make_team, team, ad
 @pytest.fixture
 def fake_geocoder(monkeypatch):
     calls = []
-    module = types.ModuleType("fieldapp.services.geocoding")
 
     def locate_customer(session, *, customer, config):
         calls.append(customer.address)
         customer.lat, customer.lon, customer.location_source = 35.0, 135.0, "geocoded"
 
-    module.locate_customer = locate_customer
-    monkeypatch.setitem(sys.modules, "fieldapp.services.geocoding", module)
+    monkeypatch.setattr(geocoding, "locate_customer", locate_customer)
     return calls
 
 
@@ -756,10 +753,10 @@ def test_contacts_add_edit_delete_with_audit_and_history(client, login_as, db, r
 def test_one_main_contact(app, db, rep, add_customer):
     customer = add_customer()
     with app.test_request_context():
-        first = service.save_contact(
+        first = contacts.save_contact(
             db, actor=rep, customer=customer, data={"name": "一", "is_primary": True}
         )
-        service.save_contact(
+        contacts.save_contact(
             db, actor=rep, customer=customer, data={"name": "二", "is_primary": True}
         )
     db.commit()
@@ -769,14 +766,14 @@ def test_one_main_contact(app, db, rep, add_customer):
 
 def test_birthday_soon():
     today = date(2026, 12, 25)
-    assert service.birthday_soon(date(1990, 12, 25), today) == 0
-    assert service.birthday_soon(date(1990, 1, 5), today) == 11  # across the new year
-    assert service.birthday_soon(date(1990, 1, 8), today) == 14
-    assert service.birthday_soon(date(1990, 1, 9), today) is None
-    assert service.birthday_soon(date(1990, 1, 10), today) is None
-    assert service.birthday_soon(date(1990, 12, 24), today) is None
+    assert contacts.birthday_soon(date(1990, 12, 25), today) == 0
+    assert contacts.birthday_soon(date(1990, 1, 5), today) == 11  # across the new year
+    assert contacts.birthday_soon(date(1990, 1, 8), today) == 14
+    assert contacts.birthday_soon(date(1990, 1, 9), today) is None
+    assert contacts.birthday_soon(date(1990, 1, 10), today) is None
+    assert contacts.birthday_soon(date(1990, 12, 24), today) is None
     assert (
-        service.birthday_soon(date(2000, 2, 29), date(2027, 2, 20)) == 8
+        contacts.birthday_soon(date(2000, 2, 29), date(2027, 2, 20)) == 8
     )  # 28 Feb in a common year
 
 
@@ -951,13 +948,13 @@ def test_stale_contact_edit_refused_with_both_versions(client, login_as, db, rep
     loaded = re.search(r'name="loaded" type="hidden" value="([^"]+)"', page).group(1)
     with Session(db.get_bind()) as other:
         row = other.get(Contact, contact.id)
-        service.save_contact(
+        contacts.save_contact(
             other,
             actor=rep,
             customer=other.get(Customer, customer.id),
             data={"name": "山田 店長", "hobbies": "釣り"},
             contact=row,
-            loaded=service.contact_fingerprint(row),
+            loaded=contacts.contact_fingerprint(row),
         )
         other.commit()
     response = client.post(
@@ -987,9 +984,9 @@ def test_concurrent_contact_saves_only_one_wins(app, db, rep, add_customer):
     engine = app.extensions["fieldapp.engine"]
     with Session(engine) as first, Session(engine) as second, app.test_request_context():
         a, b = first.get(Contact, contact.id), second.get(Contact, contact.id)
-        fingerprint = service.contact_fingerprint(a)
+        fingerprint = contacts.contact_fingerprint(a)
         owner_a, owner_b = first.get(Customer, customer.id), second.get(Customer, customer.id)
-        service.save_contact(
+        contacts.save_contact(
             first,
             actor=rep,
             customer=owner_a,
@@ -999,7 +996,7 @@ def test_concurrent_contact_saves_only_one_wins(app, db, rep, add_customer):
         )
         first.commit()
         with pytest.raises(StaleEdit):
-            service.save_contact(
+            contacts.save_contact(
                 second,
                 actor=rep,
                 customer=owner_b,

@@ -184,7 +184,7 @@ def test_map_shows_a_stop_without_location_in_the_list_only(client, login_as, da
 def test_today_page_links_to_map_and_calendar(client, login_as, day, monkeypatch):
     monkeypatch.setattr(clock, "now_utc", lambda: at(9))
     login_as(day["rep"])
-    html = client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True)
+    html = client.get(f"/day/{DAY.isoformat()}", follow_redirects=True).get_data(as_text=True)
     assert f'href="/day/{DAY.isoformat()}/map"' in html
     assert f'href="/day/{DAY.isoformat()}/calendar.ics"' in html
 

@@ -94,3 +94,10 @@ def test_500_page_rolls_back_and_renders(app, client, make_user, login_as):
     response = client.get("/boom", headers={"Accept-Language": "en"})
     assert response.status_code == 500
     assert "Something went wrong" in response.get_data(as_text=True)
+
+
+def test_every_skip_reason_has_a_label():
+    from fieldapp.i18n import CHOICES
+    from fieldapp.models import SkipReason
+
+    assert list(CHOICES["skip_reason"]) == [r.value for r in SkipReason]

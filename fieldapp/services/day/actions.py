@@ -20,20 +20,20 @@ from ...models import (
     DayPlanDrop,
     DayPlanStop,
     PlanStatus,
+    SkipReason,
     Team,
     User,
     Visit,
     VisitStatus,
 )
 from .. import audit
-from ..followups import team_customer
+from ..customers import get_customer
 from ..teams import zone
 from . import planning
 from .candidates import Reason
 from .plans import get_plan, plan_stops
 from .position import Position
 
-SKIP_REASONS = ("busy", "absent", "closed", "other")
 MAX_MOVE_DAYS = 60
 
 
@@ -162,7 +162,7 @@ def skip(
     """Skip a stop with a reason (busy, absent, closed); optionally put the customer on another day."""
     plan, stop = _plan_of_stop(session, actor=actor, stop_id=stop_id)
     _check_version(plan, version)
-    if reason not in SKIP_REASONS:
+    if reason not in {r.value for r in SkipReason}:
         raise ValidationError(_("Please choose why you skip this visit."), field="reason")
     if stop.state in (VisitStatus.DONE, VisitStatus.SKIPPED):
         raise ValidationError(_("This stop is already finished."))
@@ -318,7 +318,7 @@ def add(
     after_stop_id: int | None = None,
 ) -> DayPlan:
     """Add a team customer to the plan (after a given stop, else at the end); times are recomputed."""
-    customer: Customer = team_customer(session, actor=actor, customer_id=customer_id)
+    customer: Customer = get_customer(session, actor=actor, customer_id=customer_id)
     if customer.lat is None or customer.lon is None:
         raise ValidationError(_("This customer has no location yet: set it on the customer page."))
     plan = get_plan(session, rep_id=actor.id, day=day)
@@ -400,7 +400,7 @@ def book_appointment(
     session: Session, *, actor: User, customer_id: int, day: date, minute: int, now: datetime
 ) -> Visit:
     """A fixed appointment at a customer; it joins that day's plan at once when the day is planned."""
-    customer = team_customer(session, actor=actor, customer_id=customer_id)
+    customer = get_customer(session, actor=actor, customer_id=customer_id)
     team = session.get(Team, actor.team_id)
     starts = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone(team.timezone))
     if starts < now:
