@@ -62,20 +62,39 @@ def send(client, path: str, body, token: str | None = None, **headers):
     return client.post(f"/api/sync/{path}", json=body, headers=headers)
 
 
+def visit_form(day, **fields) -> list[list[str]]:
+    """The visit form's name/value pairs as the phone posted them (untouched rows included)."""
+    values = {
+        "csrf_token": "stale-token",
+        "outcome": "order_taken",
+        "heard": "Wants the winter menu",
+        "orders-0-product_id": str(day["product"].id),
+        "orders-0-quantity": "3",
+        "orders-0-unit_price": "",
+        "orders-1-product_id": "",
+        "orders-1-quantity": "",
+        "orders-1-unit_price": "",
+        "followups-0-kind": "quote",
+        "followups-0-title": "Send a quote",
+        "followups-0-due_date": "",
+        "followups-0-owner_id": str(day["rep"].id),
+        "followups-1-kind": "other",
+        "followups-1-title": "",
+        "followups-1-due_date": "",
+        "followups-1-owner_id": str(day["rep"].id),
+        "submission_key": "key-1",
+        **fields,
+    }
+    return [[name, value] for name, value in values.items()]
+
+
 def visit_body(day, **overrides):
     return {
         "key": "key-1",
         "at": ago(5),
         "customer_id": day["customers"][0].id,
         "stop_id": day["stops"][0].id,
-        "visit": {
-            "outcome": "order_taken",
-            "heard": "Wants the winter menu",
-            "orders": [{"product_id": str(day["product"].id), "quantity": "3", "unit_price": ""}],
-            "followups": [
-                {"kind": "quote", "title": "Send a quote", "due_date": "", "owner_id": ""}
-            ],
-        },
+        "form": visit_form(day),
         **overrides,
     }
 
@@ -160,6 +179,52 @@ def test_visit_replayed_is_stored_once_with_its_orders_and_followups(client, log
     assert stop.state == "done" and stop.visit_id == visit.id
 
 
+def test_visit_form_fields_arrive_as_the_online_form_reads_them(client, login_as, db, day):
+    login_as(day["rep"])
+    pairs = visit_form(day, **{"usual-0-product_id": str(day["product"].id)})
+    pairs += [["usual-0-quantity", "2"], ["usual-0-unit_price", "1100"], ["proposals", "Hot sake"]]
+    response = send(client, "visits", visit_body(day, form=pairs), token_for(client))
+    assert response.status_code == 200, response.get_json()
+    visit = db.exec(select(Visit)).one()
+    assert (visit.outcome, visit.heard, visit.proposals) == (
+        "order_taken",
+        "Wants the winter menu",
+        "Hot sake",
+    )
+    # The usual product's row and the chosen extra line; the untouched rows are left out.
+    lines = db.exec(select(OrderLine).order_by(OrderLine.id)).all()
+    assert [(line.product_id, line.quantity, line.unit_price) for line in lines] == [
+        (day["product"].id, 2, 1100),
+        (day["product"].id, 3, 1200),
+    ]
+    followup = db.exec(select(FollowUp)).one()
+    assert (followup.kind, followup.title, followup.owner_id) == (
+        "quote",
+        "Send a quote",
+        day["rep"].id,
+    )
+
+
+def test_visit_kept_by_an_older_outbox_as_a_json_object_is_still_stored_once(
+    client, login_as, db, day
+):
+    """Phones offline across the update still hold entries with `visit` (the old phone-side mapping)."""
+    login_as(day["rep"])
+    token = token_for(client)
+    visit = {
+        "outcome": "order_taken",
+        "heard": "Wants the winter menu",
+        "orders": [{"product_id": str(day["product"].id), "quantity": "3", "unit_price": ""}],
+        "followups": [{"kind": "quote", "title": "Send a quote", "due_date": "", "owner_id": ""}],
+    }
+    body = {**visit_body(day), "form": None, "visit": visit}
+    for replayed in (False, True):
+        response = send(client, "visits", body, token)
+        assert response.status_code == 200 and response.get_json()["replayed"] is replayed
+    assert rows(db, Visit) == 1 and rows(db, OrderLine) == 1 and rows(db, FollowUp) == 1
+    assert db.exec(select(Visit)).one().heard == "Wants the winter menu"
+
+
 def test_offline_check_in_check_out_and_log_make_one_visit(client, login_as, db, day):
     login_as(day["rep"])
     token = token_for(client)
@@ -190,7 +255,8 @@ def test_offline_check_in_check_out_and_log_make_one_visit(client, login_as, db,
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"visit": {"outcome": ""}}, "outcome"),
+        ({"form": [["outcome", ""]]}, "outcome"),
+        ({"form": [["outcome", "met"], ["next_action_due", "soon"]]}, "next_action_due"),
         ({"at": "2026-11-20T10:00:00"}, "at"),  # no timezone
         ({"at": "yesterday"}, "at"),
         ({"at": (datetime.now(UTC) + timedelta(hours=2)).isoformat()}, "at"),
@@ -198,9 +264,25 @@ def test_offline_check_in_check_out_and_log_make_one_visit(client, login_as, db,
         ({"key": ""}, "key"),
         ({"key": "k" * 65}, "key"),
         ({"customer_id": "abc"}, "customer_id"),
-        ({"visit": "met"}, "visit"),
+        ({"form": "met"}, "form"),
+        ({"form": [["outcome", "met", "extra"]]}, "form"),
+        ({"form": None}, "visit"),
+        ({"form": None, "visit": "met"}, "visit"),
         (
-            {"visit": {"outcome": "met", "orders": [{"product_id": "1", "quantity": "-2"}]}},
+            {
+                "form": [
+                    ["outcome", "met"],
+                    ["orders-0-product_id", "1"],
+                    ["orders-0-quantity", "-2"],
+                ]
+            },
+            "orders",
+        ),
+        (
+            {
+                "form": None,
+                "visit": {"outcome": "met", "orders": [{"product_id": "1", "quantity": "-2"}]},
+            },
             "orders",
         ),
     ],

@@ -222,7 +222,9 @@
     var body = {
       key: entry.key, at: entry.at, stop_id: entry.stop_id || null,
       customer_id: entry.customer_id || null, visit_id: entry.visit_id || null,
-      lat: entry.lat || null, lon: entry.lon || null, visit: entry.visit || null
+      lat: entry.lat || null, lon: entry.lon || null, form: entry.form || null,
+      // Kept by an older version of this app, before the outbox held the form's own fields.
+      visit: entry.visit || null
     };
     return fetch(SYNC_URL[entry.kind], {
       method: "POST",

@@ -220,15 +220,17 @@ function keep(kind, url, form, referrer) {
     };
     var back;
     if (kind.kind === "visit") {
-      var pairs = [];
-      form.forEach(function (value, name) { pairs.push([name, value]); });
+      // The form's name/value pairs as posted: the server reads them with the same form as online.
+      entry.form = [];
+      form.forEach(function (value, name) {
+        if (typeof value === "string") entry.form.push([name, value]);
+      });
       entry.customer_id = kind.id;
       entry.stop_id = number(url.searchParams.get("stop"));
       entry.visit_id = number(url.searchParams.get("visit_id"));
       // The form's own key: if the post did reach the server before the line dropped, the replay
       // finds the visit stored under it instead of storing a second one.
       entry.key = String(form.get("submission_key") || "") || entry.key;
-      entry.visit = FieldOutbox.visitFromForm(pairs);
       back = entry.stop_id ? CONFIG.today + "#stop-" + entry.stop_id : "/customers/" + kind.id;
     } else {
       entry.stop_id = kind.id;
