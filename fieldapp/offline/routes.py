@@ -13,6 +13,8 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
+from .contract import worker_urls
+
 bp = Blueprint("offline", __name__)
 
 # Files every page needs, cached when the service worker installs (paths under static/).
@@ -29,17 +31,17 @@ SHELL_ASSETS = (
 )
 
 
-def _worker_source(static_folder: str) -> str:
+def _worker_source(static_folder: str, config: str) -> str:
     if current_app.debug:  # edits to the assets show up without a restart
-        return _build_worker_source(static_folder)
-    return _cached_worker_source(static_folder)
+        return _build_worker_source(static_folder, config)
+    return _cached_worker_source(static_folder, config)
 
 
-def _build_worker_source(static_folder: str) -> str:
-    """sw.js with its precache list and a version derived from the cached files' contents.
+def _build_worker_source(static_folder: str, config: str) -> str:
+    """sw.js after its configuration, with a version derived from both and the cached files' contents.
 
-    Any change to a shell file changes the worker's bytes, which is what makes browsers install the new
-    worker and refresh their caches.
+    Any change to a shell file, to the worker or to its configuration (a route that moved) changes the
+    worker's bytes, which is what makes browsers install the new worker and refresh their caches.
     """
     static = Path(static_folder)
     digest = hashlib.sha256()
@@ -49,7 +51,9 @@ def _build_worker_source(static_folder: str) -> str:
         digest.update(path.read_bytes() if path.exists() else b"")
     source = (static / "js" / "sw.js").read_text(encoding="utf-8")
     digest.update(source.encode())
-    return source.replace("__VERSION__", digest.hexdigest()[:16])
+    digest.update(config.encode())
+    version = digest.hexdigest()[:16]
+    return f"self.FC_CONFIG = {config};\n{source.replace('__VERSION__', version)}"
 
 
 _cached_worker_source = cache(_build_worker_source)
@@ -58,7 +62,6 @@ _cached_worker_source = cache(_build_worker_source)
 @bp.route("/sw.js")
 def service_worker():
     """The service worker, served from the root so its scope covers the whole app."""
-    source = _worker_source(current_app.static_folder)
     config = {
         "precache": [url_for("static", filename=name) for name in SHELL_ASSETS]
         + [url_for("offline.page")],
@@ -68,8 +71,9 @@ def service_worker():
         "logout": url_for("auth.logout"),
         "login": url_for("auth.login"),
         "staticPrefix": current_app.static_url_path + "/",
+        **worker_urls(current_app.url_map),
     }
-    body = f"self.FC_CONFIG = {json.dumps(config)};\n{source}"
+    body = _worker_source(current_app.static_folder, json.dumps(config))
     response = Response(body, mimetype="application/javascript")
     # Browsers must always check for a new worker; the worker itself caches the assets.
     response.headers["Cache-Control"] = "no-cache"

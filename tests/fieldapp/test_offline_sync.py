@@ -4,12 +4,18 @@ sync what, CSRF)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from flask import url_for
 from sqlmodel import func, select
+from werkzeug.routing import Map, Rule
 
 from fieldapp.models import AuditEvent, DayPlan, DayPlanStop, FollowUp, OrderLine, Visit
+from fieldapp.offline.contract import worker_urls
+from fieldapp.offline.routes import _build_worker_source
 from fieldapp.services import clock
 from tests.conftest import csrf_token
 
@@ -104,6 +110,11 @@ def rows(db, model) -> int:
     return db.exec(select(func.count()).select_from(model)).one()
 
 
+def worker_config(client) -> dict:
+    source = client.get("/sw.js").get_data(as_text=True)
+    return json.loads(source.split("self.FC_CONFIG = ", 1)[1].split(";\n", 1)[0])
+
+
 # --- the installable app ----------------------------------------------------------------------------
 
 
@@ -115,12 +126,92 @@ def test_service_worker_is_served_from_the_root_and_precaches_files_that_exist(c
     assert "no-cache" in response.headers["Cache-Control"]
     source = response.get_data(as_text=True)
     assert "__VERSION__" not in source and "fc-shell-" in source
-    config = source.split("self.FC_CONFIG = ", 1)[1].split(";\n", 1)[0]
-    precache = json.loads(config)["precache"]
+    precache = worker_config(client)["precache"]
     assert "/offline" in precache and "/static/js/outbox.js" in precache
     # One missing file would make the worker's installation fail on every phone.
     for url in precache:
         assert client.get(url).status_code == 200, url
+
+
+# What the service worker should handle, said here independently of fieldapp/offline/contract.py.
+KEPT_PAGES = {"today.index", "customers.detail", "visits.new"}
+QUEUED_POSTS = {"check_in": "today.check_in", "check_out": "today.check_out", "visit": "visits.new"}
+
+
+def test_worker_patterns_match_the_url_maps_rules_of_the_intended_endpoints_only(app, client):
+    config = worker_config(client)
+    # "7" fits every converter the app's rules use (default and int).
+    examples = [(rule, re.sub(r"<[^>]+>", "7", rule.rule)) for rule in app.url_map.iter_rules()]
+
+    def matched(pattern: str, method: str) -> set[str]:
+        regex = re.compile(pattern)  # the JS sources only use syntax Python reads the same way
+        return {
+            rule.endpoint for rule, url in examples if method in rule.methods and regex.match(url)
+        }
+
+    for pattern in config["pages"]:
+        assert matched(pattern, "GET") and matched(pattern, "GET") <= KEPT_PAGES, pattern
+    assert set().union(*(matched(p, "GET") for p in config["pages"])) == KEPT_PAGES
+    # Every address of those pages is kept (Today at / and at /day/<day>).
+    for rule, url in examples:
+        if rule.endpoint in KEPT_PAGES:
+            assert any(re.match(pattern, url) for pattern in config["pages"]), rule.rule
+    assert {post["kind"] for post in config["posts"]} == set(QUEUED_POSTS)
+    for post in config["posts"]:
+        assert matched(post["pattern"], "POST") == {QUEUED_POSTS[post["kind"]]}, post
+    with app.test_request_context():
+        ids = {
+            "check_in": (url_for("today.check_in", stop_id=12), "12"),
+            "check_out": (url_for("today.check_out", stop_id=13), "13"),
+            "visit": (url_for("visits.new", customer_id=14), "14"),
+        }
+        customer_page = url_for("customers.detail", customer_id=14)
+        another_day = url_for("today.index", day="2026-12-06")
+    # The worker takes the id from the pattern's one group, and returns to the customer page by it.
+    for post in config["posts"]:
+        url, stop_or_customer = ids[post["kind"]]
+        assert re.match(post["pattern"], url).groups() == (stop_or_customer,)
+    assert config["customer"].replace("{customer_id}", "14") == customer_page
+    assert any(re.match(pattern, another_day) for pattern in config["pages"])
+
+
+def test_the_worker_itself_holds_no_addresses_of_the_app():
+    source = (Path(__file__).parents[2] / "fieldapp" / "static" / "js" / "sw.js").read_text()
+    for address in ("/customers", "/stops", "/day/", "visits/new", "/check-in", "/check-out"):
+        assert address not in source, address
+
+
+def test_a_changed_route_changes_the_workers_patterns_and_version(app):
+    url_map = Map(
+        [
+            Rule("/", endpoint="today.index"),
+            Rule("/tag/<tag>", endpoint="today.index"),
+            Rule("/kunden/<int:customer_id>", endpoint="customers.detail"),
+            Rule(
+                "/kunden/<int:customer_id>/besuch.neu",
+                endpoint="visits.new",
+                methods=["GET", "POST"],
+            ),
+            Rule("/halt/<int:stop_id>/an", endpoint="today.check_in", methods=["POST"]),
+            Rule("/halt/<int:stop_id>/ab", endpoint="today.check_out", methods=["POST"]),
+        ]
+    )
+    urls = worker_urls(url_map)
+    assert sorted(urls["pages"]) == [
+        r"^/$",
+        r"^/kunden/(\d+)$",
+        r"^/kunden/(\d+)/besuch\.neu$",
+        r"^/tag/([^/]+)$",
+    ]
+    assert urls["posts"][0] == {"kind": "check_in", "pattern": r"^/halt/(\d+)/an$"}
+    assert urls["customer"] == "/kunden/{customer_id}"
+    with app.app_context():
+        ours = json.dumps(worker_urls(app.url_map))
+        theirs = json.dumps(urls)
+        version = re.compile(r'VERSION = "(\w+)"')
+        first = version.search(_build_worker_source(app.static_folder, ours)).group(1)
+        second = version.search(_build_worker_source(app.static_folder, theirs)).group(1)
+    assert first != second
 
 
 def test_manifest_names_the_app_in_the_browsers_language(client):
