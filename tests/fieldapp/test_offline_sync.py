@@ -68,30 +68,29 @@ def send(client, path: str, body, token: str | None = None, **headers):
     return client.post(f"/api/sync/{path}", json=body, headers=headers)
 
 
-def visit_form(day, **fields) -> list[list[str]]:
+def visit_form(day) -> list[list[str]]:
     """The visit form's name/value pairs as the phone posted them (untouched rows included)."""
-    values = {
-        "csrf_token": "stale-token",
-        "outcome": "order_taken",
-        "heard": "Wants the winter menu",
-        "orders-0-product_id": str(day["product"].id),
-        "orders-0-quantity": "3",
-        "orders-0-unit_price": "",
-        "orders-1-product_id": "",
-        "orders-1-quantity": "",
-        "orders-1-unit_price": "",
-        "followups-0-kind": "quote",
-        "followups-0-title": "Send a quote",
-        "followups-0-due_date": "",
-        "followups-0-owner_id": str(day["rep"].id),
-        "followups-1-kind": "other",
-        "followups-1-title": "",
-        "followups-1-due_date": "",
-        "followups-1-owner_id": str(day["rep"].id),
-        "submission_key": "key-1",
-        **fields,
-    }
-    return [[name, value] for name, value in values.items()]
+    product, rep = str(day["product"].id), str(day["rep"].id)
+    return [
+        ["csrf_token", "stale-token"],
+        ["outcome", "order_taken"],
+        ["heard", "Wants the winter menu"],
+        ["orders-0-product_id", product],
+        ["orders-0-quantity", "3"],
+        ["orders-0-unit_price", ""],
+        ["orders-1-product_id", ""],
+        ["orders-1-quantity", ""],
+        ["orders-1-unit_price", ""],
+        ["followups-0-kind", "quote"],
+        ["followups-0-title", "Send a quote"],
+        ["followups-0-due_date", ""],
+        ["followups-0-owner_id", rep],
+        ["followups-1-kind", "other"],
+        ["followups-1-title", ""],
+        ["followups-1-due_date", ""],
+        ["followups-1-owner_id", rep],
+        ["submission_key", "key-1"],
+    ]
 
 
 def visit_body(day, **overrides):
@@ -272,8 +271,8 @@ def test_visit_replayed_is_stored_once_with_its_orders_and_followups(client, log
 
 def test_visit_form_fields_arrive_as_the_online_form_reads_them(client, login_as, db, day):
     login_as(day["rep"])
-    pairs = visit_form(day, **{"usual-0-product_id": str(day["product"].id)})
-    pairs += [["usual-0-quantity", "2"], ["usual-0-unit_price", "1100"], ["proposals", "Hot sake"]]
+    usual = [["usual-0-product_id", str(day["product"].id)], ["usual-0-quantity", "2"]]
+    pairs = [*visit_form(day), *usual, ["usual-0-unit_price", "1100"], ["proposals", "Hot sake"]]
     response = send(client, "visits", visit_body(day, form=pairs), token_for(client))
     assert response.status_code == 200, response.get_json()
     visit = db.exec(select(Visit)).one()
