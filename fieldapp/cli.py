@@ -182,10 +182,10 @@ def serve_command(host: str, port: int) -> None:
 
 def _warm_up_planner() -> None:
     """Load the planner's compiled search now rather than in the first request or plan."""
-    import planner
+    from .services.day import planning
 
     click.echo("Loading the day planner (the first time on a machine it compiles: about 30 s)…")
-    planner.warm_up()
+    planning.warm_up()
 
 
 def _serve(app: Flask, host: str, port: int) -> None:

@@ -42,8 +42,15 @@ def _version() -> int | None:
         return -1  # garbage counts as stale
 
 
+def day_url(day: date) -> str:
+    """The page of a day: today's is `/` (the installed app's start page, kept offline), others `/day/<day>`."""
+    if day == clock.local_today(_team().timezone):
+        return url_for("today.index")
+    return url_for("today.index", day=day.isoformat())
+
+
 def _back(day: date, anchor: str | None = None):
-    target = url_for("today.index", day=day.isoformat())
+    target = day_url(day)
     return redirect(f"{target}#{anchor}" if anchor else target)
 
 
@@ -66,13 +73,15 @@ def _valid_form() -> PlanActionForm:
 @login_required
 def index(day: str | None = None):
     """The rep's day: the plan as stop cards (or who is worth a visit), follow-ups; managers see coverage."""
-    if day is None and request.args.get("day"):
-        # The old address of another day (/?day=…), kept by bookmarks and phones' saved pages.
-        return redirect(url_for("today.index", day=parse_day(request.args["day"]).isoformat()))
     session = get_session()
     team = _team()
     today_date = clock.local_today(team.timezone)
+    if day is None and request.args.get("day"):
+        # The old address of a day (/?day=…), kept by bookmarks and phones' saved pages.
+        return redirect(day_url(parse_day(request.args["day"])))
     the_day = parse_day(day) if day is not None else today_date
+    if day is not None and the_day == today_date:
+        return redirect(url_for("today.index"))
     view = day_view(session, rep=current_user, day=the_day, today=today_date)
     return render_template(
         "today/index.html",
@@ -401,6 +410,6 @@ def skip_label(reason: str | None) -> str:
 
 @bp.app_template_global("exclusion_text")
 def _exclusion_text(code: str) -> str:
-    from ..services.candidates import exclusion_text
+    from ..services.day.candidates import exclusion_text
 
     return exclusion_text(code)

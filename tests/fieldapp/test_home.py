@@ -68,3 +68,19 @@ def test_customer_list_is_team_scoped(client, make_user, make_customer, login_as
     assert "そば処 松月" in html and "よそのチーム商店" not in html
     # kana search: hiragana query finds katakana reading
     assert "そば処 松月" in client.get("/customers/?q=しょうげつ&mine=0").get_data(as_text=True)
+
+
+def test_day_addresses_today_is_home_and_old_links_redirect(client, make_user, login_as):
+    """Today lives at `/`, other days at `/day/<day>`; the old `/?day=` links and `/day/<today>` redirect."""
+    login_as(make_user())
+    today = clock.local_today("Asia/Tokyo")
+    tomorrow = today + timedelta(days=1)
+
+    assert client.get(f"/day/{tomorrow.isoformat()}").status_code == 200
+    old = client.get(f"/?day={tomorrow.isoformat()}")
+    assert old.status_code == 302 and old.location.endswith(f"/day/{tomorrow.isoformat()}")
+    for url in (f"/?day={today.isoformat()}", f"/day/{today.isoformat()}"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.location.endswith("/"), url
+    assert client.get("/day/not-a-day").status_code == 404
+    assert client.get("/?day=2026-13-40").status_code == 404

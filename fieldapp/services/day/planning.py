@@ -49,6 +49,11 @@ LUNCH_LATEST_END = 14 * 3600
 LANGUAGES = ("en", "ja")
 
 
+def warm_up() -> None:
+    """Load (the first time on a machine: compile) the planner's search before any plan's clock starts."""
+    planner.warm_up()
+
+
 def planner_options() -> planner.PlanOptions:
     """Search limits from the app config: a time limit in production, iterations in tests (repeatable)."""
     cfg = current_app.config
