@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per screen, each with its own URL prefix (the README's table says which serves what)."""
+    from .api import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .customers.routes import bp as customers_bp
     from .followups.routes import bp as followups_bp
@@ -92,5 +93,6 @@ def _register_blueprints(app: Flask) -> None:
         manager_bp,
         imports_bp,
         offline_bp,
+        api_bp,
     ):
         app.register_blueprint(blueprint)

@@ -1,9 +1,6 @@
-"""Installable app and offline work: manifest, service worker, offline page, and the outbox sync API.
+"""Installable app and offline work: manifest, service worker and offline page.
 
-The sync API takes the JSON entries the phone's outbox (static/js/outbox.js) kept while offline. It is
-guarded like the HTML forms: signed-in user, CSRF token (in the X-CSRFToken header), the same team and
-ownership checks in the services. Validation errors come back as JSON in the user's language with 422,
-so the phone can tell "will never be accepted" (show it to the rep) from "try again later".
+What the phone's outbox kept offline is sent to the sync API (fieldapp/api/sync.py).
 """
 
 from __future__ import annotations
@@ -12,26 +9,11 @@ import hashlib
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    current_app,
-    jsonify,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 
-from ..db import get_session
-from ..errors import ValidationError
-from ..services import clock, sync, visits
-from ..services.day.position import Position
-from ..services.sync import SyncResult
+from .contract import worker_urls
 
 bp = Blueprint("offline", __name__)
 
@@ -49,17 +31,17 @@ SHELL_ASSETS = (
 )
 
 
-def _worker_source(static_folder: str) -> str:
+def _worker_source(static_folder: str, config: str) -> str:
     if current_app.debug:  # edits to the assets show up without a restart
-        return _build_worker_source(static_folder)
-    return _cached_worker_source(static_folder)
+        return _build_worker_source(static_folder, config)
+    return _cached_worker_source(static_folder, config)
 
 
-def _build_worker_source(static_folder: str) -> str:
-    """sw.js with its precache list and a version derived from the cached files' contents.
+def _build_worker_source(static_folder: str, config: str) -> str:
+    """sw.js after its configuration, with a version derived from both and the cached files' contents.
 
-    Any change to a shell file changes the worker's bytes, which is what makes browsers install the new
-    worker and refresh their caches.
+    Any change to a shell file, to the worker or to its configuration (a route that moved) changes the
+    worker's bytes, which is what makes browsers install the new worker and refresh their caches.
     """
     static = Path(static_folder)
     digest = hashlib.sha256()
@@ -69,7 +51,9 @@ def _build_worker_source(static_folder: str) -> str:
         digest.update(path.read_bytes() if path.exists() else b"")
     source = (static / "js" / "sw.js").read_text(encoding="utf-8")
     digest.update(source.encode())
-    return source.replace("__VERSION__", digest.hexdigest()[:16])
+    digest.update(config.encode())
+    version = digest.hexdigest()[:16]
+    return f"self.FC_CONFIG = {config};\n{source.replace('__VERSION__', version)}"
 
 
 _cached_worker_source = cache(_build_worker_source)
@@ -78,7 +62,6 @@ _cached_worker_source = cache(_build_worker_source)
 @bp.route("/sw.js")
 def service_worker():
     """The service worker, served from the root so its scope covers the whole app."""
-    source = _worker_source(current_app.static_folder)
     config = {
         "precache": [url_for("static", filename=name) for name in SHELL_ASSETS]
         + [url_for("offline.page")],
@@ -88,8 +71,9 @@ def service_worker():
         "logout": url_for("auth.logout"),
         "login": url_for("auth.login"),
         "staticPrefix": current_app.static_url_path + "/",
+        **worker_urls(current_app.url_map),
     }
-    body = f"self.FC_CONFIG = {json.dumps(config)};\n{source}"
+    body = _worker_source(current_app.static_folder, json.dumps(config))
     response = Response(body, mimetype="application/javascript")
     # Browsers must always check for a new worker; the worker itself caches the assets.
     response.headers["Cache-Control"] = "no-cache"
@@ -138,98 +122,3 @@ def manifest():
 def page():
     """Shown by the service worker for a page that is not available offline (holds no data)."""
     return render_template("offline/offline.html")
-
-
-# --- the outbox sync API ----------------------------------------------------------------------------
-
-
-@bp.route("/api/sync/status")
-@login_required
-def sync_status():
-    """Who is signed in and a fresh CSRF token, asked before the outbox is sent."""
-    return jsonify(user_id=current_user.id, csrf_token=generate_csrf())
-
-
-def _payload() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ValidationError(_("The data sent is not in the expected form."))
-    return data
-
-
-def _position(data: dict[str, Any]) -> Position | None:
-    return Position.parse(data.get("lat"), data.get("lon"))
-
-
-def _answer(result: SyncResult):
-    get_session().commit()
-    visit = result.visit
-    return jsonify(
-        ok=True,
-        replayed=result.replayed,
-        visit_id=visit.id,
-        status=visit.status,
-    )
-
-
-def _refused(error: ValidationError):
-    """Nothing of a refused entry is kept; the message is for the rep, in their language."""
-    get_session().rollback()
-    return jsonify(error=error.message, field=error.details.get("field"), status=422), 422
-
-
-def _sync_stop_event(record):
-    """Replay a check-in or check-out recorded on the phone: stop, time on the phone, position."""
-    try:
-        data = _payload()
-        result = record(
-            get_session(),
-            actor=current_user,
-            stop_id=sync.parse_id(data.get("stop_id"), field="stop_id"),
-            at=sync.captured_at(data.get("at"), now=clock.now_utc()),
-            position=_position(data),
-        )
-    except ValidationError as error:
-        return _refused(error)
-    return _answer(result)
-
-
-@bp.route("/api/sync/check-in", methods=["POST"])
-@login_required
-def sync_check_in():
-    """An offline check-in (the first one is kept when it comes again)."""
-    return _sync_stop_event(sync.check_in)
-
-
-@bp.route("/api/sync/check-out", methods=["POST"])
-@login_required
-def sync_check_out():
-    """An offline check-out (the first one is kept when it comes again)."""
-    return _sync_stop_event(sync.check_out)
-
-
-@bp.route("/api/sync/visits", methods=["POST"])
-@login_required
-def sync_visit():
-    """An offline visit log (outcome, notes, orders, follow-ups), stored once per key."""
-    try:
-        data = _payload()
-        fields = data.get("visit")
-        if not isinstance(fields, dict):
-            raise ValidationError(_("The data sent is not in the expected form."), field="visit")
-        key = data.get("key")
-        if not isinstance(key, str) or len(key.strip()) > visits.KEY_MAX:
-            raise ValidationError(_("The submission key is missing."), field="key")
-        result = sync.log_visit(
-            get_session(),
-            actor=current_user,
-            customer_id=sync.parse_id(data.get("customer_id"), field="customer_id"),
-            stop_id=sync.parse_id(data.get("stop_id"), field="stop_id", required=False),
-            visit_id=sync.parse_id(data.get("visit_id"), field="visit_id", required=False),
-            key=key,
-            data=visits.VisitInput.from_mapping(fields),
-            at=sync.captured_at(data.get("at"), now=clock.now_utc()),
-        )
-    except ValidationError as error:
-        return _refused(error)
-    return _answer(result)

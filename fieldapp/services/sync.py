@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlmodel import Session
 
-from ..errors import NotFound, ValidationError
-from ..models import DayPlan, DayPlanStop, User, Visit, VisitStatus
+from ..errors import ValidationError
+from ..models import User, Visit, VisitStatus
 from . import visits
 from .day import actions
 from .day.position import Position
@@ -77,48 +78,37 @@ def parse_id(value: Any, *, field: str, required: bool = True) -> int | None:
     return number
 
 
-def _own_stop(session: Session, *, actor: User, stop_id: int) -> DayPlanStop:
-    """A stop on one of the actor's own plans (nobody replays someone else's day)."""
-    stop = session.get(DayPlanStop, stop_id)
-    plan = session.get(DayPlan, stop.day_plan_id) if stop is not None else None
-    if plan is None or plan.rep_id != actor.id:
-        raise NotFound(_("Stop not found."))
-    return stop
+class StopEvent(StrEnum):
+    """What the phone recorded at a stop while offline."""
+
+    CHECK_IN = "check_in"
+    CHECK_OUT = "check_out"
 
 
-def check_in(
+def stop_event(
     session: Session,
     *,
     actor: User,
+    event: StopEvent,
     stop_id: int,
-    at: datetime,
     position: Position | None,
-) -> SyncResult:
-    """Check in at a stop at the time the phone recorded; a stop already started or done keeps its data."""
-    stop = _own_stop(session, actor=actor, stop_id=stop_id)
-    if stop.visit_id and stop.state in (VisitStatus.IN_PROGRESS, VisitStatus.DONE):
-        return SyncResult(visit=session.get(Visit, stop.visit_id), replayed=True)
-    # No plan version: the rep acted on the screen they had, and a check-in never reorders anything.
-    visit = actions.check_in(
-        session, actor=actor, stop_id=stop.id, now=at, position=position, version=None
-    )
-    return SyncResult(visit=visit, replayed=False)
-
-
-def check_out(
-    session: Session,
-    *,
-    actor: User,
-    stop_id: int,
     at: datetime,
-    position: Position | None,
 ) -> SyncResult:
-    """Check out at the recorded time; the first check-out is kept when the entry comes again."""
-    stop = _own_stop(session, actor=actor, stop_id=stop_id)
+    """Check in or out at the time the phone recorded; the first one is kept when the entry comes again."""
+    _plan, stop = actions.own_stop(session, actor=actor, stop_id=stop_id)
     visit = session.get(Visit, stop.visit_id) if stop.visit_id else None
-    if visit is not None and visit.check_out_at is not None:
-        return SyncResult(visit=visit, replayed=True)
-    visit = actions.check_out(session, actor=actor, stop_id=stop.id, now=at, position=position)
+    if event is StopEvent.CHECK_IN:
+        # A stop already started or done keeps its data.
+        if visit is not None and stop.state in (VisitStatus.IN_PROGRESS, VisitStatus.DONE):
+            return SyncResult(visit=visit, replayed=True)
+        # No plan version: the rep acted on the screen they had, and a check-in never reorders anything.
+        visit = actions.check_in(
+            session, actor=actor, stop_id=stop.id, now=at, position=position, version=None
+        )
+    else:
+        if visit is not None and visit.check_out_at is not None:
+            return SyncResult(visit=visit, replayed=True)
+        visit = actions.check_out(session, actor=actor, stop_id=stop.id, now=at, position=position)
     return SyncResult(visit=visit, replayed=False)
 
 
@@ -126,7 +116,7 @@ def _open_visit_of_stop(
     session: Session, *, actor: User, stop_id: int, customer_id: int
 ) -> int | None:
     """The visit an offline check-in started at this stop, which the log completes (else a new visit)."""
-    stop = _own_stop(session, actor=actor, stop_id=stop_id)
+    _plan, stop = actions.own_stop(session, actor=actor, stop_id=stop_id)
     if stop.customer_id != customer_id:
         raise ValidationError(_("This stop is at another customer."), field="stop_id")
     visit = session.get(Visit, stop.visit_id) if stop.visit_id else None

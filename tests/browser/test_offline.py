@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import func, select
 
-from fieldapp.models import AuditEvent, DayPlanStop, OrderLine, Visit
+from fieldapp.models import AuditEvent, DayPlanStop, FollowUp, OrderLine, Product, Visit
 from tests.browser.conftest import HOME, sign_in
 from tests.conftest import PASSWORD
 
@@ -163,6 +163,9 @@ def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day
 
 def test_check_out_offline_completes_the_visit_checked_in_online(phone, live_server, rep_day, db):
     context, page = phone
+    oil = Product(code="OIL", name="サラダ油 16.5kg", category="調味料", unit_price=5200)
+    db.add(oil)
+    db.commit()
     sign_in(page, live_server, "ichiro@example.com", PASSWORD)
     page.locator("#plan-my-day").click()
     page.wait_for_selector("li.stop")
@@ -183,9 +186,18 @@ def test_check_out_offline_completes_the_visit_checked_in_online(phone, live_ser
     assert "訪問の結果を選んでください" in page.locator(".outbox-required").inner_text()
     page.locator("#outcome label", has_text="面談").click()
     page.locator("textarea[name=heard]").fill(NOTES[0])
+    # A product line and a follow-up: the outbox keeps the form's fields as they are posted.
+    line = page.locator("[data-line]").nth(0)
+    line.locator(".product-select").select_option(str(oil.id))
+    line.locator(".qty").fill("2")
+    followup = page.locator("[data-followup]").nth(0)
+    followup.locator("label", has_text="見積").click()
+    followup.locator("input[name='followups-0-title']").fill("見積書を送る")
     page.locator("button[type=submit]", has_text="訪問を保存").click()
     page.wait_for_selector(f"#stop-{stop_id}.stop-waiting-done")
     assert page.locator("#outbox").get_attribute("data-pending") == "2"
+    kept = page.evaluate("FieldOutbox.all()")[-1]
+    assert kept["kind"] == "visit" and ["followups-0-title", "見積書を送る"] in kept["form"]
 
     context.set_offline(False)
     page.wait_for_selector(f"#stop-{stop_id}.stop-done", timeout=20000)
@@ -194,3 +206,17 @@ def test_check_out_offline_completes_the_visit_checked_in_online(phone, live_ser
     assert visit.id == checked_in.id and visit.status == "done" and visit.heard == NOTES[0]
     assert visit.check_in_at == checked_in.check_in_at
     assert visit.check_out_at is not None and visit.check_out_at >= visit.check_in_at
+    # The form's fields arrived as the online form reads them: the order line and the follow-up.
+    line = db.exec(select(OrderLine)).one()
+    assert (line.visit_id, line.product_id, line.quantity, line.unit_price) == (
+        visit.id,
+        oil.id,
+        2,
+        5200,
+    )
+    followup = db.exec(select(FollowUp)).one()
+    assert (followup.kind, followup.title, followup.owner_id) == (
+        "quote",
+        "見積書を送る",
+        rep_day["rep"].id,
+    )

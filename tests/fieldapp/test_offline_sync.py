@@ -4,12 +4,18 @@ sync what, CSRF)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from flask import url_for
 from sqlmodel import func, select
+from werkzeug.routing import Map, Rule
 
 from fieldapp.models import AuditEvent, DayPlan, DayPlanStop, FollowUp, OrderLine, Visit
+from fieldapp.offline.contract import worker_urls
+from fieldapp.offline.routes import _build_worker_source
 from fieldapp.services import clock
 from tests.conftest import csrf_token
 
@@ -62,20 +68,38 @@ def send(client, path: str, body, token: str | None = None, **headers):
     return client.post(f"/api/sync/{path}", json=body, headers=headers)
 
 
+def visit_form(day) -> list[list[str]]:
+    """The visit form's name/value pairs as the phone posted them (untouched rows included)."""
+    product, rep = str(day["product"].id), str(day["rep"].id)
+    return [
+        ["csrf_token", "stale-token"],
+        ["outcome", "order_taken"],
+        ["heard", "Wants the winter menu"],
+        ["orders-0-product_id", product],
+        ["orders-0-quantity", "3"],
+        ["orders-0-unit_price", ""],
+        ["orders-1-product_id", ""],
+        ["orders-1-quantity", ""],
+        ["orders-1-unit_price", ""],
+        ["followups-0-kind", "quote"],
+        ["followups-0-title", "Send a quote"],
+        ["followups-0-due_date", ""],
+        ["followups-0-owner_id", rep],
+        ["followups-1-kind", "other"],
+        ["followups-1-title", ""],
+        ["followups-1-due_date", ""],
+        ["followups-1-owner_id", rep],
+        ["submission_key", "key-1"],
+    ]
+
+
 def visit_body(day, **overrides):
     return {
         "key": "key-1",
         "at": ago(5),
         "customer_id": day["customers"][0].id,
         "stop_id": day["stops"][0].id,
-        "visit": {
-            "outcome": "order_taken",
-            "heard": "Wants the winter menu",
-            "orders": [{"product_id": str(day["product"].id), "quantity": "3", "unit_price": ""}],
-            "followups": [
-                {"kind": "quote", "title": "Send a quote", "due_date": "", "owner_id": ""}
-            ],
-        },
+        "form": visit_form(day),
         **overrides,
     }
 
@@ -83,6 +107,11 @@ def visit_body(day, **overrides):
 def rows(db, model) -> int:
     db.expire_all()
     return db.exec(select(func.count()).select_from(model)).one()
+
+
+def worker_config(client) -> dict:
+    source = client.get("/sw.js").get_data(as_text=True)
+    return json.loads(source.split("self.FC_CONFIG = ", 1)[1].split(";\n", 1)[0])
 
 
 # --- the installable app ----------------------------------------------------------------------------
@@ -96,12 +125,92 @@ def test_service_worker_is_served_from_the_root_and_precaches_files_that_exist(c
     assert "no-cache" in response.headers["Cache-Control"]
     source = response.get_data(as_text=True)
     assert "__VERSION__" not in source and "fc-shell-" in source
-    config = source.split("self.FC_CONFIG = ", 1)[1].split(";\n", 1)[0]
-    precache = json.loads(config)["precache"]
+    precache = worker_config(client)["precache"]
     assert "/offline" in precache and "/static/js/outbox.js" in precache
     # One missing file would make the worker's installation fail on every phone.
     for url in precache:
         assert client.get(url).status_code == 200, url
+
+
+# What the service worker should handle, said here independently of fieldapp/offline/contract.py.
+KEPT_PAGES = {"today.index", "customers.detail", "visits.new"}
+QUEUED_POSTS = {"check_in": "today.check_in", "check_out": "today.check_out", "visit": "visits.new"}
+
+
+def test_worker_patterns_match_the_url_maps_rules_of_the_intended_endpoints_only(app, client):
+    config = worker_config(client)
+    # "7" fits every converter the app's rules use (default and int).
+    examples = [(rule, re.sub(r"<[^>]+>", "7", rule.rule)) for rule in app.url_map.iter_rules()]
+
+    def matched(pattern: str, method: str) -> set[str]:
+        regex = re.compile(pattern)  # the JS sources only use syntax Python reads the same way
+        return {
+            rule.endpoint for rule, url in examples if method in rule.methods and regex.match(url)
+        }
+
+    for pattern in config["pages"]:
+        assert matched(pattern, "GET") and matched(pattern, "GET") <= KEPT_PAGES, pattern
+    assert set().union(*(matched(p, "GET") for p in config["pages"])) == KEPT_PAGES
+    # Every address of those pages is kept (Today at / and at /day/<day>).
+    for rule, url in examples:
+        if rule.endpoint in KEPT_PAGES:
+            assert any(re.match(pattern, url) for pattern in config["pages"]), rule.rule
+    assert {post["kind"] for post in config["posts"]} == set(QUEUED_POSTS)
+    for post in config["posts"]:
+        assert matched(post["pattern"], "POST") == {QUEUED_POSTS[post["kind"]]}, post
+    with app.test_request_context():
+        ids = {
+            "check_in": (url_for("today.check_in", stop_id=12), "12"),
+            "check_out": (url_for("today.check_out", stop_id=13), "13"),
+            "visit": (url_for("visits.new", customer_id=14), "14"),
+        }
+        customer_page = url_for("customers.detail", customer_id=14)
+        another_day = url_for("today.index", day="2026-12-06")
+    # The worker takes the id from the pattern's one group, and returns to the customer page by it.
+    for post in config["posts"]:
+        url, stop_or_customer = ids[post["kind"]]
+        assert re.match(post["pattern"], url).groups() == (stop_or_customer,)
+    assert config["customer"].replace("{customer_id}", "14") == customer_page
+    assert any(re.match(pattern, another_day) for pattern in config["pages"])
+
+
+def test_the_worker_itself_holds_no_addresses_of_the_app():
+    source = (Path(__file__).parents[2] / "fieldapp" / "static" / "js" / "sw.js").read_text()
+    for address in ("/customers", "/stops", "/day/", "visits/new", "/check-in", "/check-out"):
+        assert address not in source, address
+
+
+def test_a_changed_route_changes_the_workers_patterns_and_version(app):
+    url_map = Map(
+        [
+            Rule("/", endpoint="today.index"),
+            Rule("/tag/<tag>", endpoint="today.index"),
+            Rule("/kunden/<int:customer_id>", endpoint="customers.detail"),
+            Rule(
+                "/kunden/<int:customer_id>/besuch.neu",
+                endpoint="visits.new",
+                methods=["GET", "POST"],
+            ),
+            Rule("/halt/<int:stop_id>/an", endpoint="today.check_in", methods=["POST"]),
+            Rule("/halt/<int:stop_id>/ab", endpoint="today.check_out", methods=["POST"]),
+        ]
+    )
+    urls = worker_urls(url_map)
+    assert sorted(urls["pages"]) == [
+        r"^/$",
+        r"^/kunden/(\d+)$",
+        r"^/kunden/(\d+)/besuch\.neu$",
+        r"^/tag/([^/]+)$",
+    ]
+    assert urls["posts"][0] == {"kind": "check_in", "pattern": r"^/halt/(\d+)/an$"}
+    assert urls["customer"] == "/kunden/{customer_id}"
+    with app.app_context():
+        ours = json.dumps(worker_urls(app.url_map))
+        theirs = json.dumps(urls)
+        version = re.compile(r'VERSION = "(\w+)"')
+        first = version.search(_build_worker_source(app.static_folder, ours)).group(1)
+        second = version.search(_build_worker_source(app.static_folder, theirs)).group(1)
+    assert first != second
 
 
 def test_manifest_names_the_app_in_the_browsers_language(client):
@@ -160,6 +269,52 @@ def test_visit_replayed_is_stored_once_with_its_orders_and_followups(client, log
     assert stop.state == "done" and stop.visit_id == visit.id
 
 
+def test_visit_form_fields_arrive_as_the_online_form_reads_them(client, login_as, db, day):
+    login_as(day["rep"])
+    usual = [["usual-0-product_id", str(day["product"].id)], ["usual-0-quantity", "2"]]
+    pairs = [*visit_form(day), *usual, ["usual-0-unit_price", "1100"], ["proposals", "Hot sake"]]
+    response = send(client, "visits", visit_body(day, form=pairs), token_for(client))
+    assert response.status_code == 200, response.get_json()
+    visit = db.exec(select(Visit)).one()
+    assert (visit.outcome, visit.heard, visit.proposals) == (
+        "order_taken",
+        "Wants the winter menu",
+        "Hot sake",
+    )
+    # The usual product's row and the chosen extra line; the untouched rows are left out.
+    lines = db.exec(select(OrderLine).order_by(OrderLine.id)).all()
+    assert [(line.product_id, line.quantity, line.unit_price) for line in lines] == [
+        (day["product"].id, 2, 1100),
+        (day["product"].id, 3, 1200),
+    ]
+    followup = db.exec(select(FollowUp)).one()
+    assert (followup.kind, followup.title, followup.owner_id) == (
+        "quote",
+        "Send a quote",
+        day["rep"].id,
+    )
+
+
+def test_visit_kept_by_an_older_outbox_as_a_json_object_is_still_stored_once(
+    client, login_as, db, day
+):
+    """Phones offline across the update still hold entries with `visit` (the old phone-side mapping)."""
+    login_as(day["rep"])
+    token = token_for(client)
+    visit = {
+        "outcome": "order_taken",
+        "heard": "Wants the winter menu",
+        "orders": [{"product_id": str(day["product"].id), "quantity": "3", "unit_price": ""}],
+        "followups": [{"kind": "quote", "title": "Send a quote", "due_date": "", "owner_id": ""}],
+    }
+    body = {**visit_body(day), "form": None, "visit": visit}
+    for replayed in (False, True):
+        response = send(client, "visits", body, token)
+        assert response.status_code == 200 and response.get_json()["replayed"] is replayed
+    assert rows(db, Visit) == 1 and rows(db, OrderLine) == 1 and rows(db, FollowUp) == 1
+    assert db.exec(select(Visit)).one().heard == "Wants the winter menu"
+
+
 def test_offline_check_in_check_out_and_log_make_one_visit(client, login_as, db, day):
     login_as(day["rep"])
     token = token_for(client)
@@ -190,7 +345,8 @@ def test_offline_check_in_check_out_and_log_make_one_visit(client, login_as, db,
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"visit": {"outcome": ""}}, "outcome"),
+        ({"form": [["outcome", ""]]}, "outcome"),
+        ({"form": [["outcome", "met"], ["next_action_due", "soon"]]}, "next_action_due"),
         ({"at": "2026-11-20T10:00:00"}, "at"),  # no timezone
         ({"at": "yesterday"}, "at"),
         ({"at": (datetime.now(UTC) + timedelta(hours=2)).isoformat()}, "at"),
@@ -198,9 +354,25 @@ def test_offline_check_in_check_out_and_log_make_one_visit(client, login_as, db,
         ({"key": ""}, "key"),
         ({"key": "k" * 65}, "key"),
         ({"customer_id": "abc"}, "customer_id"),
-        ({"visit": "met"}, "visit"),
+        ({"form": "met"}, "form"),
+        ({"form": [["outcome", "met", "extra"]]}, "form"),
+        ({"form": None}, "visit"),
+        ({"form": None, "visit": "met"}, "visit"),
         (
-            {"visit": {"outcome": "met", "orders": [{"product_id": "1", "quantity": "-2"}]}},
+            {
+                "form": [
+                    ["outcome", "met"],
+                    ["orders-0-product_id", "1"],
+                    ["orders-0-quantity", "-2"],
+                ]
+            },
+            "orders",
+        ),
+        (
+            {
+                "form": None,
+                "visit": {"outcome": "met", "orders": [{"product_id": "1", "quantity": "-2"}]},
+            },
             "orders",
         ),
     ],

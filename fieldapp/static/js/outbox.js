@@ -42,16 +42,6 @@
     return link ? link.textContent.trim() : "";
   }
 
-  function customerOf(card) {
-    var link = card.querySelector("a.stop-name");
-    var match = link && /\/customers\/(\d+)/.exec(link.getAttribute("href") || "");
-    return match ? match[1] : null;
-  }
-
-  function visitFormUrl(customerId, stopId) {
-    return "/customers/" + customerId + "/visits/new?stop=" + stopId;
-  }
-
   // --- the banner -------------------------------------------------------------------------------
 
   function el(tag, className, content) {
@@ -132,10 +122,10 @@
         var checkedOut = entries.filter(function (e) { return e.kind === "check_out"; })[0];
         var line = checkedOut ? text.checkedOutText : text.checkedInText;
         box.appendChild(el("p", "", format(line, { t: clock((checkedOut || checkedIn).at) })));
-        var customerId = customerOf(card);
-        if (customerId) {
+        // The stop's visit form, its address given by the server on the card.
+        if (card.dataset.visitUrl) {
           var link = el("a", "button small primary log-visit-offline", text.logText);
-          link.href = visitFormUrl(customerId, card.dataset.stopId);
+          link.href = card.dataset.visitUrl;
           box.appendChild(link);
         }
       }
@@ -148,18 +138,14 @@
     var cards = document.querySelectorAll("li.stop[data-stop-id]");
     if (!cards.length || offlineCopy || !navigator.onLine || !("serviceWorker" in navigator)) return;
     var urls = [location.pathname + location.search];
-    // The plan opened as ?day=<today> is also what the installed app's start address (Today) shows.
-    var now = new Date();
-    var localDay = [now.getFullYear(), now.getMonth() + 1, now.getDate()].map(function (n) {
-      return n < 10 ? "0" + n : String(n);
-    }).join("-");
-    if (location.pathname === text.urlToday && new URLSearchParams(location.search).get("day") === localDay) {
-      urls.push(text.urlToday);
-    }
+    // Today, the installed app's start address, is kept too: the server knows which day that is in the
+    // team's timezone (the plan on screen is usually the same day at its own address).
+    if (urls[0] !== text.urlToday) urls.push(text.urlToday);
     cards.forEach(function (card) {
-      var customerId = customerOf(card);
-      if (!customerId) return;
-      urls.push("/customers/" + customerId, visitFormUrl(customerId, card.dataset.stopId));
+      // The addresses come from the page (the customer link and the card's visit form).
+      var customer = card.querySelector("a.stop-name");
+      if (customer) urls.push(customer.getAttribute("href"));
+      if (card.dataset.visitUrl) urls.push(card.dataset.visitUrl);
       var log = card.querySelector("a.log-visit");
       if (log) urls.push(log.getAttribute("href"));
     });
@@ -222,7 +208,9 @@
     var body = {
       key: entry.key, at: entry.at, stop_id: entry.stop_id || null,
       customer_id: entry.customer_id || null, visit_id: entry.visit_id || null,
-      lat: entry.lat || null, lon: entry.lon || null, visit: entry.visit || null
+      lat: entry.lat || null, lon: entry.lon || null, form: entry.form || null,
+      // Kept by an older version of this app, before the outbox held the form's own fields.
+      visit: entry.visit || null
     };
     return fetch(SYNC_URL[entry.kind], {
       method: "POST",

@@ -46,47 +46,6 @@
     return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
-  var SECTIONS = { usual: 0, orders: 1, followups: 2 };
-  var NOTE_FIELDS = ["outcome", "heard", "needs", "changes", "proposals", "proposal_reception",
-    "next_action", "next_action_due"];
-
-  /* The visit form's fields (name/value pairs) as the JSON the sync API takes; the same rules as
-     VisitForm.to_mapping on the server: untouched order lines and follow-ups are left out. */
-  function visitFromForm(pairs) {
-    var fields = {};
-    var rows = {};
-    pairs.forEach(function (pair) {
-      var name = pair[0];
-      var value = typeof pair[1] === "string" ? pair[1] : "";
-      var match = /^(usual|orders|followups)-(\d+)-(\w+)$/.exec(name);
-      if (match) {
-        var id = match[1] + "-" + match[2];
-        rows[id] = rows[id] || { section: match[1], index: Number(match[2]) };
-        rows[id][match[3]] = value;
-      } else if (!(name in fields)) {
-        fields[name] = value;
-      }
-    });
-    var ordered = Object.keys(rows).map(function (id) { return rows[id]; }).sort(function (a, b) {
-      return SECTIONS[a.section] - SECTIONS[b.section] || a.index - b.index;
-    });
-    var visit = { orders: [], followups: [] };
-    NOTE_FIELDS.forEach(function (name) { visit[name] = fields[name] || ""; });
-    ordered.forEach(function (row) {
-      if (row.section === "followups") {
-        if (!(row.title || "").trim() && !(row.due_date || "").trim()) return;
-        visit.followups.push({ kind: row.kind || "", title: row.title || "",
-          due_date: row.due_date || "", owner_id: row.owner_id || "" });
-        return;
-      }
-      var quantity = (row.quantity || "").trim();
-      if (!row.product_id || quantity === "" || quantity === "0") return;
-      visit.orders.push({ product_id: row.product_id, quantity: quantity,
-        unit_price: (row.unit_price || "").trim() });
-    });
-    return visit;
-  }
-
   global.FieldOutbox = {
     add: function (entry) { return run("outbox", "readwrite", function (s) { return s.add(entry); }); },
     put: function (entry) { return run("outbox", "readwrite", function (s) { return s.put(entry); }); },
@@ -96,7 +55,6 @@
     setMeta: function (name, value) {
       return run("meta", "readwrite", function (s) { return s.put(value, name); });
     },
-    newKey: newKey,
-    visitFromForm: visitFromForm
+    newKey: newKey
   };
 })(self);

@@ -15,12 +15,12 @@ var VERSION = "__VERSION__";
 var SHELL = "fc-shell-" + VERSION;
 // Pages survive an app update: they are replaced by fresh copies whenever the phone is online.
 var PAGES = "fc-pages";
-var PAGE_PATTERNS = [/^\/$/, /^\/day\/\d{4}-\d{2}-\d{2}$/, /^\/customers\/\d+$/, /^\/customers\/\d+\/visits\/new$/];
-var POSTS = [
-  { kind: "check_in", pattern: /^\/stops\/(\d+)\/check-in$/ },
-  { kind: "check_out", pattern: /^\/stops\/(\d+)\/check-out$/ },
-  { kind: "visit", pattern: /^\/customers\/(\d+)\/visits\/new$/ }
-];
+// Which pages are kept and which posts wait in the outbox comes from the server's URL map
+// (fieldapp/offline/contract.py); each post's pattern captures one id: the stop, or the visit's customer.
+var PAGE_PATTERNS = CONFIG.pages.map(function (source) { return new RegExp(source); });
+var POSTS = CONFIG.posts.map(function (post) {
+  return { kind: post.kind, pattern: new RegExp(post.pattern) };
+});
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -220,16 +220,19 @@ function keep(kind, url, form, referrer) {
     };
     var back;
     if (kind.kind === "visit") {
-      var pairs = [];
-      form.forEach(function (value, name) { pairs.push([name, value]); });
+      // The form's name/value pairs as posted: the server reads them with the same form as online.
+      entry.form = [];
+      form.forEach(function (value, name) {
+        if (typeof value === "string") entry.form.push([name, value]);
+      });
       entry.customer_id = kind.id;
       entry.stop_id = number(url.searchParams.get("stop"));
       entry.visit_id = number(url.searchParams.get("visit_id"));
       // The form's own key: if the post did reach the server before the line dropped, the replay
       // finds the visit stored under it instead of storing a second one.
       entry.key = String(form.get("submission_key") || "") || entry.key;
-      entry.visit = FieldOutbox.visitFromForm(pairs);
-      back = entry.stop_id ? CONFIG.today + "#stop-" + entry.stop_id : "/customers/" + kind.id;
+      back = entry.stop_id ? CONFIG.today + "#stop-" + entry.stop_id
+        : CONFIG.customer.replace("{customer_id}", String(kind.id));
     } else {
       entry.stop_id = kind.id;
       entry.lat = form.get("lat") || null;
