@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlmodel import select
 
 from fieldapp.models import (
@@ -160,7 +160,10 @@ def test_plan_my_day_stores_stops_around_busy_periods(app, db, client, login_as,
         for d in db.exec(select(DayPlanDrop).where(DayPlanDrop.day_plan_id == plan.id))
     }
     assert drops[s["closed"].id].reason_code == "closed"
-    assert json.loads(drops[s["closed"].id].reason_detail)["ja"] == "この日は定休日です"
+    closed = drops[s["closed"].id]
+    with app.test_request_context(), force_locale("ja"):
+        text = candidates.drop_text(closed.reason_code, plans.drop_facts(closed))
+    assert text == "この日は定休日です"
     page = client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True)
     assert "3 visits planned" in page and "Left out today" in page and "closed on this day" in page
 

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import false
 from sqlmodel import Session, or_, select
 
+from ...i18n import choice_label, minutes_hhmm, seconds_hhmm
 from ...models import (
     BusyPeriod,
     Customer,
@@ -263,8 +264,6 @@ def _relative_day(iso: str, today: date) -> str:
 
 def reason_text(reason: dict[str, Any], *, today: date) -> str:
     """One reason in the UI language (reasons are stored as JSON dicts with a `code`)."""
-    from ...i18n import choice_label
-
     code = reason.get("code")
     if code == "overdue":
         return _("%(n)d days past the visit cadence", n=reason.get("days", 0))
@@ -287,8 +286,7 @@ def reason_text(reason: dict[str, Any], *, today: date) -> str:
     if code == "moved":
         return _("moved here from another day")
     if code == "appointment":
-        minute = int(reason.get("minute", 0))
-        return _("appointment at %(time)s", time=f"{minute // 60}:{minute % 60:02d}")
+        return _("appointment at %(time)s", time=minutes_hhmm(int(reason.get("minute", 0))))
     if code == "reorder_due":
         return _("reorder due: %(product)s", product=reason.get("product", ""))
     if code == "added":
@@ -304,11 +302,97 @@ def reasons_text(reasons: list[dict[str, Any]], *, today: date) -> str:
 
 
 def exclusion_text(code: str) -> str:
-    """Why a customer was left out before planning."""
+    """Why a customer was left out before planning (or taken off the plan by the rep)."""
     if code == "closed":
         return _("closed on this day")
     if code == "busy_all_day":
         return _("busy for the whole working day")
     if code == "no_location":
         return _("no location yet: set it on the customer page")
+    if code == "removed":
+        return _("removed by you")
+    return code
+
+
+# Drop codes that never come from the planner: their sentence needs no facts.
+EXCLUSION_CODES = ("closed", "no_location", "removed")
+
+
+def drop_text(code: str, facts: dict[str, Any]) -> str:
+    """Why a customer is not on the plan, from the stored code and facts (times in seconds)."""
+    if facts.get("excluded") or code in EXCLUSION_CODES:
+        return exclusion_text(code)
+    window = facts.get("window")
+    appointment = facts.get("appointment")
+    if code == "busy_all_day":
+        return _("busy or closed for the whole working day")
+    if code == "window_unreachable":
+        if appointment is not None:
+            return _(
+                "the appointment at %(time)s cannot be reached in time",
+                time=seconds_hhmm(appointment),
+            )
+        if window:
+            return _(
+                "can only be visited from %(start)s to %(end)s; cannot be reached in time within"
+                " today's working hours",
+                start=seconds_hhmm(window[0]),
+                end=seconds_hhmm(window[1]),
+            )
+        return _("cannot be reached in time within today's working hours")
+    if code == "appointment_conflict":
+        if appointment is None:
+            return _(
+                "this required visit does not fit with the other required visits, lunch or the"
+                " return time"
+            )
+        return _(
+            "the appointment at %(time)s clashes with other appointments, lunch or the return time",
+            time=seconds_hhmm(appointment),
+        )
+    if facts.get("busy_until") is not None:
+        return _(
+            "busy until %(time)s; no time left after the visits with higher value",
+            time=seconds_hhmm(facts["busy_until"]),
+        )
+    if window:
+        return _(
+            "can only be visited from %(start)s to %(end)s; no time left after the visits with"
+            " higher value",
+            start=seconds_hhmm(window[0]),
+            end=seconds_hhmm(window[1]),
+        )
+    return _("no time left after the visits with higher value")
+
+
+def warning_text(code: str, facts: dict[str, Any], names: dict[int, str]) -> str:
+    """One plan warning from its stored code and facts; `names` maps customer ids to names."""
+    at = facts.get("at")
+    name = names.get(facts.get("customer_id") or 0, "")
+    if code == "window_missed":
+        if name and at is not None:
+            return _(
+                "%(name)s: the visit would start at %(time)s, outside its allowed times",
+                name=name,
+                time=seconds_hhmm(at),
+            )
+        return _("A visit would start outside its allowed times")
+    if code == "busy_period":
+        if name and at is not None:
+            return _("%(name)s is busy at %(time)s", name=name, time=seconds_hhmm(at))
+        return _("A visit falls into a busy period")
+    if code == "late_return":
+        if at is not None:
+            return _("Back at %(time)s, after the end of your working day", time=seconds_hhmm(at))
+        return _("Back after the end of your working day")
+    if code == "lunch_missed":
+        return _("No room left for lunch in its time window")
+    if code == "required_dropped":
+        return _(
+            "An appointment could not be fitted into the day: see the list of left-out customers."
+        )
+    if code == "road_engine_fallback":
+        return _("Road travel times were unavailable; times are estimated from the distance.")
+    if code == "planner_note":
+        return _("Planner note: %(note)s", note=facts.get("note", ""))
     return code

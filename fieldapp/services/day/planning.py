@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlmodel import Session, delete, select
 
@@ -37,7 +36,6 @@ from .candidates import (
     Candidate,
     CandidatePool,
     Reason,
-    exclusion_text,
     local_day_bounds,
     select_candidates,
 )
@@ -46,7 +44,6 @@ from .plans import SETTLED_STATES, get_plan, plan_stops
 # Lunch floats inside this local window unless the rep's day does not allow it.
 LUNCH_EARLIEST = 11 * 3600
 LUNCH_LATEST_END = 14 * 3600
-LANGUAGES = ("en", "ja")
 
 
 def warm_up() -> None:
@@ -142,67 +139,9 @@ def _at(day: date, timezone: str, seconds: int | None) -> datetime | None:
     return start + timedelta(seconds=int(seconds))
 
 
-def both_languages(message) -> str:
-    """A message rendered in every UI language, as JSON, so the page shows the reader's language."""
-    texts = {}
-    for lang in LANGUAGES:
-        with force_locale(lang):
-            texts[lang] = str(message(lang))
-    return json.dumps(texts, ensure_ascii=False)
-
-
 def reasons_json(reasons: list[Reason]) -> str:
     """Stop reasons as stored on DayPlanStop.reasons."""
     return json.dumps([r.as_json() for r in reasons], ensure_ascii=False)
-
-
-def _clock(seconds: int) -> str:
-    """Seconds after local midnight as H:MM."""
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
-
-
-def _drop_text(reason: planner.Reason) -> str:
-    """Why the planner left a customer out, in the current locale, from its code and facts."""
-    code, window = reason.code, reason.window
-    if code == "busy_all_day":
-        return _("busy or closed for the whole working day")
-    if code == "window_unreachable":
-        if reason.appointment is not None:
-            return _(
-                "the appointment at %(time)s cannot be reached in time",
-                time=_clock(reason.appointment),
-            )
-        if window is not None:
-            return _(
-                "can only be visited from %(start)s to %(end)s; cannot be reached in time within"
-                " today's working hours",
-                start=_clock(window[0]),
-                end=_clock(window[1]),
-            )
-        return _("cannot be reached in time within today's working hours")
-    if code == "appointment_conflict":
-        if reason.appointment is None:
-            return _(
-                "this required visit does not fit with the other required visits, lunch or the"
-                " return time"
-            )
-        return _(
-            "the appointment at %(time)s clashes with other appointments, lunch or the return time",
-            time=_clock(reason.appointment),
-        )
-    if reason.busy_until is not None:
-        return _(
-            "busy until %(time)s; no time left after the visits with higher value",
-            time=_clock(reason.busy_until),
-        )
-    if window is not None:
-        return _(
-            "can only be visited from %(start)s to %(end)s; no time left after the visits with"
-            " higher value",
-            start=_clock(window[0]),
-            end=_clock(window[1]),
-        )
-    return _("no time left after the visits with higher value")
 
 
 def _store_drops(
@@ -220,9 +159,7 @@ def _store_drops(
                 customer_id=candidate.customer.id,
                 value=candidate.value,
                 reason_code=dropped.reason_code,
-                reason_detail=both_languages(
-                    lambda _lang, reason=dropped.reason: _drop_text(reason)
-                ),
+                reason_detail=_facts_json(dropped.reason.facts()),
             )
         )
     for excluded in pool.excluded:
@@ -232,49 +169,28 @@ def _store_drops(
                 customer_id=excluded.customer.id,
                 value=0,
                 reason_code=excluded.reason.code,
-                reason_detail=both_languages(
-                    lambda _lang, code=excluded.reason.code: exclusion_text(code)
-                ),
+                reason_detail=_facts_json({"excluded": True}),
             )
         )
 
 
-def _warning_text(code: str, name: str, at: str) -> str:
-    if code == "window_missed":
-        return _(
-            "%(name)s: the visit would start at %(time)s, outside its allowed times",
-            name=name,
-            time=at,
-        )
-    if code == "busy_period":
-        return _("%(name)s is busy at %(time)s", name=name, time=at)
-    if code == "late_return":
-        return _("Back at %(time)s, after the end of your working day", time=at)
-    if code == "lunch_missed":
-        return _("No room left for lunch in its time window")
-    return code
+def _facts_json(facts: dict[str, Any]) -> str:
+    """A drop's facts as stored on DayPlanDrop.reason_detail (the code is in reason_code)."""
+    return json.dumps(facts)
 
 
-def _warnings_json(evaluation, names: dict[str, str]) -> str | None:
-    """Warnings of a hand-made order in both languages, naming the customer and the time."""
-    starts = {s.candidate_id: s.start for s in evaluation.stops}
-    items = []
-    for warning in evaluation.warnings:
-        if warning.code == "unknown_candidate":
-            continue
-        seconds = (
-            evaluation.return_time
-            if warning.code == "late_return"
-            else starts.get(warning.candidate_id or "", 0)
-        )
-        at = f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
-        name = names.get(warning.candidate_id or "", "")
-        texts = {}
-        for lang in LANGUAGES:
-            with force_locale(lang):
-                texts[lang] = _warning_text(warning.code, name, at)
-        items.append({"code": warning.code, **texts})
-    return json.dumps(items, ensure_ascii=False) if items else None
+def _warnings_json(evaluation: planner.RouteEvaluation) -> str | None:
+    """Warnings of a hand-made order as codes with the customer and the planner's time facts."""
+    items = [
+        {
+            "code": warning.code,
+            "customer_id": int(warning.candidate_id) if warning.candidate_id else None,
+            **warning.facts(),
+        }
+        for warning in evaluation.warnings
+        if warning.code != "unknown_candidate"
+    ]
+    return json.dumps(items) if items else None
 
 
 def _apply_route(
@@ -372,19 +288,21 @@ def generate_plan(
     return plan
 
 
+# The planner's one note worth a sentence of its own; others are technical and shown as they are.
+_ROAD_ENGINE_NOTE = "road engine unreachable"
+
+
 def _notes_json(result: planner.Plan) -> str | None:
-    items = []
+    """What the rep should know about a generated plan, as warning codes (rendered when shown)."""
+    items: list[dict[str, Any]] = []
     if result.status != "ok":
-        items.append(
-            {
-                "code": "required_dropped",
-                "en": "An appointment could not be fitted into the day: see the list of left-out customers.",
-                "ja": "アポイントを1日の予定に組み込めませんでした。外れた顧客の一覧を確認してください。",
-            }
-        )
+        items.append({"code": "required_dropped"})
     for note in result.notes:
-        items.append({"code": "note", "en": note, "ja": note})
-    return json.dumps(items, ensure_ascii=False) if items else None
+        if note.startswith(_ROAD_ENGINE_NOTE):
+            items.append({"code": "road_engine_fallback"})
+        else:
+            items.append({"code": "planner_note", "note": note})
+    return json.dumps(items) if items else None
 
 
 def _check_planner(actor: User, rep: User) -> None:
@@ -451,9 +369,7 @@ def retime(session: Session, *, plan: DayPlan, rep: User, now: datetime) -> DayP
     plan.lunch_start = _at(plan.plan_date, ctx.team.timezone, evaluation.lunch_start)
     plan.return_at = _at(plan.plan_date, ctx.team.timezone, evaluation.return_time)
     plan.total_value = round(sum(s.value for s in active), 2)
-    plan.warnings = _warnings_json(
-        evaluation, {cid: c.customer.name for cid, c in ctx.candidates.items()}
-    )
+    plan.warnings = _warnings_json(evaluation)
     plan.version += 1
     session.add(plan)
     session.flush()
