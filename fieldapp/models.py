@@ -368,7 +368,7 @@ class DayPlan(SQLModel, table=True):
     travel_seconds: int = Field(default=0)
     lunch_start: datetime | None = utc_column()
     return_at: datetime | None = utc_column()
-    warnings: str | None = None  # JSON list of {"code", "customer_id", facts…}, words only when shown
+    warnings: str | None = None  # JSON list of {"code", "customer_id", facts…}
     version: int = Field(default=1)
 
 
