@@ -12,11 +12,12 @@ import re
 from flask_babel import force_locale
 from sqlmodel import select
 
+import planner
 from fieldapp.models import DayPlan, DayPlanDrop
-from fieldapp.services.day import candidates, plans
+from fieldapp.services.day import actions, candidates, planning, plans
 from tests.conftest import csrf_token
 from tests.fieldapp import test_today
-from tests.fieldapp.test_today import DAY, plan_for
+from tests.fieldapp.test_today import DAY, MORNING, plan_for
 
 day_setup = test_today.day_setup  # the rep's day with six customers (a fixture)
 
@@ -147,3 +148,54 @@ def test_today_page_renders_stored_codes_in_the_readers_language(
     ja = client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True)
     assert "手動で外しました" in ja and "この日は定休日です" in ja
     assert f"{name}は12:00は対応できません" in ja
+
+
+# --- re-timing after ↑/↓/remove reads only the plan's own customers -----------------------------------
+
+
+def test_moves_and_removes_retime_without_the_candidate_pool(app, db, day_setup, monkeypatch):
+    s = day_setup
+    rep = s["rep"]
+    plan = plan_for(app, db, rep)
+    stops = plans.plan_stops(db, plan)
+    victim = next(st for st in reversed(stops) if st.customer_id != s["lunch"].id)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("re-timing must not compute the candidate pool or reorder prompts")
+
+    monkeypatch.setattr(planning, "select_candidates", no_pool)
+    monkeypatch.setattr(candidates, "reorder_prompts_for", no_pool)
+    with app.test_request_context():
+        actions.move(
+            db,
+            actor=rep,
+            day=DAY,
+            stop_id=stops[0].id,
+            direction=1,
+            version=plan.version,
+            now=MORNING,
+        )
+        db.commit()
+        actions.remove(db, actor=rep, day=DAY, stop_id=victim.id, version=plan.version, now=MORNING)
+        db.commit()
+    monkeypatch.undo()
+    # The same times as re-timing the order from the whole pool, as it was done before.
+    stops = plans.plan_stops(db, plan)
+    order = [str(st.customer_id) for st in stops]
+    with app.test_request_context():
+        pool = candidates.select_candidates(
+            db, rep=rep, day=DAY, extra_customer_ids=tuple(st.customer_id for st in stops)
+        )
+        by_id = {str(c.customer.id): c for c in pool.candidates}
+        request = planning.build_request(rep, [by_id[cid] for cid in order])
+        expected = planner.evaluate_route(request, str(rep.id), order)
+    tz = s["team"].timezone
+    assert [planning.seconds_of_day(st.start, DAY, tz) for st in stops] == [
+        st.start for st in expected.stops
+    ]
+    assert plan.return_at is not None
+    assert planning.seconds_of_day(plan.return_at, DAY, tz) == expected.return_time
+    lunch = next(st for st in stops if st.customer_id == s["lunch"].id)
+    start = planning.seconds_of_day(lunch.start, DAY, tz) // 60
+    end = planning.seconds_of_day(lunch.end, DAY, tz) // 60
+    assert end <= 690 or start >= 810  # its busy period still counts

@@ -101,13 +101,10 @@ def minute_of_day(instant: datetime, day: date, timezone: str) -> int:
     return int((instant - start).total_seconds() // 60)
 
 
-def select_candidates(
-    session: Session, *, rep: User, day: date, extra_customer_ids: tuple[int, ...] = ()
-) -> CandidatePool:
-    """The rep's candidates for `day`: due, follow-ups due, at risk, appointments, visits moved here."""
-    team = session.get(Team, rep.team_id)
-    day_start, day_end = local_day_bounds(day, team.timezone)
-    planned = list(
+def planned_visits(session: Session, *, rep: User, day: date, timezone: str) -> list[Visit]:
+    """The rep's visits still planned on `day` (appointments and visits moved here)."""
+    day_start, day_end = local_day_bounds(day, timezone)
+    return list(
         session.exec(
             select(Visit).where(
                 Visit.rep_id == rep.id,
@@ -117,6 +114,57 @@ def select_candidates(
             )
         )
     )
+
+
+def busy_periods_by_customer(session: Session, ids: list[int]) -> dict[int, list[BusyPeriod]]:
+    """The busy periods of these customers, fetched in chunks (databases cap the parameters)."""
+    periods: dict[int, list[BusyPeriod]] = defaultdict(list)
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        for period in session.exec(select(BusyPeriod).where(BusyPeriod.customer_id.in_(chunk))):
+            periods[period.customer_id].append(period)
+    return periods
+
+
+def plan_candidates(
+    session: Session, *, rep: User, day: date, timezone: str, customer_ids: list[int]
+) -> dict[str, Candidate]:
+    """The plan's customers as candidates for re-timing: place, visit length, busy minutes, appointment."""
+    if not customer_ids:
+        return {}
+    customers = session.exec(select(Customer).where(Customer.id.in_(customer_ids)))
+    periods = busy_periods_by_customer(session, list(customer_ids))
+    appointments = {
+        v.customer_id: v
+        for v in planned_visits(session, rep=rep, day=day, timezone=timezone)
+        if v.is_appointment
+    }
+    work = (rep.work_start_min, rep.work_end_min)
+    out = {}
+    for customer in customers:
+        if customer.lat is None or customer.lon is None:
+            continue
+        appointment = appointments.get(customer.id)
+        windows = busy.busy_windows_on(periods[customer.id], day)
+        if appointment is None and _covers(windows, work):
+            # Closed or busy all day, so never planned: the rep added it by hand and that choice wins.
+            windows = []
+        candidate = Candidate(
+            customer=customer, value=0.0, reasons=[Reason("added")], busy_minutes=windows
+        )
+        if appointment is not None:
+            candidate.appointment = appointment
+            candidate.appointment_minute = minute_of_day(appointment.scheduled_start, day, timezone)
+        out[str(customer.id)] = candidate
+    return out
+
+
+def select_candidates(
+    session: Session, *, rep: User, day: date, extra_customer_ids: tuple[int, ...] = ()
+) -> CandidatePool:
+    """The rep's candidates for `day`: due, follow-ups due, at risk, appointments, visits moved here."""
+    team = session.get(Team, rep.team_id)
+    planned = planned_visits(session, rep=rep, day=day, timezone=team.timezone)
     appointments = {v.customer_id: v for v in planned if v.is_appointment}
     moved = {v.customer_id: v for v in planned if not v.is_appointment}
     followups_by_customer: dict[int, list[FollowUp]] = defaultdict(list)
@@ -144,13 +192,7 @@ def select_candidates(
         ),
     )
     customers = list(session.exec(stmt))
-    periods: dict[int, list[BusyPeriod]] = defaultdict(list)
-    if customers:
-        ids = [c.id for c in customers]
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            for period in session.exec(select(BusyPeriod).where(BusyPeriod.customer_id.in_(chunk))):
-                periods[period.customer_id].append(period)
+    periods = busy_periods_by_customer(session, [c.id for c in customers])
     pool = CandidatePool(day=day, candidates=[], excluded=[])
     work = (rep.work_start_min, rep.work_end_min)
     reorders = reorder_prompts_for(session, customer_ids=[c.id for c in customers], today=day)

@@ -37,6 +37,7 @@ from .candidates import (
     CandidatePool,
     Reason,
     local_day_bounds,
+    plan_candidates,
     select_candidates,
 )
 from .plans import SETTLED_STATES, get_plan, plan_stops
@@ -318,33 +319,40 @@ def _check_planner(actor: User, rep: User) -> None:
 
 @dataclass
 class DayContext:
-    """A day plan with what recomputing it needs: the pool, the request and the settled stops."""
+    """A day plan with what re-timing it needs: its stops and its customers as candidates."""
 
     plan: DayPlan
     team: Team
     stops: list[DayPlanStop]
-    pool: CandidatePool
     candidates: dict[str, Candidate]
 
 
-def _context(
-    session: Session, *, plan: DayPlan, rep: User, extra: tuple[int, ...] = ()
-) -> DayContext:
+def _context(session: Session, *, plan: DayPlan, rep: User) -> DayContext:
+    """The plan's stops and only their customers: no candidate pool, values or prompts are computed."""
     team = session.get(Team, rep.team_id)
     stops = plan_stops(session, plan)
-    ids = tuple({s.customer_id for s in stops} | set(extra))
-    pool = select_candidates(session, rep=rep, day=plan.plan_date, extra_customer_ids=ids)
-    candidates = {str(c.customer.id): c for c in pool.candidates}
-    # A customer on the plan who is no longer "due" (e.g. added by hand) still needs a candidate.
-    for cid in ids:
-        if str(cid) not in candidates:
-            customer = session.get(Customer, cid)
-            if customer is None or customer.lat is None or customer.lon is None:
-                continue
-            candidates[str(cid)] = Candidate(
-                customer=customer, value=0.0, reasons=[Reason("added")], busy_minutes=[]
-            )
-    return DayContext(plan, team, stops, pool, candidates)
+    candidates = plan_candidates(
+        session,
+        rep=rep,
+        day=plan.plan_date,
+        timezone=team.timezone,
+        customer_ids=list(dict.fromkeys(s.customer_id for s in stops)),
+    )
+    return DayContext(plan, team, stops, candidates)
+
+
+def _with_pool(session: Session, ctx: DayContext, rep: User) -> CandidatePool:
+    """The day's whole candidate pool, merged into the context (re-planning chooses among it)."""
+    ids = tuple(dict.fromkeys(s.customer_id for s in ctx.stops))
+    pool = select_candidates(session, rep=rep, day=ctx.plan.plan_date, extra_customer_ids=ids)
+    _merge_pool(ctx, pool)
+    return pool
+
+
+def _merge_pool(ctx: DayContext, pool: CandidatePool) -> None:
+    """Pool candidates first (the search's input order); plan customers not in the pool keep theirs."""
+    merged = {str(c.customer.id): c for c in pool.candidates}
+    ctx.candidates = merged | {k: c for k, c in ctx.candidates.items() if k not in merged}
 
 
 def retime(session: Session, *, plan: DayPlan, rep: User, now: datetime) -> DayPlan:
@@ -410,6 +418,7 @@ def replan_rest(
     if plan is None:
         return generate_plan(session, actor=actor, rep=rep, day=day, now=now, options=options)
     ctx = _context(session, plan=plan, rep=rep)
+    day_pool = _with_pool(session, ctx, rep)
     settled = [s for s in ctx.stops if s.state in SETTLED_STATES]
     done_ids = {str(s.customer_id) for s in settled}
     # Visits done today outside the plan (drop-ins logged from the customer page) are done too.
@@ -447,7 +456,7 @@ def replan_rest(
         first_position=len(settled),
         keep_reasons=keep_reasons,
     )
-    pool = CandidatePool(day=day, candidates=remaining, excluded=ctx.pool.excluded)
+    pool = CandidatePool(day=day, candidates=remaining, excluded=day_pool.excluded)
     _store_drops(session, plan, pool, result)
     plan.total_value = round(
         sum(s.value for s in settled if s.state != VisitStatus.SKIPPED)
@@ -518,7 +527,9 @@ def nearby_now(
     plan = get_plan(session, rep_id=rep.id, day=day)
     if position is None:
         if plan is not None:
-            here = _here(_context(session, plan=plan, rep=rep), rep, None)
+            ctx = _context(session, plan=plan, rep=rep)
+            _merge_pool(ctx, pool)
+            here = _here(ctx, rep, None)
         else:
             here = _rep_places(rep, pool.candidates)[0]
         position = (here.lat, here.lon)
