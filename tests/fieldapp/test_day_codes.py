@@ -7,7 +7,9 @@ reader's language.
 from __future__ import annotations
 
 import json
+import math
 import re
+from dataclasses import replace
 
 from flask_babel import force_locale
 from sqlmodel import select
@@ -199,3 +201,32 @@ def test_moves_and_removes_retime_without_the_candidate_pool(app, db, day_setup,
     start = planning.seconds_of_day(lunch.start, DAY, tz) // 60
     end = planning.seconds_of_day(lunch.end, DAY, tz) // 60
     assert end <= 690 or start >= 810  # its busy period still counts
+
+
+# --- one travel-time rule: "I have 40 minutes here" times travel as the plans do ----------------------
+
+
+def test_nearby_times_travel_with_the_plans_options(app, db, day_setup):
+    s = day_setup
+    here = (s["overdue_a"].lat - 0.02, s["overdue_a"].lon)  # about 2.2 km south
+    with app.test_request_context():
+        options = planning.planner_options(app.config)
+
+        def minutes_to_overdue_a(opts):
+            found = planning.nearby_now(
+                db,
+                rep=s["rep"],
+                day=DAY,
+                now=MORNING,
+                position=here,
+                minutes=600,
+                options=opts,
+            )
+            return next(o.travel_minutes for o in found if o.customer.id == s["overdue_a"].id)
+
+        straight = minutes_to_overdue_a(replace(options, detour_factor=1.0))
+        winding = minutes_to_overdue_a(replace(options, detour_factor=2.0))
+    assert winding > straight
+    metres = planning.distance_m(here, (s["overdue_a"].lat, s["overdue_a"].lon))
+    # a car at the plans' 30 km/h on the straight line
+    assert straight == math.ceil(metres / (30_000 / 3600) / 60)

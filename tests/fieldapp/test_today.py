@@ -101,7 +101,8 @@ def day_setup(db, make_team, make_user, make_customer):
 
 def plan_for(app, db, rep, day=DAY, now=MORNING):
     with app.test_request_context():
-        plan = planning.generate_plan(db, actor=rep, rep=rep, day=day, now=now)
+        options = planning.planner_options(app.config)
+        plan = planning.generate_plan(db, actor=rep, rep=rep, day=day, now=now, options=options)
         db.commit()
     return plan
 
@@ -341,7 +342,8 @@ def test_replan_keeps_done_visits_and_appointments(app, db, make_customer, day_s
         actions.check_in(db, actor=s["rep"], stop_id=first.id, now=MORNING)
         db.commit()
         later = MORNING + timedelta(hours=2)
-        planning.replan_rest(db, actor=s["rep"], rep=s["rep"], day=DAY, now=later)
+        options = planning.planner_options(app.config)
+        planning.replan_rest(db, actor=s["rep"], rep=s["rep"], day=DAY, now=later, options=options)
         db.commit()
     db.expire_all()
     stops = plans.plan_stops(db, db.get(DayPlan, plan.id))

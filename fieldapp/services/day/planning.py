@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlmodel import Session, delete, select
 
@@ -52,16 +52,16 @@ def warm_up() -> None:
     planner.warm_up()
 
 
-def planner_options() -> planner.PlanOptions:
-    """Search limits from the app config: a time limit in production, iterations in tests (repeatable)."""
-    cfg = current_app.config
-    iterations = cfg.get("PLANNER_ITERATIONS")
+def planner_options(config: Mapping[str, Any]) -> planner.PlanOptions:
+    """Planner settings from the app config: time limit (iterations in tests, repeatable), road engine."""
+    osrm_url = config.get("OSRM_URL") or None
+    iterations = config.get("PLANNER_ITERATIONS")
     if iterations:
         return planner.PlanOptions(
-            time_limit=None, iteration_limit=int(iterations), solution_limit=20
+            time_limit=None, iteration_limit=int(iterations), solution_limit=20, osrm_url=osrm_url
         )
     return planner.PlanOptions(
-        time_limit=float(cfg.get("PLANNER_TIME_LIMIT", 1.0)), osrm_url=cfg.get("OSRM_URL") or None
+        time_limit=float(config.get("PLANNER_TIME_LIMIT", 1.0)), osrm_url=osrm_url
     )
 
 
@@ -112,6 +112,10 @@ def _planner_candidate(c: Candidate) -> planner.Candidate:
     )
 
 
+def _travel_mode(rep: User) -> str:
+    return rep.travel_mode if rep.travel_mode in planner.model.TRAVEL_MODES else "car"
+
+
 def build_request(rep: User, candidates: list[Candidate]) -> planner.PlanRequest:
     """A one-rep PlanRequest for the day's candidates."""
     start, end = _rep_places(rep, candidates)
@@ -121,7 +125,7 @@ def build_request(rep: User, candidates: list[Candidate]) -> planner.PlanRequest
         end=end,
         depart_after=rep.work_start_min * 60,
         return_by=max(rep.work_end_min, rep.work_start_min) * 60,
-        travel_mode=rep.travel_mode if rep.travel_mode in planner.model.TRAVEL_MODES else "car",
+        travel_mode=_travel_mode(rep),
         lunch=_lunch(rep),
     )
     return planner.PlanRequest(
@@ -253,7 +257,7 @@ def generate_plan(
     team = session.get(Team, rep.team_id)
     pool = select_candidates(session, rep=rep, day=day)
     request = build_request(rep, pool.candidates)
-    result = planner.plan_day(request, options or planner_options())
+    result = planner.plan_day(request, options or planner.PlanOptions())
     plan = existing or DayPlan(rep_id=rep.id, plan_date=day, version=0)
     session.add(plan)
     session.flush()
@@ -439,7 +443,7 @@ def replan_rest(
         now=min(now_s, max(rep.work_end_min, rep.work_start_min) * 60),
         done_ids=(),
         lunch_taken=lunch_taken,
-        options=options or planner_options(),
+        options=options or planner.PlanOptions(),
     )
     keep_reasons = {s.customer_id: s.reasons for s in ctx.stops if s.reasons}
     for stop in ctx.stops:
@@ -520,6 +524,7 @@ def nearby_now(
     position: tuple[float, float] | None,
     minutes: int,
     limit: int = 10,
+    options: planner.PlanOptions | None = None,
 ) -> list[NearbyOption]:
     """Due customers not yet visited today who can be reached and visited within `minutes` from here."""
     team = session.get(Team, rep.team_id)
@@ -539,17 +544,16 @@ def nearby_now(
         else set()
     )
     visited = {int(x) for x in _visited_today(session, rep=rep, day=day, timezone=team.timezone)}
-    options_ = [c for c in pool.candidates if c.customer.id not in settled | visited]
-    if not options_:
+    reachable = [c for c in pool.candidates if c.customer.id not in settled | visited]
+    if not reachable:
         return []
     here = planner.Location(*position)
-    speed = dict(planner.PlanOptions().speeds_kmh).get(rep.travel_mode, 30.0)
-    locations = [here] + [planner.Location(c.customer.lat, c.customer.lon) for c in options_]
-    seconds = planner.geodesic_seconds(locations, speed_kmh=speed, detour_factor=1.3)
+    locations = [here] + [planner.Location(c.customer.lat, c.customer.lon) for c in reachable]
+    seconds = _travel_seconds(locations, rep, options or planner.PlanOptions())
     metres = planner.haversine_metres(locations)
     now_min = seconds_of_day(now, day, team.timezone) // 60
     out = []
-    for index, candidate in enumerate(options_, start=1):
+    for index, candidate in enumerate(reachable, start=1):
         travel = math.ceil(int(seconds[0, index]) / 60)
         visit = max(1, candidate.customer.visit_minutes)
         if travel + visit > minutes:
@@ -569,6 +573,21 @@ def nearby_now(
         )
     out.sort(key=lambda o: (-o.value, o.travel_minutes))
     return out[:limit]
+
+
+def _travel_seconds(
+    locations: list[planner.Location], rep: User, options: planner.PlanOptions
+) -> Any:
+    """Travel seconds between places by the rule the plans use (road engine, else distance × detour)."""
+    mode = _travel_mode(rep)
+    return planner.travel_matrix(
+        locations,
+        mode=mode,
+        speed_kmh=options.speed(mode),
+        detour_factor=options.detour_factor,
+        osrm_url=options.osrm_url,
+        timeout=options.osrm_timeout,
+    ).seconds
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> int:
