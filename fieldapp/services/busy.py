@@ -15,6 +15,7 @@ from typing import Protocol
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..errors import ValidationError
 from ..i18n import WEEKDAYS, WEEKDAYS_LONG, minutes_hhmm
@@ -275,23 +276,28 @@ def _day_list(weekdays: str) -> str:
     )
 
 
+# Day sets with a name of their own: "Closed on weekdays" / 「平日 定休」, "Weekdays 9:00–10:00".
+_CLOSED_ON = {
+    "0123456": _l("Closed every day"),
+    "01234": _l("Closed on weekdays"),
+    "56": _l("Closed on weekends"),
+}
+_HOURS_ON = {
+    "0123456": _l("Every day %(hours)s"),
+    "01234": _l("Weekdays %(hours)s"),
+    "56": _l("Weekends %(hours)s"),
+}
+
+
 def _closed_on(weekdays: str) -> str:
-    if weekdays == "0123456":
-        return _("Closed every day")
-    if weekdays == "01234":
-        return _("Closed on weekdays")
-    if weekdays == "56":
-        return _("Closed on weekends")
+    if weekdays in _CLOSED_ON:
+        return str(_CLOSED_ON[weekdays])
     return _("Closed every %(days)s", days=_day_list(weekdays))
 
 
 def _weekly_hours(weekdays: str, hours: str) -> str:
-    if weekdays == "0123456":
-        return _("Every day %(hours)s", hours=hours)
-    if weekdays == "01234":
-        return _("Weekdays %(hours)s", hours=hours)
-    if weekdays == "56":
-        return _("Weekends %(hours)s", hours=hours)
+    if weekdays in _HOURS_ON:
+        return _HOURS_ON[weekdays] % {"hours": hours}
     return _("Every %(days)s %(hours)s", days=_day_list(weekdays), hours=hours)
 
 

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import false
 from sqlmodel import Session, or_, select
 
@@ -343,45 +344,41 @@ def reasons_text(reasons: list[dict[str, Any]], *, today: date) -> str:
     return _(" · ").join(reason_text(r, today=today) for r in reasons) if reasons else ""
 
 
+# Why a customer was left out before planning (or taken off the plan by the rep): no facts needed.
+_EXCLUSIONS = {
+    "closed": _l("closed on this day"),
+    "busy_all_day": _l("busy for the whole working day"),
+    "no_location": _l("no location yet: set it on the customer page"),
+    "removed": _l("removed by you"),
+}
+# Drop codes that never come from the planner.
+EXCLUSION_CODES = ("closed", "no_location", "removed")
+# A customer visitable in one window only, and what then went wrong.
+_WINDOW_TEXT = {
+    "window_unreachable": _l(
+        "can only be visited from %(start)s to %(end)s; cannot be reached in time within today's"
+        " working hours"
+    ),
+    "no_time_left": _l(
+        "can only be visited from %(start)s to %(end)s; no time left after the visits with higher"
+        " value"
+    ),
+}
+
+
 def exclusion_text(code: str) -> str:
     """Why a customer was left out before planning (or taken off the plan by the rep)."""
-    if code == "closed":
-        return _("closed on this day")
-    if code == "busy_all_day":
-        return _("busy for the whole working day")
-    if code == "no_location":
-        return _("no location yet: set it on the customer page")
-    if code == "removed":
-        return _("removed by you")
-    return code
-
-
-# Drop codes that never come from the planner: their sentence needs no facts.
-EXCLUSION_CODES = ("closed", "no_location", "removed")
+    return str(_EXCLUSIONS.get(code, code))
 
 
 def drop_text(code: str, facts: dict[str, Any]) -> str:
     """Why a customer is not on the plan, from the stored code and facts (times in seconds)."""
     if facts.get("excluded") or code in EXCLUSION_CODES:
         return exclusion_text(code)
-    window = facts.get("window")
-    appointment = facts.get("appointment")
+    appointment, window = facts.get("appointment"), facts.get("window")
+    unreachable = code == "window_unreachable"
     if code == "busy_all_day":
         return _("busy or closed for the whole working day")
-    if code == "window_unreachable":
-        if appointment is not None:
-            return _(
-                "the appointment at %(time)s cannot be reached in time",
-                time=seconds_hhmm(appointment),
-            )
-        if window:
-            return _(
-                "can only be visited from %(start)s to %(end)s; cannot be reached in time within"
-                " today's working hours",
-                start=seconds_hhmm(window[0]),
-                end=seconds_hhmm(window[1]),
-            )
-        return _("cannot be reached in time within today's working hours")
     if code == "appointment_conflict":
         if appointment is None:
             return _(
@@ -392,18 +389,20 @@ def drop_text(code: str, facts: dict[str, Any]) -> str:
             "the appointment at %(time)s clashes with other appointments, lunch or the return time",
             time=seconds_hhmm(appointment),
         )
-    if facts.get("busy_until") is not None:
+    if unreachable and appointment is not None:
+        return _(
+            "the appointment at %(time)s cannot be reached in time", time=seconds_hhmm(appointment)
+        )
+    if not unreachable and facts.get("busy_until") is not None:
         return _(
             "busy until %(time)s; no time left after the visits with higher value",
             time=seconds_hhmm(facts["busy_until"]),
         )
     if window:
-        return _(
-            "can only be visited from %(start)s to %(end)s; no time left after the visits with"
-            " higher value",
-            start=seconds_hhmm(window[0]),
-            end=seconds_hhmm(window[1]),
-        )
+        text = _WINDOW_TEXT["window_unreachable" if unreachable else "no_time_left"]
+        return text % {"start": seconds_hhmm(window[0]), "end": seconds_hhmm(window[1])}
+    if unreachable:
+        return _("cannot be reached in time within today's working hours")
     return _("no time left after the visits with higher value")
 
 

@@ -580,14 +580,9 @@ def _travel_seconds(
 ) -> Any:
     """Travel seconds between places by the rule the plans use (road engine, else distance × detour)."""
     mode = _travel_mode(rep)
-    return planner.travel_matrix(
-        locations,
-        mode=mode,
-        speed_kmh=options.speed(mode),
-        detour_factor=options.detour_factor,
-        osrm_url=options.osrm_url,
-        timeout=options.osrm_timeout,
-    ).seconds
+    estimate = {"speed_kmh": options.speed(mode), "detour_factor": options.detour_factor}
+    road = {"osrm_url": options.osrm_url, "timeout": options.osrm_timeout}
+    return planner.travel_matrix(locations, mode=mode, **estimate, **road).seconds
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> int:
