@@ -278,18 +278,28 @@ def generate_plan(
     plan.travel_seconds = int(route.travel_seconds)
     plan.lunch_start = _at(day, team.timezone, route.lunch_start)
     plan.return_at = _at(day, team.timezone, route.return_time)
+    after = {"date": day.isoformat(), "stops": len(route.stops), "value": plan.total_value}
+    return _finish(session, actor, rep, plan, result, now=now, action="generate", after=after)
+
+
+def _finish(
+    session: Session,
+    actor: User,
+    rep: User,
+    plan: DayPlan,
+    result: planner.Plan,
+    *,
+    now: datetime,
+    action: str,
+    after: dict[str, Any],
+) -> DayPlan:
+    """The end of every (re)plan: its notes as warnings, a new version, the audit event."""
     plan.warnings = _notes_json(result)
     _touch(plan, now=now, result=result)
+    session.add(plan)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=rep.team_id,
-        entity="day_plan",
-        entity_id=plan.id,
-        action="generate",
-        after={"date": day.isoformat(), "stops": len(route.stops), "value": plan.total_value},
-    )
+    event = {"entity": "day_plan", "entity_id": plan.id, "action": action, "after": after}
+    audit.record(session, actor=actor, team_id=rep.team_id, **event)
     return plan
 
 
@@ -471,20 +481,8 @@ def replan_rest(
     if route.lunch_start is not None:
         plan.lunch_start = _at(day, ctx.team.timezone, route.lunch_start)
     plan.return_at = _at(day, ctx.team.timezone, route.return_time)
-    plan.warnings = _notes_json(result)
-    _touch(plan, now=now, result=result)
-    session.add(plan)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=rep.team_id,
-        entity="day_plan",
-        entity_id=plan.id,
-        action="replan",
-        after={"from": now_s, "stops": len(route.stops), "kept": len(settled)},
-    )
-    return plan
+    after = {"from": now_s, "stops": len(route.stops), "kept": len(settled)}
+    return _finish(session, actor, rep, plan, result, now=now, action="replan", after=after)
 
 
 def _visited_today(session: Session, *, rep: User, day: date, timezone: str) -> set[str]:
