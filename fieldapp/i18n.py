@@ -79,7 +79,19 @@ CHOICES = {
     },
 }
 
+# The app's one weekday table, Monday first (date.weekday()); short names label choices and lists.
 WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+# Full names for phrases about one or two days ("every Wednesday"). Japanese says 「毎週水曜」「水・日曜」,
+# so its catalog gives the bare day character and the phrase adds 曜.
+WEEKDAYS_LONG = (
+    _l("Monday"),
+    _l("Tuesday"),
+    _l("Wednesday"),
+    _l("Thursday"),
+    _l("Friday"),
+    _l("Saturday"),
+    _l("Sunday"),
+)
 
 
 def ui_language() -> str:
@@ -124,11 +136,17 @@ def local_date(value: date | datetime | None, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
-def minutes_hhmm(minutes: int | None) -> str:
-    """Minutes after midnight as H:MM."""
+def minutes_hhmm(minutes: int | None, *, pad: bool = False) -> str:
+    """Minutes after midnight as H:MM (HH:MM with `pad`, as <input type=time> wants)."""
     if minutes is None:
         return ""
-    return f"{minutes // 60}:{minutes % 60:02d}"
+    hours = f"{minutes // 60:02d}" if pad else str(minutes // 60)
+    return f"{hours}:{minutes % 60:02d}"
+
+
+def seconds_hhmm(seconds: int | None) -> str:
+    """Seconds after midnight (the planner's unit) as H:MM."""
+    return "" if seconds is None else minutes_hhmm(int(seconds) // 60)
 
 
 def init_app(app: Flask) -> None:

@@ -47,7 +47,10 @@ def generate_plan_for(app: Flask, *, rep_id: int, day: date) -> PlanOutcome:
     with app.app_context(), session_scope(app) as session:
         rep = session.get(User, rep_id)
         try:
-            plan = planning.generate_plan(session, actor=rep, rep=rep, day=day, now=clock.now_utc())
+            options = planning.planner_options(app.config)
+            plan = planning.generate_plan(
+                session, actor=rep, rep=rep, day=day, now=clock.now_utc(), options=options
+            )
         except DomainError as error:
             session.rollback()
             return PlanOutcome(rep_id, rep.email, 0, 0, 0.0, error.message)

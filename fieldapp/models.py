@@ -375,7 +375,7 @@ class DayPlan(SQLModel, table=True):
     travel_seconds: int = Field(default=0)
     lunch_start: datetime | None = utc_column()
     return_at: datetime | None = utc_column()
-    warnings: str | None = None  # JSON list of warnings shown on the plan
+    warnings: str | None = None  # JSON list of {"code", "customer_id", facts…}
     version: int = Field(default=1)
 
 
@@ -402,7 +402,7 @@ class DayPlanDrop(SQLModel, table=True):
     customer_id: int = Field(foreign_key="customer.id")
     value: float = Field(default=0)
     reason_code: str = Field(max_length=32)
-    reason_detail: str | None = None
+    reason_detail: str | None = None  # JSON facts for the code, e.g. {"busy_until": 64800}
 
 
 class DailyReport(SQLModel, table=True):

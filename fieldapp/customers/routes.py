@@ -508,7 +508,7 @@ def _hhmm_input(minutes: int | None) -> str:
     if minutes is None:
         return ""
     minutes = min(minutes, 23 * 60 + 59)  # <input type=time> cannot show 24:00
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return minutes_hhmm(minutes, pad=True)
 
 
 @bp.route("/<int:customer_id>/busy/new", methods=["GET", "POST"])

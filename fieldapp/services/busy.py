@@ -1,4 +1,4 @@
-"""Busy periods (when not to visit): validation, merging, plain-words descriptions, busy minutes of a day.
+"""Busy periods (when not to visit): validation, merging, plain words (gettext), busy minutes of a day.
 
 Pure functions over plain values or anything shaped like models.BusyPeriod; no database, no Flask request.
 The day planner uses busy_windows_on() to cut each customer's busy minutes out of its visit windows.
@@ -10,11 +10,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import reduce
 from typing import Protocol
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..errors import ValidationError
+from ..i18n import WEEKDAYS, WEEKDAYS_LONG, minutes_hhmm
 from ..models import BusyKind
 
 DAY_MINUTES = 24 * 60
@@ -24,9 +28,6 @@ MAX_RANGE_DAYS = 366
 
 _HHMM_RE = re.compile(r"^(\d{1,2})[:：](\d{2})$")
 
-WEEKDAYS_JA = "月火水木金土日"
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-WEEKDAYS_EN_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # Labels that only repeat "closed"; the description already says it.
 _CLOSED_WORDS = {"定休", "定休日", "休み", "closed", "closed day", "holiday"}
 
@@ -249,55 +250,71 @@ def merge_with(
 # --- plain words ---------------------------------------------------------------------------------
 
 
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
 def _md(day: date) -> str:
     return f"{day.month}/{day.day}"
 
 
-def _days_phrase(weekdays: str, lang: str, *, closed: bool) -> str:
+def _span(start: int | None, end: int | None) -> str:
+    return f"{minutes_hhmm(start or 0)}–{minutes_hhmm(end or DAY_MINUTES)}"
+
+
+def _day_list(weekdays: str) -> str:
+    """The days inside "every …": "Wednesday", "Wednesday and Sunday", "Mon, Wed, Fri" (「水」「水・日」)."""
     days = [int(d) for d in weekdays]
-    if lang == "ja":
-        if weekdays == "0123456":
-            return "毎日"
-        if weekdays == "01234":
-            return "平日"
-        if weekdays == "56":
-            return "土日"
-        return "毎週" + "・".join(WEEKDAYS_JA[d] for d in days) + "曜"
-    if weekdays == "0123456":
-        return "every day" if closed else "Every day"
-    if weekdays == "01234":
-        return "on weekdays" if closed else "Weekdays"
-    if weekdays == "56":
-        return "on weekends" if closed else "Weekends"
     if len(days) == 1:
-        return f"every {WEEKDAYS_EN[days[0]]}" if closed else f"Every {WEEKDAYS_EN[days[0]]}"
+        return str(WEEKDAYS_LONG[days[0]])
     if len(days) == 2:
-        names = f"{WEEKDAYS_EN[days[0]]} and {WEEKDAYS_EN[days[1]]}"
-    else:
-        names = ", ".join(WEEKDAYS_EN_SHORT[d] for d in days)
-    return f"every {names}" if closed else f"Every {names}"
+        return _(
+            "%(first)s and %(second)s",
+            first=WEEKDAYS_LONG[days[0]],
+            second=WEEKDAYS_LONG[days[1]],
+        )
+    return reduce(
+        lambda names, d: _("%(names)s, %(day)s", names=names, day=WEEKDAYS[d]),
+        days[1:],
+        str(WEEKDAYS[days[0]]),
+    )
 
 
-def describe(period: PeriodLike, lang: str = "ja") -> str:
-    """Plain words: 「平日 11:30–13:30 ランチ営業」「毎週水曜 定休」「12/20–12/31 年末繁忙」 or English."""
+# Day sets with a name of their own: "Closed on weekdays" / 「平日 定休」, "Weekdays 9:00–10:00".
+_CLOSED_ON = {
+    "0123456": _l("Closed every day"),
+    "01234": _l("Closed on weekdays"),
+    "56": _l("Closed on weekends"),
+}
+_HOURS_ON = {
+    "0123456": _l("Every day %(hours)s"),
+    "01234": _l("Weekdays %(hours)s"),
+    "56": _l("Weekends %(hours)s"),
+}
+
+
+def _closed_on(weekdays: str) -> str:
+    if weekdays in _CLOSED_ON:
+        return str(_CLOSED_ON[weekdays])
+    return _("Closed every %(days)s", days=_day_list(weekdays))
+
+
+def _weekly_hours(weekdays: str, hours: str) -> str:
+    if weekdays in _HOURS_ON:
+        return _HOURS_ON[weekdays] % {"hours": hours}
+    return _("Every %(days)s %(hours)s", days=_day_list(weekdays), hours=hours)
+
+
+def describe(period: PeriodLike, lang: str | None = None) -> str:
+    """Plain words in the UI language (or `lang`): 「平日 11:30–13:30 ランチ営業」「毎週水曜 定休」."""
+    if lang is not None:
+        with force_locale("ja" if str(lang).startswith("ja") else "en"):
+            return describe(period)
     spec = spec_of(period)
-    lang = "ja" if str(lang).startswith("ja") else "en"
     label = spec.label
     if spec.kind == BusyKind.WEEKLY:
         if spec.whole_day:
-            days = _days_phrase(spec.weekdays or "", lang, closed=True)
-            extra = label if label and label.lower() not in _CLOSED_WORDS else None
-            if lang == "ja":
-                text = f"{days} 定休"
-                return f"{text}（{extra}）" if extra else text
-            text = f"Closed {days}"
-            return f"{text} ({extra})" if extra else text
-        days = _days_phrase(spec.weekdays or "", lang, closed=False)
-        parts = [days, f"{_hhmm(spec.start_min or 0)}–{_hhmm(spec.end_min or DAY_MINUTES)}"]
+            text = _closed_on(spec.weekdays or "")
+            if label and label.lower() not in _CLOSED_WORDS:
+                return _("%(text)s (%(label)s)", text=text, label=label)
+            return text
+        parts = [_weekly_hours(spec.weekdays or "", _span(spec.start_min, spec.end_min))]
     else:
         assert spec.start_date is not None
         end = spec.end_date or spec.start_date
@@ -306,9 +323,9 @@ def describe(period: PeriodLike, lang: str = "ja") -> str:
         )
         parts = [dates]
         if not spec.whole_day:
-            parts.append(f"{_hhmm(spec.start_min or 0)}–{_hhmm(spec.end_min or DAY_MINUTES)}")
+            parts.append(_span(spec.start_min, spec.end_min))
         elif not label:
-            parts.append("終日" if lang == "ja" else "all day")
+            parts.append(_("all day"))
     if label:
         parts.append(label)
     return " ".join(parts)

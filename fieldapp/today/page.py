@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
 
-from ..i18n import ui_language
-from ..models import BusyPeriod, Customer, DayPlan, DayPlanDrop, DayPlanStop, User, Visit
+from ..i18n import minutes_hhmm
+from ..models import Customer, DayPlan, DayPlanStop, User, Visit
 from ..services import busy
 from ..services.day import planning, plans
-from ..services.day.candidates import CandidatePool, exclusion_text, reasons_text, select_candidates
+from ..services.day.candidates import (
+    CandidatePool,
+    busy_periods_by_customer,
+    drop_text,
+    reasons_text,
+    select_candidates,
+    warning_text,
+)
 from ..services.prompts import prompt_text, reorder_prompts_for
 
 
@@ -54,10 +60,6 @@ class DayView:
     remaining: int
 
 
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
 def allowed_text(busy_minutes: list[tuple[int, int]], rep: User) -> str:
     """The times a visit may happen within the rep's working day, e.g. "9:00–11:30, 14:00–18:00"."""
     free = []
@@ -68,15 +70,7 @@ def allowed_text(busy_minutes: list[tuple[int, int]], rep: User) -> str:
         cursor = max(cursor, end)
     if cursor < rep.work_end_min:
         free.append((cursor, rep.work_end_min))
-    return ", ".join(f"{_hhmm(a)}–{_hhmm(b)}" for a, b in free if b > a)
-
-
-def _busy_by_customer(session: Session, ids: list[int]) -> dict[int, list[BusyPeriod]]:
-    out: dict[int, list[BusyPeriod]] = defaultdict(list)
-    if ids:
-        for period in session.exec(select(BusyPeriod).where(BusyPeriod.customer_id.in_(ids))):
-            out[period.customer_id].append(period)
-    return out
+    return ", ".join(f"{minutes_hhmm(a)}–{minutes_hhmm(b)}" for a, b in free if b > a)
 
 
 def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
@@ -87,8 +81,12 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
         return DayView(day, today, None, [], [], [], pool, 0, 0)
     stops = plans.plan_stops(session, plan)
     ids = [s.customer_id for s in stops]
+    warnings = plans.plan_warnings(plan)
+    named = set(ids) | {w["customer_id"] for w in warnings if w.get("customer_id")}
     customers = (
-        {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(ids)))} if ids else {}
+        {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(named)))}
+        if named
+        else {}
     )
     visit_ids = [s.visit_id for s in stops if s.visit_id]
     visits = (
@@ -96,7 +94,7 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
         if visit_ids
         else {}
     )
-    periods = _busy_by_customer(session, ids)
+    periods = busy_periods_by_customer(session, ids)
     reorders = reorder_prompts_for(session, customer_ids=ids, today=day)
     open_positions = [s.id for s in stops if s.state == "planned"]
     cards = []
@@ -145,34 +143,29 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
         if drops
         else {}
     )
-    lang = ui_language()
     left_out = [
         LeftOut(
             customer=drop_customers[d.customer_id],
             value=d.value,
-            reason=_drop_reason(d, lang),
+            reason=drop_text(d.reason_code, plans.drop_facts(d)),
             can_add=d.customer_id not in on_plan and drop_customers[d.customer_id].lat is not None,
         )
         for d in drops
         if d.customer_id in drop_customers
     ]
     done = sum(1 for c in cards if c.state in ("done", "skipped"))
+    names = {cid: c.name for cid, c in customers.items()}
     return DayView(
         day=day,
         today=today,
         plan=plan,
         stops=cards,
         left_out=left_out,
-        warnings=plans.plan_warnings(plan, lang),
+        warnings=[warning_text(w["code"], w, names) for w in warnings],
         preview=None,
         done=done,
         remaining=len(cards) - done,
     )
-
-
-def _drop_reason(drop: DayPlanDrop, lang: str) -> str:
-    text = plans.message_in(drop.reason_detail, lang)
-    return text or exclusion_text(drop.reason_code)
 
 
 def preview_reasons(pool: CandidatePool, today: date) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -110,7 +110,12 @@ def plan(day: str):
     _valid_form()
     session = get_session()
     plan = planning.generate_plan(
-        session, actor=current_user, rep=current_user, day=the_day, now=clock.now_utc()
+        session,
+        actor=current_user,
+        rep=current_user,
+        day=the_day,
+        now=clock.now_utc(),
+        options=planning.planner_options(current_app.config),
     )
     session.commit()
     stops = plan_stops(session, plan)
@@ -133,6 +138,7 @@ def replan(day: str):
         day=the_day,
         now=clock.now_utc(),
         position=position.pair() if position else None,
+        options=planning.planner_options(current_app.config),
     )
     session.commit()
     flash(_("The rest of the day was planned again from here."), "info")
@@ -356,6 +362,7 @@ def nearby(day: str):
             now=clock.now_utc(),
             position=position.pair() if position else None,
             minutes=form.minutes.data,
+            options=planning.planner_options(current_app.config),
         )
     plan = get_plan(session, rep_id=current_user.id, day=the_day)
     return render_template(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -259,18 +260,22 @@ def test_merge_with_same_date_range():
         ),
     ],
 )
-def test_describe(spec, ja, en):
-    assert busy.describe(spec, "ja") == ja
-    assert busy.describe(spec, "en") == en
+def test_describe(app, spec, ja, en):
+    with app.app_context():
+        assert busy.describe(spec, "ja") == ja
+        assert busy.describe(spec, "en") == en
+        with force_locale("ja"):
+            assert busy.describe(spec) == ja
 
 
-def test_describe_english_labels():
-    assert busy.describe(weekly("01234", 690, 810, "Lunch service"), "en") == (
-        "Weekdays 11:30–13:30 Lunch service"
-    )
-    assert busy.describe(
-        dates(date(2026, 12, 20), date(2026, 12, 31), label="Year-end rush"), "en"
-    ) == ("12/20–12/31 Year-end rush")
+def test_describe_english_labels(app):
+    with app.app_context():
+        assert busy.describe(weekly("01234", 690, 810, "Lunch service"), "en") == (
+            "Weekdays 11:30–13:30 Lunch service"
+        )
+        assert busy.describe(
+            dates(date(2026, 12, 20), date(2026, 12, 31), label="Year-end rush"), "en"
+        ) == ("12/20–12/31 Year-end rush")
 
 
 weekly_specs = st.builds(

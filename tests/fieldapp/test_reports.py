@@ -55,7 +55,10 @@ def day_done(app, db, make_team, make_user, make_customer, make_product):
     ]
     product = make_product(name="業務用 醤油", name_en="Soy sauce 18L", unit_price=1200)
     with app.test_request_context():
-        plan = planning.generate_plan(db, actor=rep, rep=rep, day=DAY, now=tokyo(8))
+        options = planning.planner_options(app.config)
+        plan = planning.generate_plan(
+            db, actor=rep, rep=rep, day=DAY, now=tokyo(8), options=options
+        )
         db.commit()
         stops = plans.plan_stops(db, plan)
         assert len(stops) == 3

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlmodel import select
 
 from fieldapp.models import (
@@ -101,7 +101,8 @@ def day_setup(db, make_team, make_user, make_customer):
 
 def plan_for(app, db, rep, day=DAY, now=MORNING):
     with app.test_request_context():
-        plan = planning.generate_plan(db, actor=rep, rep=rep, day=day, now=now)
+        options = planning.planner_options(app.config)
+        plan = planning.generate_plan(db, actor=rep, rep=rep, day=day, now=now, options=options)
         db.commit()
     return plan
 
@@ -160,7 +161,10 @@ def test_plan_my_day_stores_stops_around_busy_periods(app, db, client, login_as,
         for d in db.exec(select(DayPlanDrop).where(DayPlanDrop.day_plan_id == plan.id))
     }
     assert drops[s["closed"].id].reason_code == "closed"
-    assert json.loads(drops[s["closed"].id].reason_detail)["ja"] == "この日は定休日です"
+    closed = drops[s["closed"].id]
+    with app.test_request_context(), force_locale("ja"):
+        text = candidates.drop_text(closed.reason_code, plans.drop_facts(closed))
+    assert text == "この日は定休日です"
     page = client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True)
     assert "3 visits planned" in page and "Left out today" in page and "closed on this day" in page
 
@@ -338,7 +342,8 @@ def test_replan_keeps_done_visits_and_appointments(app, db, make_customer, day_s
         actions.check_in(db, actor=s["rep"], stop_id=first.id, now=MORNING)
         db.commit()
         later = MORNING + timedelta(hours=2)
-        planning.replan_rest(db, actor=s["rep"], rep=s["rep"], day=DAY, now=later)
+        options = planning.planner_options(app.config)
+        planning.replan_rest(db, actor=s["rep"], rep=s["rep"], day=DAY, now=later, options=options)
         db.commit()
     db.expire_all()
     stops = plans.plan_stops(db, db.get(DayPlan, plan.id))

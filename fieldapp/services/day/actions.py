@@ -298,7 +298,6 @@ def remove(
             customer_id=stop.customer_id,
             value=stop.value,
             reason_code="removed",
-            reason_detail=planning.both_languages(lambda _lang: _("removed by you")),
         )
     )
     session.delete(stop)

@@ -15,9 +15,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import false
 from sqlmodel import Session, or_, select
 
+from ...i18n import choice_label, minutes_hhmm, seconds_hhmm
 from ...models import (
     BusyPeriod,
     Customer,
@@ -100,13 +102,10 @@ def minute_of_day(instant: datetime, day: date, timezone: str) -> int:
     return int((instant - start).total_seconds() // 60)
 
 
-def select_candidates(
-    session: Session, *, rep: User, day: date, extra_customer_ids: tuple[int, ...] = ()
-) -> CandidatePool:
-    """The rep's candidates for `day`: due, follow-ups due, at risk, appointments, visits moved here."""
-    team = session.get(Team, rep.team_id)
-    day_start, day_end = local_day_bounds(day, team.timezone)
-    planned = list(
+def planned_visits(session: Session, *, rep: User, day: date, timezone: str) -> list[Visit]:
+    """The rep's visits still planned on `day` (appointments and visits moved here)."""
+    day_start, day_end = local_day_bounds(day, timezone)
+    return list(
         session.exec(
             select(Visit).where(
                 Visit.rep_id == rep.id,
@@ -116,6 +115,57 @@ def select_candidates(
             )
         )
     )
+
+
+def busy_periods_by_customer(session: Session, ids: list[int]) -> dict[int, list[BusyPeriod]]:
+    """The busy periods of these customers, fetched in chunks (databases cap the parameters)."""
+    periods: dict[int, list[BusyPeriod]] = defaultdict(list)
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start : chunk_start + 500]
+        for period in session.exec(select(BusyPeriod).where(BusyPeriod.customer_id.in_(chunk))):
+            periods[period.customer_id].append(period)
+    return periods
+
+
+def plan_candidates(
+    session: Session, *, rep: User, day: date, timezone: str, customer_ids: list[int]
+) -> dict[str, Candidate]:
+    """The plan's customers as candidates for re-timing: place, visit length, busy minutes, appointment."""
+    if not customer_ids:
+        return {}
+    customers = session.exec(select(Customer).where(Customer.id.in_(customer_ids)))
+    periods = busy_periods_by_customer(session, list(customer_ids))
+    appointments = {
+        v.customer_id: v
+        for v in planned_visits(session, rep=rep, day=day, timezone=timezone)
+        if v.is_appointment
+    }
+    work = (rep.work_start_min, rep.work_end_min)
+    out = {}
+    for customer in customers:
+        if customer.lat is None or customer.lon is None:
+            continue
+        appointment = appointments.get(customer.id)
+        windows = busy.busy_windows_on(periods[customer.id], day)
+        if appointment is None and _covers(windows, work):
+            # Closed or busy all day, so never planned: the rep added it by hand and that choice wins.
+            windows = []
+        candidate = Candidate(
+            customer=customer, value=0.0, reasons=[Reason("added")], busy_minutes=windows
+        )
+        if appointment is not None:
+            candidate.appointment = appointment
+            candidate.appointment_minute = minute_of_day(appointment.scheduled_start, day, timezone)
+        out[str(customer.id)] = candidate
+    return out
+
+
+def select_candidates(
+    session: Session, *, rep: User, day: date, extra_customer_ids: tuple[int, ...] = ()
+) -> CandidatePool:
+    """The rep's candidates for `day`: due, follow-ups due, at risk, appointments, visits moved here."""
+    team = session.get(Team, rep.team_id)
+    planned = planned_visits(session, rep=rep, day=day, timezone=team.timezone)
     appointments = {v.customer_id: v for v in planned if v.is_appointment}
     moved = {v.customer_id: v for v in planned if not v.is_appointment}
     followups_by_customer: dict[int, list[FollowUp]] = defaultdict(list)
@@ -143,13 +193,7 @@ def select_candidates(
         ),
     )
     customers = list(session.exec(stmt))
-    periods: dict[int, list[BusyPeriod]] = defaultdict(list)
-    if customers:
-        ids = [c.id for c in customers]
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            for period in session.exec(select(BusyPeriod).where(BusyPeriod.customer_id.in_(chunk))):
-                periods[period.customer_id].append(period)
+    periods = busy_periods_by_customer(session, [c.id for c in customers])
     pool = CandidatePool(day=day, candidates=[], excluded=[])
     work = (rep.work_start_min, rep.work_end_min)
     reorders = reorder_prompts_for(session, customer_ids=[c.id for c in customers], today=day)
@@ -263,8 +307,6 @@ def _relative_day(iso: str, today: date) -> str:
 
 def reason_text(reason: dict[str, Any], *, today: date) -> str:
     """One reason in the UI language (reasons are stored as JSON dicts with a `code`)."""
-    from ...i18n import choice_label
-
     code = reason.get("code")
     if code == "overdue":
         return _("%(n)d days past the visit cadence", n=reason.get("days", 0))
@@ -287,8 +329,7 @@ def reason_text(reason: dict[str, Any], *, today: date) -> str:
     if code == "moved":
         return _("moved here from another day")
     if code == "appointment":
-        minute = int(reason.get("minute", 0))
-        return _("appointment at %(time)s", time=f"{minute // 60}:{minute % 60:02d}")
+        return _("appointment at %(time)s", time=minutes_hhmm(int(reason.get("minute", 0))))
     if code == "reorder_due":
         return _("reorder due: %(product)s", product=reason.get("product", ""))
     if code == "added":
@@ -303,12 +344,96 @@ def reasons_text(reasons: list[dict[str, Any]], *, today: date) -> str:
     return _(" · ").join(reason_text(r, today=today) for r in reasons) if reasons else ""
 
 
+# Why a customer was left out before planning (or taken off the plan by the rep): no facts needed.
+_EXCLUSIONS = {
+    "closed": _l("closed on this day"),
+    "busy_all_day": _l("busy for the whole working day"),
+    "no_location": _l("no location yet: set it on the customer page"),
+    "removed": _l("removed by you"),
+}
+# Drop codes that never come from the planner.
+EXCLUSION_CODES = ("closed", "no_location", "removed")
+# A customer visitable in one window only, and what then went wrong.
+_WINDOW_TEXT = {
+    "window_unreachable": _l(
+        "can only be visited from %(start)s to %(end)s; cannot be reached in time within today's"
+        " working hours"
+    ),
+    "no_time_left": _l(
+        "can only be visited from %(start)s to %(end)s; no time left after the visits with higher"
+        " value"
+    ),
+}
+
+
 def exclusion_text(code: str) -> str:
-    """Why a customer was left out before planning."""
-    if code == "closed":
-        return _("closed on this day")
+    """Why a customer was left out before planning (or taken off the plan by the rep)."""
+    return str(_EXCLUSIONS.get(code, code))
+
+
+def drop_text(code: str, facts: dict[str, Any]) -> str:
+    """Why a customer is not on the plan, from the stored code and facts (times in seconds)."""
+    if facts.get("excluded") or code in EXCLUSION_CODES:
+        return exclusion_text(code)
+    appointment, window = facts.get("appointment"), facts.get("window")
+    unreachable = code == "window_unreachable"
     if code == "busy_all_day":
-        return _("busy for the whole working day")
-    if code == "no_location":
-        return _("no location yet: set it on the customer page")
+        return _("busy or closed for the whole working day")
+    if code == "appointment_conflict":
+        if appointment is None:
+            return _(
+                "this required visit does not fit with the other required visits, lunch or the"
+                " return time"
+            )
+        return _(
+            "the appointment at %(time)s clashes with other appointments, lunch or the return time",
+            time=seconds_hhmm(appointment),
+        )
+    if unreachable and appointment is not None:
+        return _(
+            "the appointment at %(time)s cannot be reached in time", time=seconds_hhmm(appointment)
+        )
+    if not unreachable and facts.get("busy_until") is not None:
+        return _(
+            "busy until %(time)s; no time left after the visits with higher value",
+            time=seconds_hhmm(facts["busy_until"]),
+        )
+    if window:
+        text = _WINDOW_TEXT["window_unreachable" if unreachable else "no_time_left"]
+        return text % {"start": seconds_hhmm(window[0]), "end": seconds_hhmm(window[1])}
+    if unreachable:
+        return _("cannot be reached in time within today's working hours")
+    return _("no time left after the visits with higher value")
+
+
+def warning_text(code: str, facts: dict[str, Any], names: dict[int, str]) -> str:
+    """One plan warning from its stored code and facts; `names` maps customer ids to names."""
+    at = facts.get("at")
+    name = names.get(facts.get("customer_id") or 0, "")
+    if code == "window_missed":
+        if name and at is not None:
+            return _(
+                "%(name)s: the visit would start at %(time)s, outside its allowed times",
+                name=name,
+                time=seconds_hhmm(at),
+            )
+        return _("A visit would start outside its allowed times")
+    if code == "busy_period":
+        if name and at is not None:
+            return _("%(name)s is busy at %(time)s", name=name, time=seconds_hhmm(at))
+        return _("A visit falls into a busy period")
+    if code == "late_return":
+        if at is not None:
+            return _("Back at %(time)s, after the end of your working day", time=seconds_hhmm(at))
+        return _("Back after the end of your working day")
+    if code == "lunch_missed":
+        return _("No room left for lunch in its time window")
+    if code == "required_dropped":
+        return _(
+            "An appointment could not be fitted into the day: see the list of left-out customers."
+        )
+    if code == "road_engine_fallback":
+        return _("Road travel times were unavailable; times are estimated from the distance.")
+    if code == "planner_note":
+        return _("Planner note: %(note)s", note=facts.get("note", ""))
     return code

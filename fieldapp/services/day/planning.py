@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlmodel import Session, delete, select
 
@@ -37,8 +36,8 @@ from .candidates import (
     Candidate,
     CandidatePool,
     Reason,
-    exclusion_text,
     local_day_bounds,
+    plan_candidates,
     select_candidates,
 )
 from .plans import SETTLED_STATES, get_plan, plan_stops
@@ -46,7 +45,6 @@ from .plans import SETTLED_STATES, get_plan, plan_stops
 # Lunch floats inside this local window unless the rep's day does not allow it.
 LUNCH_EARLIEST = 11 * 3600
 LUNCH_LATEST_END = 14 * 3600
-LANGUAGES = ("en", "ja")
 
 
 def warm_up() -> None:
@@ -54,16 +52,16 @@ def warm_up() -> None:
     planner.warm_up()
 
 
-def planner_options() -> planner.PlanOptions:
-    """Search limits from the app config: a time limit in production, iterations in tests (repeatable)."""
-    cfg = current_app.config
-    iterations = cfg.get("PLANNER_ITERATIONS")
+def planner_options(config: Mapping[str, Any]) -> planner.PlanOptions:
+    """Planner settings from the app config: time limit (iterations in tests, repeatable), road engine."""
+    osrm_url = config.get("OSRM_URL") or None
+    iterations = config.get("PLANNER_ITERATIONS")
     if iterations:
         return planner.PlanOptions(
-            time_limit=None, iteration_limit=int(iterations), solution_limit=20
+            time_limit=None, iteration_limit=int(iterations), solution_limit=20, osrm_url=osrm_url
         )
     return planner.PlanOptions(
-        time_limit=float(cfg.get("PLANNER_TIME_LIMIT", 1.0)), osrm_url=cfg.get("OSRM_URL") or None
+        time_limit=float(config.get("PLANNER_TIME_LIMIT", 1.0)), osrm_url=osrm_url
     )
 
 
@@ -114,6 +112,10 @@ def _planner_candidate(c: Candidate) -> planner.Candidate:
     )
 
 
+def _travel_mode(rep: User) -> str:
+    return rep.travel_mode if rep.travel_mode in planner.model.TRAVEL_MODES else "car"
+
+
 def build_request(rep: User, candidates: list[Candidate]) -> planner.PlanRequest:
     """A one-rep PlanRequest for the day's candidates."""
     start, end = _rep_places(rep, candidates)
@@ -123,7 +125,7 @@ def build_request(rep: User, candidates: list[Candidate]) -> planner.PlanRequest
         end=end,
         depart_after=rep.work_start_min * 60,
         return_by=max(rep.work_end_min, rep.work_start_min) * 60,
-        travel_mode=rep.travel_mode if rep.travel_mode in planner.model.TRAVEL_MODES else "car",
+        travel_mode=_travel_mode(rep),
         lunch=_lunch(rep),
     )
     return planner.PlanRequest(
@@ -142,67 +144,9 @@ def _at(day: date, timezone: str, seconds: int | None) -> datetime | None:
     return start + timedelta(seconds=int(seconds))
 
 
-def both_languages(message) -> str:
-    """A message rendered in every UI language, as JSON, so the page shows the reader's language."""
-    texts = {}
-    for lang in LANGUAGES:
-        with force_locale(lang):
-            texts[lang] = str(message(lang))
-    return json.dumps(texts, ensure_ascii=False)
-
-
 def reasons_json(reasons: list[Reason]) -> str:
     """Stop reasons as stored on DayPlanStop.reasons."""
     return json.dumps([r.as_json() for r in reasons], ensure_ascii=False)
-
-
-def _clock(seconds: int) -> str:
-    """Seconds after local midnight as H:MM."""
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
-
-
-def _drop_text(reason: planner.Reason) -> str:
-    """Why the planner left a customer out, in the current locale, from its code and facts."""
-    code, window = reason.code, reason.window
-    if code == "busy_all_day":
-        return _("busy or closed for the whole working day")
-    if code == "window_unreachable":
-        if reason.appointment is not None:
-            return _(
-                "the appointment at %(time)s cannot be reached in time",
-                time=_clock(reason.appointment),
-            )
-        if window is not None:
-            return _(
-                "can only be visited from %(start)s to %(end)s; cannot be reached in time within"
-                " today's working hours",
-                start=_clock(window[0]),
-                end=_clock(window[1]),
-            )
-        return _("cannot be reached in time within today's working hours")
-    if code == "appointment_conflict":
-        if reason.appointment is None:
-            return _(
-                "this required visit does not fit with the other required visits, lunch or the"
-                " return time"
-            )
-        return _(
-            "the appointment at %(time)s clashes with other appointments, lunch or the return time",
-            time=_clock(reason.appointment),
-        )
-    if reason.busy_until is not None:
-        return _(
-            "busy until %(time)s; no time left after the visits with higher value",
-            time=_clock(reason.busy_until),
-        )
-    if window is not None:
-        return _(
-            "can only be visited from %(start)s to %(end)s; no time left after the visits with"
-            " higher value",
-            start=_clock(window[0]),
-            end=_clock(window[1]),
-        )
-    return _("no time left after the visits with higher value")
 
 
 def _store_drops(
@@ -220,9 +164,7 @@ def _store_drops(
                 customer_id=candidate.customer.id,
                 value=candidate.value,
                 reason_code=dropped.reason_code,
-                reason_detail=both_languages(
-                    lambda _lang, reason=dropped.reason: _drop_text(reason)
-                ),
+                reason_detail=_facts_json(dropped.reason.facts()),
             )
         )
     for excluded in pool.excluded:
@@ -232,49 +174,28 @@ def _store_drops(
                 customer_id=excluded.customer.id,
                 value=0,
                 reason_code=excluded.reason.code,
-                reason_detail=both_languages(
-                    lambda _lang, code=excluded.reason.code: exclusion_text(code)
-                ),
+                reason_detail=_facts_json({"excluded": True}),
             )
         )
 
 
-def _warning_text(code: str, name: str, at: str) -> str:
-    if code == "window_missed":
-        return _(
-            "%(name)s: the visit would start at %(time)s, outside its allowed times",
-            name=name,
-            time=at,
-        )
-    if code == "busy_period":
-        return _("%(name)s is busy at %(time)s", name=name, time=at)
-    if code == "late_return":
-        return _("Back at %(time)s, after the end of your working day", time=at)
-    if code == "lunch_missed":
-        return _("No room left for lunch in its time window")
-    return code
+def _facts_json(facts: dict[str, Any]) -> str:
+    """A drop's facts as stored on DayPlanDrop.reason_detail (the code is in reason_code)."""
+    return json.dumps(facts)
 
 
-def _warnings_json(evaluation, names: dict[str, str]) -> str | None:
-    """Warnings of a hand-made order in both languages, naming the customer and the time."""
-    starts = {s.candidate_id: s.start for s in evaluation.stops}
-    items = []
-    for warning in evaluation.warnings:
-        if warning.code == "unknown_candidate":
-            continue
-        seconds = (
-            evaluation.return_time
-            if warning.code == "late_return"
-            else starts.get(warning.candidate_id or "", 0)
-        )
-        at = f"{seconds // 3600}:{seconds % 3600 // 60:02d}"
-        name = names.get(warning.candidate_id or "", "")
-        texts = {}
-        for lang in LANGUAGES:
-            with force_locale(lang):
-                texts[lang] = _warning_text(warning.code, name, at)
-        items.append({"code": warning.code, **texts})
-    return json.dumps(items, ensure_ascii=False) if items else None
+def _warnings_json(evaluation: planner.RouteEvaluation) -> str | None:
+    """Warnings of a hand-made order as codes with the customer and the planner's time facts."""
+    items = [
+        {
+            "code": warning.code,
+            "customer_id": int(warning.candidate_id) if warning.candidate_id else None,
+            **warning.facts(),
+        }
+        for warning in evaluation.warnings
+        if warning.code != "unknown_candidate"
+    ]
+    return json.dumps(items) if items else None
 
 
 def _apply_route(
@@ -336,7 +257,7 @@ def generate_plan(
     team = session.get(Team, rep.team_id)
     pool = select_candidates(session, rep=rep, day=day)
     request = build_request(rep, pool.candidates)
-    result = planner.plan_day(request, options or planner_options())
+    result = planner.plan_day(request, options or planner.PlanOptions())
     plan = existing or DayPlan(rep_id=rep.id, plan_date=day, version=0)
     session.add(plan)
     session.flush()
@@ -357,34 +278,46 @@ def generate_plan(
     plan.travel_seconds = int(route.travel_seconds)
     plan.lunch_start = _at(day, team.timezone, route.lunch_start)
     plan.return_at = _at(day, team.timezone, route.return_time)
+    after = {"date": day.isoformat(), "stops": len(route.stops), "value": plan.total_value}
+    return _finish(session, actor, rep, plan, result, now=now, action="generate", after=after)
+
+
+def _finish(
+    session: Session,
+    actor: User,
+    rep: User,
+    plan: DayPlan,
+    result: planner.Plan,
+    *,
+    now: datetime,
+    action: str,
+    after: dict[str, Any],
+) -> DayPlan:
+    """The end of every (re)plan: its notes as warnings, a new version, the audit event."""
     plan.warnings = _notes_json(result)
     _touch(plan, now=now, result=result)
+    session.add(plan)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=rep.team_id,
-        entity="day_plan",
-        entity_id=plan.id,
-        action="generate",
-        after={"date": day.isoformat(), "stops": len(route.stops), "value": plan.total_value},
-    )
+    event = {"entity": "day_plan", "entity_id": plan.id, "action": action, "after": after}
+    audit.record(session, actor=actor, team_id=rep.team_id, **event)
     return plan
 
 
+# The planner's one note worth a sentence of its own; others are technical and shown as they are.
+_ROAD_ENGINE_NOTE = "road engine unreachable"
+
+
 def _notes_json(result: planner.Plan) -> str | None:
-    items = []
+    """What the rep should know about a generated plan, as warning codes (rendered when shown)."""
+    items: list[dict[str, Any]] = []
     if result.status != "ok":
-        items.append(
-            {
-                "code": "required_dropped",
-                "en": "An appointment could not be fitted into the day: see the list of left-out customers.",
-                "ja": "アポイントを1日の予定に組み込めませんでした。外れた顧客の一覧を確認してください。",
-            }
-        )
+        items.append({"code": "required_dropped"})
     for note in result.notes:
-        items.append({"code": "note", "en": note, "ja": note})
-    return json.dumps(items, ensure_ascii=False) if items else None
+        if note.startswith(_ROAD_ENGINE_NOTE):
+            items.append({"code": "road_engine_fallback"})
+        else:
+            items.append({"code": "planner_note", "note": note})
+    return json.dumps(items) if items else None
 
 
 def _check_planner(actor: User, rep: User) -> None:
@@ -400,33 +333,40 @@ def _check_planner(actor: User, rep: User) -> None:
 
 @dataclass
 class DayContext:
-    """A day plan with what recomputing it needs: the pool, the request and the settled stops."""
+    """A day plan with what re-timing it needs: its stops and its customers as candidates."""
 
     plan: DayPlan
     team: Team
     stops: list[DayPlanStop]
-    pool: CandidatePool
     candidates: dict[str, Candidate]
 
 
-def _context(
-    session: Session, *, plan: DayPlan, rep: User, extra: tuple[int, ...] = ()
-) -> DayContext:
+def _context(session: Session, *, plan: DayPlan, rep: User) -> DayContext:
+    """The plan's stops and only their customers: no candidate pool, values or prompts are computed."""
     team = session.get(Team, rep.team_id)
     stops = plan_stops(session, plan)
-    ids = tuple({s.customer_id for s in stops} | set(extra))
-    pool = select_candidates(session, rep=rep, day=plan.plan_date, extra_customer_ids=ids)
-    candidates = {str(c.customer.id): c for c in pool.candidates}
-    # A customer on the plan who is no longer "due" (e.g. added by hand) still needs a candidate.
-    for cid in ids:
-        if str(cid) not in candidates:
-            customer = session.get(Customer, cid)
-            if customer is None or customer.lat is None or customer.lon is None:
-                continue
-            candidates[str(cid)] = Candidate(
-                customer=customer, value=0.0, reasons=[Reason("added")], busy_minutes=[]
-            )
-    return DayContext(plan, team, stops, pool, candidates)
+    candidates = plan_candidates(
+        session,
+        rep=rep,
+        day=plan.plan_date,
+        timezone=team.timezone,
+        customer_ids=list(dict.fromkeys(s.customer_id for s in stops)),
+    )
+    return DayContext(plan, team, stops, candidates)
+
+
+def _with_pool(session: Session, ctx: DayContext, rep: User) -> CandidatePool:
+    """The day's whole candidate pool, merged into the context (re-planning chooses among it)."""
+    ids = tuple(dict.fromkeys(s.customer_id for s in ctx.stops))
+    pool = select_candidates(session, rep=rep, day=ctx.plan.plan_date, extra_customer_ids=ids)
+    _merge_pool(ctx, pool)
+    return pool
+
+
+def _merge_pool(ctx: DayContext, pool: CandidatePool) -> None:
+    """Pool candidates first (the search's input order); plan customers not in the pool keep theirs."""
+    merged = {str(c.customer.id): c for c in pool.candidates}
+    ctx.candidates = merged | {k: c for k, c in ctx.candidates.items() if k not in merged}
 
 
 def retime(session: Session, *, plan: DayPlan, rep: User, now: datetime) -> DayPlan:
@@ -451,9 +391,7 @@ def retime(session: Session, *, plan: DayPlan, rep: User, now: datetime) -> DayP
     plan.lunch_start = _at(plan.plan_date, ctx.team.timezone, evaluation.lunch_start)
     plan.return_at = _at(plan.plan_date, ctx.team.timezone, evaluation.return_time)
     plan.total_value = round(sum(s.value for s in active), 2)
-    plan.warnings = _warnings_json(
-        evaluation, {cid: c.customer.name for cid, c in ctx.candidates.items()}
-    )
+    plan.warnings = _warnings_json(evaluation)
     plan.version += 1
     session.add(plan)
     session.flush()
@@ -494,6 +432,7 @@ def replan_rest(
     if plan is None:
         return generate_plan(session, actor=actor, rep=rep, day=day, now=now, options=options)
     ctx = _context(session, plan=plan, rep=rep)
+    day_pool = _with_pool(session, ctx, rep)
     settled = [s for s in ctx.stops if s.state in SETTLED_STATES]
     done_ids = {str(s.customer_id) for s in settled}
     # Visits done today outside the plan (drop-ins logged from the customer page) are done too.
@@ -514,7 +453,7 @@ def replan_rest(
         now=min(now_s, max(rep.work_end_min, rep.work_start_min) * 60),
         done_ids=(),
         lunch_taken=lunch_taken,
-        options=options or planner_options(),
+        options=options or planner.PlanOptions(),
     )
     keep_reasons = {s.customer_id: s.reasons for s in ctx.stops if s.reasons}
     for stop in ctx.stops:
@@ -531,7 +470,7 @@ def replan_rest(
         first_position=len(settled),
         keep_reasons=keep_reasons,
     )
-    pool = CandidatePool(day=day, candidates=remaining, excluded=ctx.pool.excluded)
+    pool = CandidatePool(day=day, candidates=remaining, excluded=day_pool.excluded)
     _store_drops(session, plan, pool, result)
     plan.total_value = round(
         sum(s.value for s in settled if s.state != VisitStatus.SKIPPED)
@@ -542,20 +481,8 @@ def replan_rest(
     if route.lunch_start is not None:
         plan.lunch_start = _at(day, ctx.team.timezone, route.lunch_start)
     plan.return_at = _at(day, ctx.team.timezone, route.return_time)
-    plan.warnings = _notes_json(result)
-    _touch(plan, now=now, result=result)
-    session.add(plan)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=rep.team_id,
-        entity="day_plan",
-        entity_id=plan.id,
-        action="replan",
-        after={"from": now_s, "stops": len(route.stops), "kept": len(settled)},
-    )
-    return plan
+    after = {"from": now_s, "stops": len(route.stops), "kept": len(settled)}
+    return _finish(session, actor, rep, plan, result, now=now, action="replan", after=after)
 
 
 def _visited_today(session: Session, *, rep: User, day: date, timezone: str) -> set[str]:
@@ -595,6 +522,7 @@ def nearby_now(
     position: tuple[float, float] | None,
     minutes: int,
     limit: int = 10,
+    options: planner.PlanOptions | None = None,
 ) -> list[NearbyOption]:
     """Due customers not yet visited today who can be reached and visited within `minutes` from here."""
     team = session.get(Team, rep.team_id)
@@ -602,7 +530,9 @@ def nearby_now(
     plan = get_plan(session, rep_id=rep.id, day=day)
     if position is None:
         if plan is not None:
-            here = _here(_context(session, plan=plan, rep=rep), rep, None)
+            ctx = _context(session, plan=plan, rep=rep)
+            _merge_pool(ctx, pool)
+            here = _here(ctx, rep, None)
         else:
             here = _rep_places(rep, pool.candidates)[0]
         position = (here.lat, here.lon)
@@ -612,17 +542,16 @@ def nearby_now(
         else set()
     )
     visited = {int(x) for x in _visited_today(session, rep=rep, day=day, timezone=team.timezone)}
-    options_ = [c for c in pool.candidates if c.customer.id not in settled | visited]
-    if not options_:
+    reachable = [c for c in pool.candidates if c.customer.id not in settled | visited]
+    if not reachable:
         return []
     here = planner.Location(*position)
-    speed = dict(planner.PlanOptions().speeds_kmh).get(rep.travel_mode, 30.0)
-    locations = [here] + [planner.Location(c.customer.lat, c.customer.lon) for c in options_]
-    seconds = planner.geodesic_seconds(locations, speed_kmh=speed, detour_factor=1.3)
+    locations = [here] + [planner.Location(c.customer.lat, c.customer.lon) for c in reachable]
+    seconds = _travel_seconds(locations, rep, options or planner.PlanOptions())
     metres = planner.haversine_metres(locations)
     now_min = seconds_of_day(now, day, team.timezone) // 60
     out = []
-    for index, candidate in enumerate(options_, start=1):
+    for index, candidate in enumerate(reachable, start=1):
         travel = math.ceil(int(seconds[0, index]) / 60)
         visit = max(1, candidate.customer.visit_minutes)
         if travel + visit > minutes:
@@ -642,6 +571,16 @@ def nearby_now(
         )
     out.sort(key=lambda o: (-o.value, o.travel_minutes))
     return out[:limit]
+
+
+def _travel_seconds(
+    locations: list[planner.Location], rep: User, options: planner.PlanOptions
+) -> Any:
+    """Travel seconds between places by the rule the plans use (road engine, else distance × detour)."""
+    mode = _travel_mode(rep)
+    estimate = {"speed_kmh": options.speed(mode), "detour_factor": options.detour_factor}
+    road = {"osrm_url": options.osrm_url, "timeout": options.osrm_timeout}
+    return planner.travel_matrix(locations, mode=mode, **estimate, **road).seconds
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> int:

@@ -1,5 +1,8 @@
 """The stored day: plan rows read back (plan, stops, drops, warnings) without touching the planner.
 
+Reasons and warnings are stored as codes plus facts; `candidates.drop_text` and `warning_text` turn
+them into sentences in the reader's language.
+
 Pages, reports, the calendar and the rep's actions read plans through here; only `planning.py` writes a
 planner result into these rows.
 """
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -15,19 +19,6 @@ from ...models import DayPlan, DayPlanDrop, DayPlanStop, VisitStatus
 
 # Stops whose visit has started or ended are history: re-planning never moves them.
 SETTLED_STATES = (VisitStatus.IN_PROGRESS, VisitStatus.DONE, VisitStatus.SKIPPED)
-
-
-def message_in(detail: str | None, lang: str) -> str:
-    """The stored message in `lang` (falls back to English, then to the raw text)."""
-    if not detail:
-        return ""
-    try:
-        texts = json.loads(detail)
-    except ValueError:
-        return detail
-    if isinstance(texts, dict):
-        return str(texts.get(lang) or texts.get("en") or "")
-    return str(texts)
 
 
 def get_plan(session: Session, *, rep_id: int, day: date) -> DayPlan | None:
@@ -56,8 +47,12 @@ def plan_drops(session: Session, plan: DayPlan) -> list[DayPlanDrop]:
     )
 
 
-def plan_warnings(plan: DayPlan, lang: str) -> list[str]:
-    """The plan's warnings (broken window, late return…) in the reader's language."""
-    if not plan.warnings:
-        return []
-    return [str(w.get(lang) or w.get("en")) for w in json.loads(plan.warnings)]
+def drop_facts(drop: DayPlanDrop) -> dict[str, Any]:
+    """The facts stored with a dropped customer's reason code (times in seconds after midnight)."""
+    facts = json.loads(drop.reason_detail) if drop.reason_detail else {}
+    return facts if isinstance(facts, dict) else {}
+
+
+def plan_warnings(plan: DayPlan) -> list[dict[str, Any]]:
+    """The plan's warnings (broken window, late return…) as codes with their facts and customer id."""
+    return json.loads(plan.warnings) if plan.warnings else []
