@@ -1,6 +1,6 @@
 """Pure day planner: orienteering with time windows on OR-Tools. No Flask, no SQLModel, no fieldapp.
 
-Contract used by the web app (`fieldapp/services/planning.py`):
+Contract used by the web app (`fieldapp/services/day/planning.py`):
 
 - Times are integer seconds since local midnight of the plan's date; durations are seconds.
 - `Location(lat, lon)`, `Window(start, end)`, `LunchBreak(duration, earliest_start, latest_end)`.

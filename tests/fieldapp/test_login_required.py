@@ -12,7 +12,7 @@ PUBLIC_ENDPOINTS = {
     "offline.manifest": "browsers fetch the manifest without cookies; name and icons only",
     "offline.page": "the 'not available offline' page the worker keeps; no data",
     "me.ical_feed": "calendar apps cannot sign in: the feed is opened by the user's secret token "
-    "(unknown or rotated token → 404, tested in test_dayviews.py)",
+    "(unknown or rotated token → 404, tested in test_day_map_calendar.py)",
 }
 
 
