@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
@@ -118,17 +117,3 @@ def minutes_hhmm(minutes: int | None) -> str:
     if minutes is None:
         return ""
     return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(
-        local_time=local_time,
-        local_datetime=local_datetime,
-        local_date=local_date,
-        hhmm=minutes_hhmm,
-    )
-    app.jinja_env.globals.update(choice_label=choice_label, weekday_names=WEEKDAYS)
-
-    @app.context_processor
-    def inject_locale() -> dict[str, object]:
-        return {"current_locale": str(get_locale() or "ja")}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -274,3 +274,53 @@ def is_overdue(followup: FollowUp, today: date) -> bool:
         and followup.due_date is not None
         and followup.due_date < today
     )
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One follow-up as its list item shows it: customer, owner's name, due state and a close form if allowed."""
+
+    followup: FollowUp
+    customer: Customer
+    owner: str
+    overdue: bool
+    due_today: bool
+    close_form: Any = None
+
+
+def item_rows(
+    session: Session,
+    items: Sequence[FollowUp],
+    *,
+    actor: User,
+    today: date,
+    close_form: Callable[[], Any] | None = None,
+) -> list[ItemRow]:
+    """The list rows for `items` in two queries; `close_form()` makes the form for each row `actor` may close."""
+    customer_ids = {f.customer_id for f in items}
+    owner_ids = {f.owner_id for f in items if f.owner_id is not None}
+    customers = (
+        {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(customer_ids)))}
+        if customer_ids
+        else {}
+    )
+    owners = (
+        dict(session.exec(select(User.id, User.name).where(User.id.in_(owner_ids))).all())
+        if owner_ids
+        else {}
+    )
+    rows = []
+    for followup in items:
+        customer = customers[followup.customer_id]
+        closable = followup.state == FollowUpState.OPEN and may_close(actor, followup, customer)
+        rows.append(
+            ItemRow(
+                followup=followup,
+                customer=customer,
+                owner=owners.get(followup.owner_id, ""),
+                overdue=is_overdue(followup, today),
+                due_today=followup.state == FollowUpState.OPEN and followup.due_date == today,
+                close_form=close_form() if closable and close_form is not None else None,
+            )
+        )
+    return rows

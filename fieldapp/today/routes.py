@@ -391,16 +391,3 @@ def appointment(customer_id: int):
     return render_template(
         "today/appointment.html", form=form, customer=customer, today_date=today_date
     )
-
-
-@bp.app_template_global()
-def skip_label(reason: str | None) -> str:
-    """A skip reason in words."""
-    return dict(SkipForm.reason_choices()).get(reason or "", reason or "")
-
-
-@bp.app_template_global("exclusion_text")
-def _exclusion_text(code: str) -> str:
-    from ..services.candidates import exclusion_text
-
-    return exclusion_text(code)
