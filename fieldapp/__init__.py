@@ -1,4 +1,4 @@
-"""Field Companion web app: create_app() builds config → db → extensions → blueprints → errors → cli."""
+"""Field Companion web app: create_app() builds config → db → extensions → templating → blueprints → errors → cli."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     _init_extensions(app)
+
+    from . import templating
+
+    templating.init_app(app)
     _register_blueprints(app)
 
     from . import errors
@@ -48,7 +52,6 @@ def _security_headers(response):
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import i18n
     from .extensions import babel, csrf, limiter, login_manager, select_locale, select_timezone
 
     login_manager.init_app(app)
@@ -61,7 +64,6 @@ def _init_extensions(app: Flask) -> None:
     )
     app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
-    i18n.init_app(app)
 
     from .auth.routes import load_user
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
@@ -147,23 +146,3 @@ def minutes_hhmm(minutes: int | None, *, pad: bool = False) -> str:
 def seconds_hhmm(seconds: int | None) -> str:
     """Seconds after midnight (the planner's unit) as H:MM."""
     return "" if seconds is None else minutes_hhmm(int(seconds) // 60)
-
-
-def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(
-        local_time=local_time,
-        local_datetime=local_datetime,
-        local_date=local_date,
-        hhmm=minutes_hhmm,
-    )
-    app.jinja_env.globals.update(
-        choice_label=choice_label,
-        weekday_names=WEEKDAYS,
-        # Two names for one label until the template helpers are gathered in one place.
-        skip_label=skip_label,
-        report_skip_label=skip_label,
-    )
-
-    @app.context_processor
-    def inject_locale() -> dict[str, object]:
-        return {"current_locale": str(get_locale() or "ja")}

@@ -19,65 +19,29 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from jinja2 import TemplateNotFound
 
 from ..auth.forms import EmptyForm
 from ..db import get_session
 from ..errors import StaleEdit, ValidationError
-from ..i18n import CHOICES, WEEKDAYS, choice_label, local_date, minutes_hhmm, ui_language
+from ..followups.forms import CloseFollowUpForm
+from ..i18n import CHOICES, minutes_hhmm, ui_language
 from ..models import Customer, Team
-from ..services import busy, busy_periods, clock, contacts, customer_page, customer_search
+from ..services import (
+    busy,
+    busy_periods,
+    clock,
+    contacts,
+    customer_page,
+    customer_search,
+    followups,
+    visits,
+)
 from ..services import customers as service
+from . import history_display
 from .forms import BusyForm, ContactForm, CustomerForm, LocationForm
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
-
-FIELD_LABELS = {
-    "name": _l("Name"),
-    "kana": _l("Reading (kana)"),
-    "postal_code": _l("Postal code"),
-    "address": _l("Address"),
-    "phone": _l("Phone"),
-    "segment": _l("Segment"),
-    "rank": _l("Rank"),
-    "cadence_days": _l("Visit every (days)"),
-    "visit_minutes": _l("Visit length (minutes)"),
-    "status": _l("Status"),
-    "tags": _l("Tags"),
-    "notes": _l("Notes"),
-    "assigned_rep_id": _l("Assigned rep"),
-    "lat": _l("Latitude"),
-    "lon": _l("Longitude"),
-    "location_source": _l("Location from"),
-    "needs_location": _l("Needs a location"),
-    "next_due_on": _l("Next visit due"),
-    "role": _l("Role or title"),
-    "email": _l("Email"),
-    "birthday": _l("Birthday"),
-    "hobbies": _l("Hobbies"),
-    "personal_notes": _l("Personal notes"),
-    "is_primary": _l("Main contact"),
-    "kind": _l("Repeats"),
-    "weekdays": _l("Weekdays"),
-    "start_date": _l("From"),
-    "end_date": _l("To"),
-    "start_min": _l("From time"),
-    "end_min": _l("Until"),
-    "label": _l("What"),
-}
-ENTITY_LABELS = {
-    service.ENTITY_CUSTOMER: _l("Customer"),
-    service.ENTITY_CONTACT: _l("Contact"),
-    service.ENTITY_BUSY: _l("Busy period"),
-}
-ACTION_LABELS = {
-    "create": _l("added"),
-    "update": _l("changed"),
-    "delete": _l("removed"),
-    "location": _l("location fixed"),
-}
 
 
 def _today() -> date:
@@ -87,55 +51,6 @@ def _today() -> date:
 
 def _customer(customer_id: int) -> Customer:
     return service.get_customer(get_session(), actor=current_user, customer_id=customer_id)
-
-
-def _template_exists(name: str) -> bool:
-    try:
-        current_app.jinja_env.get_template(name)
-    except TemplateNotFound:
-        return False
-    return True
-
-
-def field_label(name: str) -> str:
-    label = FIELD_LABELS.get(name)
-    return str(label) if label is not None else name
-
-
-def display_value(name: str, value: Any, people: dict[int, str] | None = None) -> str:
-    """A stored value as a person reads it: labels for choices, H:MM for minutes, names for people."""
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if name in ("segment", "status", "location_source"):
-        return choice_label(name, value)
-    if name == "assigned_rep_id":
-        return (people or {}).get(int(value), f"#{value}")
-    if name in ("start_min", "end_min"):
-        return minutes_hhmm(int(value))
-    if name == "weekdays":
-        return "・".join(str(WEEKDAYS[int(d)]) for d in str(value) if d.isdigit() and int(d) < 7)
-    if name == "kind":
-        return _("Every week") if value == "weekly" else _("Dates")
-    if name in ("lat", "lon") and isinstance(value, float):
-        return f"{value:.6f}"
-    if name in ("next_due_on", "birthday", "start_date", "end_date", "last_visit_on"):
-        try:
-            return local_date(date.fromisoformat(str(value)))
-        except ValueError:
-            return str(value)
-    return str(value)
-
-
-@bp.context_processor
-def customer_helpers() -> dict[str, Any]:
-    """Endpoints that exist (links to other areas appear once they are built) and display helpers."""
-    return {
-        "endpoints": set(current_app.view_functions),
-        "field_label": field_label,
-        "display_value": display_value,
-    }
 
 
 # --- finding -------------------------------------------------------------------------------------
@@ -189,8 +104,14 @@ def detail(customer_id: int):
         today_date=today_date,
         can_edit=service.can_edit(current_user, customer),
         delete_form=EmptyForm(),
-        has_visit_partial=_template_exists("_partials/visit_note.html"),
-        has_followup_partial=_template_exists("_partials/followup_item.html"),
+        notes=visits.note_rows(session, data.visits, actor=current_user),
+        followups=followups.item_rows(
+            session,
+            data.followups,
+            actor=current_user,
+            today=today_date,
+            close_form=CloseFollowUpForm.back_here,
+        ),
     )
 
 
@@ -206,8 +127,8 @@ def history(customer_id: int):
         customer=customer,
         entries=entries,
         people=service.member_names(session, team_id=customer.team_id),
-        entity_labels=ENTITY_LABELS,
-        action_labels=ACTION_LABELS,
+        entity_labels=history_display.ENTITY_LABELS,
+        action_labels=history_display.ACTION_LABELS,
     )
 
 
@@ -382,17 +303,8 @@ def location(customer_id: int):
         "customers/location.html",
         customer=customer,
         form=form,
-        leaflet=_leaflet_available(),
         tile_url=current_app.config.get("TILE_URL"),
     ), status
-
-
-def _leaflet_available() -> bool:
-    try:
-        import xstatic.pkg.leaflet  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @bp.route("/leaflet/<path:filename>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
@@ -58,3 +59,10 @@ class CloseFollowUpForm(FlaskForm):
 
     result = TextAreaField(_l("Result"), validators=[Optional(), Length(max=RESULT_MAX)])
     next = HiddenField()
+
+    @classmethod
+    def back_here(cls) -> CloseFollowUpForm:
+        """An empty close form that returns to the page it is shown on."""
+        form = cls(formdata=None)
+        form.next.data = request.full_path.rstrip("?")
+        return form

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..errors import ValidationError
-from ..models import Customer, FollowUp, Team, User
+from ..models import Team
 from ..services import clock, customers, users
 from ..services import followups as service
-from ..visits.routes import customer_url
 from .forms import CloseFollowUpForm, FollowUpForm
 
 bp = Blueprint("followups", __name__)
@@ -31,31 +28,6 @@ def _safe_next(target: str | None, fallback: str) -> str:
     return fallback
 
 
-@bp.app_template_global()
-def followup_info(followup: FollowUp) -> SimpleNamespace:
-    """What the follow-up partial shows: customer, owner, overdue, and a close form if allowed."""
-    session = get_session()
-    customer = session.get(Customer, followup.customer_id)
-    owner = session.get(User, followup.owner_id)
-    allowed = (
-        current_user.is_authenticated
-        and followup.state == "open"
-        and service.may_close(current_user, followup, customer)
-    )
-    form = None
-    if allowed:
-        form = CloseFollowUpForm(formdata=None)
-        form.next.data = request.full_path.rstrip("?")
-    return SimpleNamespace(
-        customer=customer,
-        customer_url=customer_url(customer.id, ""),
-        owner=owner.name if owner else "",
-        overdue=service.is_overdue(followup, _team_today()),
-        due_today=followup.state == "open" and followup.due_date == _team_today(),
-        close_form=form,
-    )
-
-
 @bp.route("/followups/")
 @login_required
 def index():
@@ -67,14 +39,20 @@ def index():
     else:
         items = service.open_followups_for_user(session, user=current_user)
     today = _team_today()
+    closed = service.recently_closed_for_user(session, user=current_user) if scope == "mine" else []
+    rows = service.item_rows(
+        session,
+        [*items, *closed],
+        actor=current_user,
+        today=today,
+        close_form=CloseFollowUpForm.back_here,
+    )
     return render_template(
         "followups/index.html",
-        followups=items,
+        followups=rows[: len(items)],
         scope=scope,
         overdue_count=sum(1 for f in items if service.is_overdue(f, today)),
-        closed=service.recently_closed_for_user(session, user=current_user)
-        if scope == "mine"
-        else [],
+        closed=rows[len(items) :],
     )
 
 
@@ -103,12 +81,12 @@ def new(customer_id: int):
         else:
             session.commit()
             flash(_("Follow-up added."), "info")
-            return redirect(customer_url(customer.id, url_for("followups.index")))
+            return redirect(url_for("customers.detail", customer_id=customer.id))
     return render_template(
         "followups/new.html",
         customer=customer,
         form=form,
-        back_url=customer_url(customer.id, url_for("customers.index")),
+        back_url=url_for("customers.detail", customer_id=customer.id),
     )
 
 

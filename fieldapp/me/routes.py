@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from ..auth.forms import EmptyForm
 from ..db import get_session
-from ..models import Team, User
+from ..models import Team
 from ..services import clock, users
 from ..services.day import calendar as calendar_feed
 from ..today.map import ics_response
@@ -86,11 +86,3 @@ def calendar_token():
     else:
         abort(400)
     return redirect(url_for("me.index") + "#calendar")
-
-
-@bp.app_template_global()
-def calendar_subscription_url(user: User) -> str | None:
-    """The user's feed URL for the Me page (None while no secret exists)."""
-    if not user.calendar_token:
-        return None
-    return url_for("me.ical_feed", token=user.calendar_token, _external=True)

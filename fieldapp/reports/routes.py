@@ -7,47 +7,19 @@ rep who wrote it and the managers of the same team (another team's report is "no
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..db import get_session
 from ..errors import StaleEdit, ValidationError
-from ..i18n import local_date, local_time, ui_language
+from ..i18n import ui_language
 from ..models import ReportStatus, Team
 from ..services import clock, reports, users
 from ..urls import parse_day
 from .forms import ReportFilterForm, ReportForm
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-
-@bp.app_template_filter("report_time")
-def report_time(value: str | None) -> str:
-    """An ISO time stored in a report's figures, as HH:MM in the team's timezone."""
-    return local_time(reports.parse_instant(value)) or "--:--"
-
-
-@bp.app_template_filter("report_date")
-def report_date(value: str | None) -> str:
-    """An ISO date stored in a report's figures, in the UI language."""
-    try:
-        return local_date(date.fromisoformat(value or ""))
-    except ValueError:
-        return value or ""
-
-
-@bp.app_template_filter("report_yen")
-def report_yen(amount: int | None) -> str:
-    return reports.yen(int(amount or 0))
-
-
-@bp.app_template_global()
-def report_product(line: dict) -> str:
-    """A product of a report's order line in the UI language."""
-    return line.get("product_en") if ui_language() == "en" else line.get("product", "")
 
 
 @bp.route("/day/<day>", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -30,36 +30,41 @@ AUDIT_FIELDS = (
 )
 
 
-def parse_date(value: Any, *, message: str, field: str | None = None) -> date | None:
-    """A calendar date from a date or an ISO string ("" and None mean no date)."""
+def _parse_plain(
+    value: Any,
+    *,
+    own: type,
+    refused: type,
+    convert: Callable[[str], Any],
+    message: str,
+    field: str | None,
+) -> Any:
+    """None or "" → None; an `own` value as it is; a string through `convert`. `refused` is the subclass
+    that would pass as `own` but is wrong (a datetime for a date, a bool for an int)."""
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
+    if isinstance(value, refused):
         raise ValidationError(message, field=field)
-    if isinstance(value, date):
+    if isinstance(value, own):
         return value
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            return convert(value.strip())
         except ValueError:
             pass
     raise ValidationError(message, field=field)
+
+
+def parse_date(value: Any, *, message: str, field: str | None = None) -> date | None:
+    """A calendar date from a date or an ISO string ("" and None mean no date)."""
+    return _parse_plain(
+        value, own=date, refused=datetime, convert=date.fromisoformat, message=message, field=field
+    )
 
 
 def parse_optional_int(value: Any, *, message: str, field: str | None = None) -> int | None:
     """An integer from an int or a string of digits ("" and None mean none); bools are refused."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValidationError(message, field=field)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise ValidationError(message, field=field)
+    return _parse_plain(value, own=int, refused=bool, convert=int, message=message, field=field)
 
 
 @dataclass(frozen=True)
@@ -202,48 +207,39 @@ def _due_order() -> tuple[Any, ...]:
     return (FollowUp.due_date.is_(None), FollowUp.due_date, FollowUp.created_at, FollowUp.id)
 
 
-def open_followups_for_user(session: Session, *, user: User, limit: int = 200) -> list[FollowUp]:
-    """The user's open follow-ups in their team, overdue and due first."""
+def _team_followups(
+    session: Session, *, team_id: int, where: Sequence[Any], order: Sequence[Any], limit: int
+) -> list[FollowUp]:
+    """Follow-ups at the team's customers that match `where`, in `order`."""
     stmt = (
         select(FollowUp)
         .join(Customer, Customer.id == FollowUp.customer_id)
-        .where(
-            FollowUp.owner_id == user.id,
-            FollowUp.state == FollowUpState.OPEN,
-            Customer.team_id == user.team_id,
-        )
-        .order_by(*_due_order())
+        .where(Customer.team_id == team_id, *where)
+        .order_by(*order)
         .limit(limit)
     )
     return list(session.exec(stmt))
+
+
+def open_followups_for_user(session: Session, *, user: User, limit: int = 200) -> list[FollowUp]:
+    """The user's open follow-ups in their team, overdue and due first."""
+    where = (FollowUp.owner_id == user.id, FollowUp.state == FollowUpState.OPEN)
+    return _team_followups(
+        session, team_id=user.team_id, where=where, order=_due_order(), limit=limit
+    )
 
 
 def open_followups_for_team(session: Session, *, team_id: int, limit: int = 200) -> list[FollowUp]:
     """Every open follow-up in the team (shared accounts: anyone may see what is pending)."""
-    stmt = (
-        select(FollowUp)
-        .join(Customer, Customer.id == FollowUp.customer_id)
-        .where(FollowUp.state == FollowUpState.OPEN, Customer.team_id == team_id)
-        .order_by(*_due_order())
-        .limit(limit)
-    )
-    return list(session.exec(stmt))
+    where = (FollowUp.state == FollowUpState.OPEN,)
+    return _team_followups(session, team_id=team_id, where=where, order=_due_order(), limit=limit)
 
 
 def recently_closed_for_user(session: Session, *, user: User, limit: int = 10) -> list[FollowUp]:
     """The user's last closed follow-ups, newest first (so a wrong close is easy to spot)."""
-    stmt = (
-        select(FollowUp)
-        .join(Customer, Customer.id == FollowUp.customer_id)
-        .where(
-            FollowUp.owner_id == user.id,
-            FollowUp.state != FollowUpState.OPEN,
-            Customer.team_id == user.team_id,
-        )
-        .order_by(FollowUp.closed_at.desc(), FollowUp.id.desc())
-        .limit(limit)
-    )
-    return list(session.exec(stmt))
+    where = (FollowUp.owner_id == user.id, FollowUp.state != FollowUpState.OPEN)
+    order = (FollowUp.closed_at.desc(), FollowUp.id.desc())
+    return _team_followups(session, team_id=user.team_id, where=where, order=order, limit=limit)
 
 
 def open_followups_for_customer(session: Session, *, customer_id: int) -> list[FollowUp]:
@@ -267,3 +263,53 @@ def is_overdue(followup: FollowUp, today: date) -> bool:
         and followup.due_date is not None
         and followup.due_date < today
     )
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One follow-up as its list item shows it: customer, owner's name, due state and a close form if allowed."""
+
+    followup: FollowUp
+    customer: Customer
+    owner: str
+    overdue: bool
+    due_today: bool
+    close_form: Any = None
+
+
+def item_rows(
+    session: Session,
+    items: Sequence[FollowUp],
+    *,
+    actor: User,
+    today: date,
+    close_form: Callable[[], Any] | None = None,
+) -> list[ItemRow]:
+    """The list rows for `items` in two queries; `close_form()` makes the form for each row `actor` may close."""
+    customer_ids = {f.customer_id for f in items}
+    owner_ids = {f.owner_id for f in items if f.owner_id is not None}
+    customers = (
+        {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(customer_ids)))}
+        if customer_ids
+        else {}
+    )
+    owners = (
+        dict(session.exec(select(User.id, User.name).where(User.id.in_(owner_ids))).all())
+        if owner_ids
+        else {}
+    )
+    rows = []
+    for followup in items:
+        customer = customers[followup.customer_id]
+        closable = followup.state == FollowUpState.OPEN and may_close(actor, followup, customer)
+        rows.append(
+            ItemRow(
+                followup=followup,
+                customer=customer,
+                owner=owners.get(followup.owner_id, ""),
+                overdue=is_overdue(followup, today),
+                due_today=followup.state == FollowUpState.OPEN and followup.due_date == today,
+                close_form=close_form() if closable and close_form is not None else None,
+            )
+        )
+    return rows

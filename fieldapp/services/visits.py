@@ -227,15 +227,41 @@ def recent_visits(session: Session, *, customer_id: int, limit: int = 5) -> list
     return list(session.exec(stmt))
 
 
-def order_lines(session: Session, *, visit_id: int) -> list[tuple[OrderLine, Product]]:
-    """The lines taken at a visit with their products."""
+@dataclass(frozen=True)
+class NoteRow:
+    """One visit note as its partial shows it: the visit, its author's name, its order lines, may edit."""
+
+    visit: Visit
+    author: str
+    lines: list[tuple[OrderLine, Product]]
+    can_edit: bool
+
+
+def note_rows(session: Session, visits: Sequence[Visit], *, actor: User | None) -> list[NoteRow]:
+    """The note rows for `visits` in two queries (authors, order lines); only the author may edit."""
+    visit_ids = [v.id for v in visits]
+    if not visit_ids:
+        return []
+    rep_ids = {v.rep_id for v in visits}
+    authors = dict(session.exec(select(User.id, User.name).where(User.id.in_(rep_ids))).all())
+    lines: dict[int, list[tuple[OrderLine, Product]]] = {}
     stmt = (
         select(OrderLine, Product)
         .join(Product, Product.id == OrderLine.product_id)
-        .where(OrderLine.visit_id == visit_id)
+        .where(OrderLine.visit_id.in_(visit_ids))
         .order_by(OrderLine.id)
     )
-    return list(session.exec(stmt).all())
+    for line, product in session.exec(stmt):
+        lines.setdefault(line.visit_id, []).append((line, product))
+    return [
+        NoteRow(
+            visit=v,
+            author=authors.get(v.rep_id, ""),
+            lines=lines.get(v.id, []),
+            can_edit=actor is not None and actor.id == v.rep_id,
+        )
+        for v in visits
+    ]
 
 
 def usual_products(session: Session, *, customer_id: int, limit: int = 8) -> list[Product]:

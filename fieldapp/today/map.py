@@ -26,7 +26,7 @@ from ..models import Team, User
 from ..services import clock, customers
 from ..services.day import calendar as calendar_feed
 from ..services.day.route import DayRoute, day_route, viewable_rep
-from ..urls import parse_day
+from ..urls import navigate_url, parse_day
 from . import bp
 
 ICS_TYPE = "text/calendar; charset=utf-8"
@@ -46,19 +46,6 @@ def _rep() -> User:
 
 def _team(user: User) -> Team:
     return get_session().get(Team, user.team_id)
-
-
-def navigate_url(lat: float, lon: float) -> str:
-    """A maps link to the coordinates (the phone opens its navigation app); only followed on a tap."""
-    return f"https://www.google.com/maps/dir/?api=1&destination={lat:.6f},{lon:.6f}"
-
-
-def _leaflet_available() -> bool:
-    try:
-        import xstatic.pkg.leaflet  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _time_range(start, end) -> str:
@@ -121,9 +108,7 @@ def map(day: str):  # noqa: A001 - the endpoint name the Today page links to
         route=route,
         rep_arg=rep_arg,
         team_reps=team_reps,
-        leaflet=_leaflet_available(),
         map_data=map_data(route),
-        navigate_url=navigate_url,
     )
 
 

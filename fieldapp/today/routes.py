@@ -407,10 +407,3 @@ def appointment(customer_id: int):
     return render_template(
         "today/appointment.html", form=form, customer=customer, today_date=today_date
     )
-
-
-@bp.app_template_global("exclusion_text")
-def _exclusion_text(code: str) -> str:
-    from ..services.day.candidates import exclusion_text
-
-    return exclusion_text(code)

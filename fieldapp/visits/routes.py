@@ -2,53 +2,28 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from ..db import get_session
 from ..errors import Forbidden, StaleEdit, ValidationError
-from ..models import Product, Team, User, Visit
+from ..followups.forms import CloseFollowUpForm
+from ..models import Team
 from ..services import clock, users, visits
 from ..services.customers import get_customer
 from ..services.followups import followups_of_visit
-from .forms import DUE_SHORTCUTS, NOTE_TEMPLATES, VisitForm, VisitNotesForm, product_label
+from ..services.followups import item_rows as followup_rows
+from .forms import DUE_SHORTCUTS, NOTE_TEMPLATES, VisitForm, VisitNotesForm
 
 bp = Blueprint("visits", __name__)
 
 
-def customer_url(customer_id: int, fallback: str) -> str:
-    """The customer's page (customers blueprint); `fallback` if that page is not available."""
-    try:
-        return url_for("customers.detail", customer_id=customer_id)
-    except BuildError:
-        return fallback
-
-
-@bp.app_template_global()
-def visit_info(visit: Visit) -> SimpleNamespace:
-    """What the visit note partial shows besides the row: author, order lines, may edit."""
-    session = get_session()
-    author = session.get(User, visit.rep_id)
-    return SimpleNamespace(
-        author=author.name if author else "",
-        lines=visits.order_lines(session, visit_id=visit.id),
-        can_edit=current_user.is_authenticated and current_user.id == visit.rep_id,
-    )
-
-
-@bp.app_template_global()
-def visit_product_name(product: Product) -> str:
-    """A product's name in the UI language."""
-    return product_label(product)
-
-
-def _team_today() -> str:
+def _team_today() -> date:
     team = get_session().get(Team, current_user.team_id)
-    return clock.local_today(team.timezone).isoformat()
+    return clock.local_today(team.timezone)
 
 
 def _version(value: str | None) -> int:
@@ -82,7 +57,7 @@ def new(customer_id: int):
     if form.validate_on_submit():
         try:
             data = visits.VisitInput.from_mapping(form.to_mapping())
-            visit = visits.log_visit(
+            visits.log_visit(
                 session,
                 actor=current_user,
                 customer_id=customer.id,
@@ -101,9 +76,10 @@ def new(customer_id: int):
                 # opened from a stop card: back to the day's plan, at that stop
                 stop = request.args.get("stop", type=int)
                 return redirect(url_for("today.index") + f"#stop-{stop}")
-            return redirect(customer_url(customer.id, url_for("visits.detail", visit_id=visit.id)))
+            return redirect(url_for("customers.detail", customer_id=customer.id))
     elif request.method == "POST":
         flash(_("Please check the form."), "error")
+    today = _team_today()
     return render_template(
         "visits/new.html",
         customer=customer,
@@ -113,11 +89,17 @@ def new(customer_id: int):
         last_visit=next(
             iter(visits.recent_visits(session, customer_id=customer.id, limit=1)), None
         ),
-        open_followups=visits.open_followups_for_customer(session, customer_id=customer.id),
+        open_followups=followup_rows(
+            session,
+            visits.open_followups_for_customer(session, customer_id=customer.id),
+            actor=current_user,
+            today=today,
+            close_form=CloseFollowUpForm.back_here,
+        ),
         note_templates=NOTE_TEMPLATES,
         due_shortcuts=DUE_SHORTCUTS,
-        today_iso=_team_today(),
-        back_url=customer_url(customer.id, url_for("customers.index")),
+        today_iso=today.isoformat(),
+        back_url=url_for("customers.detail", customer_id=customer.id),
     )
 
 
@@ -131,9 +113,16 @@ def detail(visit_id: int):
     return render_template(
         "visits/detail.html",
         visit=visit,
+        note=visits.note_rows(session, [visit], actor=current_user)[0],
         customer=customer,
-        followups=followups_of_visit(session, visit_id=visit.id),
-        back_url=customer_url(customer.id, url_for("customers.index")),
+        followups=followup_rows(
+            session,
+            followups_of_visit(session, visit_id=visit.id),
+            actor=current_user,
+            today=_team_today(),
+            close_form=CloseFollowUpForm.back_here,
+        ),
+        back_url=url_for("customers.detail", customer_id=customer.id),
     )
 
 
@@ -185,16 +174,17 @@ def edit(visit_id: int):
             return redirect(url_for("visits.detail", visit_id=visit.id))
     elif request.method == "POST":
         status = 400
+    today = _team_today()
     return (
         render_template(
             "visits/edit.html",
             visit=visit,
             customer=customer,
             form=form,
-            theirs=theirs,
+            theirs=visits.note_rows(session, [theirs], actor=current_user)[0] if theirs else None,
             note_templates=NOTE_TEMPLATES,
             due_shortcuts=DUE_SHORTCUTS,
-            today_iso=_team_today(),
+            today_iso=today.isoformat(),
         ),
         status,
     )

@@ -1,0 +1,96 @@
+"""Every template global, filter and context processor, registered in one place by `init_app`.
+
+None of these query the database: what a page shows per row comes in its page model (built in batch by a
+service or the route), so a helper here only formats values it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import Flask, url_for
+from flask_babel import get_locale
+
+from .customers.history_display import display_value, field_label
+from .i18n import (
+    WEEKDAYS,
+    choice_label,
+    local_date,
+    local_datetime,
+    local_time,
+    minutes_hhmm,
+    skip_label,
+    ui_language,
+)
+from .models import User
+from .services import reports
+from .services.day.candidates import exclusion_text
+from .urls import navigate_url
+from .visits.forms import product_label
+
+
+def calendar_subscription_url(user: User) -> str | None:
+    """The user's feed URL for the Me page (None while no secret exists)."""
+    if not user.calendar_token:
+        return None
+    return url_for("me.ical_feed", token=user.calendar_token, _external=True)
+
+
+def report_time(value: str | None) -> str:
+    """An ISO time stored in a report's figures, as HH:MM in the team's timezone."""
+    return local_time(reports.parse_instant(value)) or "--:--"
+
+
+def report_date(value: str | None) -> str:
+    """An ISO date stored in a report's figures, in the UI language."""
+    try:
+        return local_date(date.fromisoformat(value or ""))
+    except ValueError:
+        return value or ""
+
+
+def report_yen(amount: int | None) -> str:
+    """An amount stored in a report's figures, as yen."""
+    return reports.yen(int(amount or 0))
+
+
+def report_product(line: dict) -> str:
+    """A product of a report's order line in the UI language."""
+    return line.get("product_en") if ui_language() == "en" else line.get("product", "")
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "local_time": local_time,
+    "local_datetime": local_datetime,
+    "local_date": local_date,
+    "hhmm": minutes_hhmm,
+    "report_time": report_time,
+    "report_date": report_date,
+    "report_yen": report_yen,
+}
+
+GLOBALS: dict[str, Any] = {
+    "choice_label": choice_label,
+    "weekday_names": WEEKDAYS,
+    "skip_label": skip_label,
+    "exclusion_text": exclusion_text,
+    "navigate_url": navigate_url,
+    "visit_product_name": product_label,
+    "report_product": report_product,
+    "calendar_subscription_url": calendar_subscription_url,
+    "field_label": field_label,
+    "display_value": display_value,
+}
+
+
+def _locale() -> dict[str, object]:
+    return {"current_locale": str(get_locale() or "ja")}
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters, globals and the locale context processor on the app's Jinja environment."""
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals.update(GLOBALS)
+    app.context_processor(_locale)
