@@ -23,11 +23,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from jinja2 import TemplateNotFound
 
-from ..auth.forms import EmptyForm
+from ..context import team_today
 from ..db import get_session
 from ..errors import StaleEdit, ValidationError
+from ..forms import EmptyForm, apply_error
 from ..i18n import CHOICES, WEEKDAYS, choice_label, local_date, minutes_hhmm, ui_language
-from ..models import Customer, Team
+from ..models import Customer
 from ..services import busy, clock, customer_search
 from ..services import customers as service
 from .forms import BusyForm, ContactForm, CustomerForm, LocationForm
@@ -78,11 +79,6 @@ ACTION_LABELS = {
     "delete": _l("removed"),
     "location": _l("location fixed"),
 }
-
-
-def _today() -> date:
-    team = get_session().get(Team, current_user.team_id)
-    return clock.local_today(team.timezone if team else "Asia/Tokyo")
 
 
 def _customer(customer_id: int) -> Customer:
@@ -151,7 +147,7 @@ def index():
     query = customer_search.SearchQuery.from_args(
         request.args, default_mine=not current_user.is_manager
     )
-    today_date = _today()
+    today_date = team_today()
     page = customer_search.search(
         session,
         team_id=current_user.team_id,
@@ -180,7 +176,7 @@ def detail(customer_id: int):
     """One phone screen: who and where, cadence, follow-ups, contacts, busy times, visits, orders."""
     session = get_session()
     customer = _customer(customer_id)
-    today_date = _today()
+    today_date = team_today()
     data = service.customer_page(session, customer=customer, today=today_date, lang=ui_language())
     return render_template(
         "customers/detail.html",
@@ -227,24 +223,6 @@ def _customer_form(customer: Customer, *, formdata: bool) -> CustomerForm:
     data["visit_minutes"] = str(customer.visit_minutes)
     data["version"] = str(customer.version)
     return CustomerForm(formdata=None, data=data, reps=reps)
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    errors = error.details.get("errors") or {}
-    placed = False
-    for name, message in errors.items():
-        if name in form._fields:
-            form._fields[name].errors = list(form._fields[name].errors) + [message]
-            placed = True
-    if not placed:
-        flash(error.message, "error")
-
-
-def _version(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0  # a missing version can never match: the save is refused, not forced
 
 
 def _plain(value: Any) -> str:
@@ -317,7 +295,7 @@ def edit(customer_id: int):
                     session,
                     actor=current_user,
                     customer=customer,
-                    version=_version(form.version.data),
+                    version=form.version.data,
                     data=form.values(),
                     now=clock.now_utc(),
                     config=current_app.config,
@@ -326,7 +304,7 @@ def edit(customer_id: int):
                 return _customer_conflict(customer, error, "customers.edit")
             except ValidationError as error:
                 session.rollback()
-                _apply_errors(form, error)
+                apply_error(form, error)
             else:
                 session.commit()
                 flash(_("Customer saved."), "info")
@@ -351,7 +329,7 @@ def location(customer_id: int):
                     session,
                     actor=current_user,
                     customer=customer,
-                    version=_version(form.version.data),
+                    version=form.version.data,
                     lat=form.lat.data,
                     lon=form.lon.data,
                     source=form.source.data,
@@ -362,7 +340,7 @@ def location(customer_id: int):
                 return _customer_conflict(customer, error, "customers.location", source=source)
             except ValidationError as error:
                 session.rollback()
-                _apply_errors(form, error)
+                apply_error(form, error)
             else:
                 session.commit()
                 flash(_("Location saved."), "info")
@@ -454,7 +432,7 @@ def contact_form(customer_id: int, contact_id: int | None = None):
                 )
             except ValidationError as error:
                 session.rollback()
-                _apply_errors(form, error)
+                apply_error(form, error)
             else:
                 session.commit()
                 flash(_("Contact saved."), "info")
@@ -533,13 +511,9 @@ def busy_form(customer_id: int, period_id: int | None = None):
                 service.save_busy(
                     session, actor=current_user, customer=customer, spec=spec, period=period
                 )
-            except busy.BusyError as error:
+            except ValidationError as error:
                 session.rollback()
-                target = form._fields.get(error.field or "")
-                if target is not None:
-                    target.errors = list(target.errors) + [error.message]
-                else:
-                    flash(error.message, "error")
+                apply_error(form, error)
             else:
                 session.commit()
                 flash(_("Busy period saved."), "info")

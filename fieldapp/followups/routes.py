@@ -8,20 +8,17 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..context import team_today
 from ..db import get_session
 from ..errors import ValidationError
-from ..models import Customer, FollowUp, Team, User
+from ..forms import apply_error
+from ..models import Customer, FollowUp, User
 from ..services import clock, users
 from ..services import followups as service
 from ..visits.routes import customer_url
 from .forms import CloseFollowUpForm, FollowUpForm
 
 bp = Blueprint("followups", __name__)
-
-
-def _team_today():
-    team = get_session().get(Team, current_user.team_id)
-    return clock.local_today(team.timezone)
 
 
 def _safe_next(target: str | None, fallback: str) -> str:
@@ -50,8 +47,8 @@ def followup_info(followup: FollowUp) -> SimpleNamespace:
         customer=customer,
         customer_url=customer_url(customer.id, ""),
         owner=owner.name if owner else "",
-        overdue=service.is_overdue(followup, _team_today()),
-        due_today=followup.state == "open" and followup.due_date == _team_today(),
+        overdue=service.is_overdue(followup, team_today()),
+        due_today=followup.state == "open" and followup.due_date == team_today(),
         close_form=form,
     )
 
@@ -66,7 +63,7 @@ def index():
         items = service.open_followups_for_team(session, team_id=current_user.team_id)
     else:
         items = service.open_followups_for_user(session, user=current_user)
-    today = _team_today()
+    today = team_today()
     return render_template(
         "followups/index.html",
         followups=items,
@@ -99,7 +96,7 @@ def new(customer_id: int):
             )
         except ValidationError as error:
             session.rollback()
-            form.show_error(error.details.get("field"), error.message)
+            apply_error(form, error)
         else:
             session.commit()
             flash(_("Follow-up added."), "info")

@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from ..i18n import ui_language
-from ..models import BusyPeriod, Customer, DayPlan, DayPlanDrop, DayPlanStop, Team, User, Visit
+from ..models import BusyPeriod, Customer, DayPlan, DayPlanDrop, DayPlanStop, User, Visit
 from ..services import busy
 from ..services.day import planning, plans
 from ..services.day.candidates import CandidatePool, exclusion_text, reasons_text, select_candidates
@@ -173,10 +173,6 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
 def _drop_reason(drop: DayPlanDrop, lang: str) -> str:
     text = plans.message_in(drop.reason_detail, lang)
     return text or exclusion_text(drop.reason_code)
-
-
-def team_of(session: Session, user: User) -> Team:
-    return session.get(Team, user.team_id)
 
 
 def preview_reasons(pool: CandidatePool, today: date) -> list[dict[str, Any]]:

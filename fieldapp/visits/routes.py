@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
+from ..context import team_today
 from ..db import get_session
 from ..errors import Forbidden, StaleEdit, ValidationError
-from ..models import Product, Team, User, Visit
+from ..forms import apply_error
+from ..models import Product, User, Visit
 from ..services import clock, users, visits
 from ..services.followups import followups_of_visit, team_customer
 from .forms import DUE_SHORTCUTS, NOTE_TEMPLATES, VisitForm, VisitNotesForm, product_label
@@ -43,19 +45,6 @@ def visit_info(visit: Visit) -> SimpleNamespace:
 def visit_product_name(product: Product) -> str:
     """A product's name in the UI language."""
     return product_label(product)
-
-
-def _team_today() -> str:
-    team = get_session().get(Team, current_user.team_id)
-    return clock.local_today(team.timezone).isoformat()
-
-
-def _version(value: str | None) -> int:
-    """The version the form was opened at; garbage counts as stale (0 never exists)."""
-    try:
-        return int(value or 0)
-    except ValueError:
-        return 0
 
 
 @bp.route("/customers/<int:customer_id>/visits/new", methods=["GET", "POST"])
@@ -92,7 +81,7 @@ def new(customer_id: int):
             )
         except ValidationError as error:
             session.rollback()
-            form.show_error(error.details.get("field"), error.message)
+            apply_error(form, error)
         else:
             session.commit()
             flash(_("Visit saved."), "info")
@@ -115,7 +104,7 @@ def new(customer_id: int):
         open_followups=visits.open_followups_for_customer(session, customer_id=customer.id),
         note_templates=NOTE_TEMPLATES,
         due_shortcuts=DUE_SHORTCUTS,
-        today_iso=_team_today(),
+        today_iso=team_today().isoformat(),
         back_url=customer_url(customer.id, url_for("customers.index")),
     )
 
@@ -157,18 +146,17 @@ def edit(visit_id: int):
     if form.validate_on_submit():
         try:
             data = visits.VisitInput.from_mapping(form.notes_mapping())
-            expected = _version(form.version.data)
             visits.edit_visit(
                 session,
                 actor=current_user,
                 visit_id=visit.id,
                 data=data,
-                expected_version=expected,
+                expected_version=form.version.data,
                 now=clock.now_utc(),
             )
         except ValidationError as error:
             session.rollback()
-            form.show_error(error.details.get("field"), error.message)
+            apply_error(form, error)
             status = 400
         except StaleEdit as error:
             session.rollback()
@@ -193,7 +181,7 @@ def edit(visit_id: int):
             theirs=theirs,
             note_templates=NOTE_TEMPLATES,
             due_shortcuts=DUE_SHORTCUTS,
-            today_iso=_team_today(),
+            today_iso=team_today().isoformat(),
         ),
         status,
     )
