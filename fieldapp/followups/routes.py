@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..context import team_today
 from ..db import get_session
 from ..errors import ValidationError
-from ..forms import apply_error
+from ..forms import save_form
 from ..models import Customer, FollowUp, User
 from ..services import clock, users
 from ..services import followups as service
@@ -84,23 +84,17 @@ def new(customer_id: int):
     form = FollowUpForm(
         members=users.team_members(session, team_id=current_user.team_id), owner=current_user
     )
-    if form.validate_on_submit():
-        try:
-            data = service.FollowUpInput.from_mapping(form.mapping())
-            service.create_followup(
-                session,
-                actor=current_user,
-                customer_id=customer.id,
-                data=data,
-                now=clock.now_utc(),
-            )
-        except ValidationError as error:
-            session.rollback()
-            apply_error(form, error)
-        else:
-            session.commit()
-            flash(_("Follow-up added."), "info")
-            return redirect(customer_url(customer.id, url_for("followups.index")))
+    saved = form.validate_on_submit() and save_form(
+        form,
+        service.create_followup,
+        customer_id=customer.id,
+        parse=lambda: {"data": service.FollowUpInput.from_mapping(form.mapping())},
+        now=clock.now_utc(),
+        done=_("Follow-up added."),
+        back=lambda _saved: customer_url(customer.id, url_for("followups.index")),
+    )
+    if saved:
+        return saved
     return render_template(
         "followups/new.html",
         customer=customer,
@@ -119,13 +113,10 @@ def close(followup_id: int):
     if not form.validate_on_submit():
         flash(_("Please check the form."), "error")
         return redirect(back)
+    result = form.result.data or ""
     try:
         followup = service.close_followup(
-            session,
-            actor=current_user,
-            followup_id=followup_id,
-            result=form.result.data or "",
-            now=clock.now_utc(),
+            session, actor=current_user, followup_id=followup_id, result=result, now=clock.now_utc()
         )
     except ValidationError as error:
         session.rollback()

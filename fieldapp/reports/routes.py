@@ -79,7 +79,7 @@ def edit(day: str):
                 actor=current_user,
                 day=the_day,
                 body=form.body.data or "",
-                version=form.opened_version(),
+                version=form.version.data,
                 now=clock.now_utc(),
                 submit=submit,
                 lang=ui_language(),

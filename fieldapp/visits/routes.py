@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from ..context import team_today
 from ..db import get_session
-from ..errors import Forbidden, StaleEdit, ValidationError
-from ..forms import apply_error
+from ..errors import Forbidden, StaleEdit
+from ..forms import save_form
 from ..models import Product, User, Visit
 from ..services import clock, users, visits
 from ..services.followups import followups_of_visit, team_customer
@@ -47,6 +47,14 @@ def visit_product_name(product: Product) -> str:
     return product_label(product)
 
 
+def _after_logging(visit: Visit) -> str:
+    """Back to the day's plan at the stop when the form was opened from a stop card, else the customer."""
+    stop = request.args.get("stop", type=int)
+    if stop:
+        return url_for("today.index") + f"#stop-{stop}"
+    return customer_url(visit.customer_id, url_for("visits.detail", visit_id=visit.id))
+
+
 @bp.route("/customers/<int:customer_id>/visits/new", methods=["GET", "POST"])
 @login_required
 def new(customer_id: int):
@@ -68,28 +76,19 @@ def new(customer_id: int):
         owner=current_user,
     )
     if form.validate_on_submit():
-        try:
-            data = visits.VisitInput.from_mapping(form.to_mapping())
-            visit = visits.log_visit(
-                session,
-                actor=current_user,
-                customer_id=customer.id,
-                data=data,
-                now=clock.now_utc(),
-                idempotency_key=form.submission_key.data,
-                visit_id=visit_id,
-            )
-        except ValidationError as error:
-            session.rollback()
-            apply_error(form, error)
-        else:
-            session.commit()
-            flash(_("Visit saved."), "info")
-            if request.args.get("stop", type=int):
-                # opened from a stop card: back to the day's plan, at that stop
-                stop = request.args.get("stop", type=int)
-                return redirect(url_for("today.index") + f"#stop-{stop}")
-            return redirect(customer_url(customer.id, url_for("visits.detail", visit_id=visit.id)))
+        saved = save_form(
+            form,
+            visits.log_visit,
+            customer_id=customer.id,
+            parse=lambda: {"data": visits.VisitInput.from_mapping(form.to_mapping())},
+            now=clock.now_utc(),
+            idempotency_key=form.submission_key.data,
+            visit_id=visit_id,
+            done=_("Visit saved."),
+            back=_after_logging,
+        )
+        if saved:
+            return saved
     elif request.method == "POST":
         flash(_("Please check the form."), "error")
     return render_template(
@@ -141,47 +140,38 @@ def edit(visit_id: int):
             visit.next_action_due.isoformat() if visit.next_action_due else ""
         )
         form.proposal_reception.data = visit.proposal_reception or ""
-    theirs = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            data = visits.VisitInput.from_mapping(form.notes_mapping())
-            visits.edit_visit(
-                session,
-                actor=current_user,
-                visit_id=visit.id,
-                data=data,
-                expected_version=form.version.data,
-                now=clock.now_utc(),
-            )
-        except ValidationError as error:
-            session.rollback()
-            apply_error(form, error)
-            status = 400
-        except StaleEdit as error:
-            session.rollback()
-            theirs = error.details["current"]
-            session.refresh(theirs)
-            # Saving again now deliberately replaces the newer version (the rep has seen it).
-            form.version.data = str(theirs.version)
-            form.form_errors.append(error.message)
-            status = 409
-        else:
-            session.commit()
-            flash(_("Note updated."), "info")
-            return redirect(url_for("visits.detail", visit_id=visit.id))
-    elif request.method == "POST":
-        status = 400
-    return (
-        render_template(
+
+    def page(status: int, theirs: Visit | None = None):
+        return render_template(
             "visits/edit.html",
             visit=visit,
+            today_iso=team_today().isoformat(),
             customer=customer,
             form=form,
             theirs=theirs,
             note_templates=NOTE_TEMPLATES,
             due_shortcuts=DUE_SHORTCUTS,
-            today_iso=team_today().isoformat(),
-        ),
-        status,
+        ), status
+
+    def stale(error: StaleEdit):
+        theirs = error.details["current"]
+        session.refresh(theirs)
+        # Saving again now deliberately replaces the newer version (the rep has seen it).
+        form.version.data = str(theirs.version)
+        form.form_errors.append(error.message)
+        return page(409, theirs)
+
+    if not form.validate_on_submit():
+        return page(400 if request.method == "POST" else 200)
+    saved = save_form(
+        form,
+        visits.edit_visit,
+        visit_id=visit.id,
+        parse=lambda: {"data": visits.VisitInput.from_mapping(form.notes_mapping())},
+        expected_version=form.version.data,
+        now=clock.now_utc(),
+        done=_("Note updated."),
+        back=lambda _saved: url_for("visits.detail", visit_id=visit.id),
+        conflict=stale,
     )
+    return saved or page(400)

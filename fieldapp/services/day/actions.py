@@ -59,8 +59,8 @@ def _stop(session: Session, *, plan: DayPlan, stop_id: int) -> DayPlanStop:
     return stop
 
 
-def _plan_of_stop(session: Session, *, actor: User, stop_id: int) -> tuple[DayPlan, DayPlanStop]:
-    """The stop and its plan, if the plan is the actor's own (nobody checks in for someone else)."""
+def own_stop(session: Session, *, actor: User, stop_id: int) -> tuple[DayPlan, DayPlanStop]:
+    """The stop and its plan, if the plan is the actor's own (nobody checks in for someone else); else 404."""
     stop = session.get(DayPlanStop, stop_id)
     plan = session.get(DayPlan, stop.day_plan_id) if stop is not None else None
     if plan is None or plan.rep_id != actor.id:
@@ -90,7 +90,7 @@ def check_in(
     version: int | None = None,
 ) -> Visit:
     """Start the visit at a stop: time, and position when the phone gave one. Checking in twice is a no-op."""
-    plan, stop = _plan_of_stop(session, actor=actor, stop_id=stop_id)
+    plan, stop = own_stop(session, actor=actor, stop_id=stop_id)
     if stop.state == VisitStatus.IN_PROGRESS and stop.visit_id:
         return session.get(Visit, stop.visit_id)
     _check_version(plan, version)
@@ -132,7 +132,7 @@ def check_out(
     position: Position | None = None,
 ) -> Visit:
     """End the time at the customer; the visit log (notes, orders) completes the visit."""
-    plan, stop = _plan_of_stop(session, actor=actor, stop_id=stop_id)
+    plan, stop = own_stop(session, actor=actor, stop_id=stop_id)
     visit = session.get(Visit, stop.visit_id) if stop.visit_id else None
     if visit is None or visit.check_in_at is None:
         raise ValidationError(_("Check in first."))
@@ -160,7 +160,7 @@ def skip(
     version: int | None = None,
 ) -> DayPlanStop:
     """Skip a stop with a reason (busy, absent, closed); optionally put the customer on another day."""
-    plan, stop = _plan_of_stop(session, actor=actor, stop_id=stop_id)
+    plan, stop = own_stop(session, actor=actor, stop_id=stop_id)
     _check_version(plan, version)
     if reason not in SKIP_REASONS:
         raise ValidationError(_("Please choose why you skip this visit."), field="reason")
