@@ -83,8 +83,13 @@ def refused(error: ValidationError | StaleEdit):
     flash(error.message, "error")
     args = request.view_args or {}
     stop_id = args.get("stop_id")
-    # /stops/<id>/… has no day in its path: the stop's own day (the rollback left the stop as it was).
-    the_day = parse_day(args["day"]) if "day" in args else _stop_day(stop_id)
+    if "day" in args:
+        the_day = parse_day(args["day"])
+    elif stop_id is not None:
+        # /stops/<id>/… has no day in its path: the stop's own day (the rollback left it as it was).
+        the_day = _stop_day(stop_id)
+    else:
+        the_day = team_today()
     return _back(the_day, f"stop-{stop_id}" if stop_id is not None else "stops")
 
 
