@@ -43,24 +43,29 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def render_error(status: int, title: str, message: str):
+    """An error page in the user's language, or JSON for the API."""
+    if _wants_json():
+        return jsonify(error=message, status=status), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def domain_error_response(error: DomainError):
+    """Roll back what the refused request wrote, then say why."""
+    from .db import get_session
+
+    get_session().rollback()
+    titles = {404: _("Not found"), 403: _("Not allowed"), 409: _("Changed by someone else")}
+    return render_error(
+        error.status_code, titles.get(error.status_code, _("Please check")), error.message
+    )
+
+
 def register(app: Flask) -> None:
     """Error pages in the user's language; JSON for the API."""
     from .db import get_session
 
-    def render_error(status: int, title: str, message: str):
-        if _wants_json():
-            return jsonify(error=message, status=status), status
-        return render_template(
-            "errors/error.html", status=status, title=title, message=message
-        ), status
-
-    @app.errorhandler(DomainError)
-    def domain_error(error: DomainError):
-        get_session().rollback()
-        titles = {404: _("Not found"), 403: _("Not allowed"), 409: _("Changed by someone else")}
-        return render_error(
-            error.status_code, titles.get(error.status_code, _("Please check")), error.message
-        )
+    app.register_error_handler(DomainError, domain_error_response)
 
     @app.errorhandler(403)
     def forbidden(_error: HTTPException):

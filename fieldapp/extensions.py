@@ -44,10 +44,8 @@ def select_timezone() -> str:
     """The team's timezone for the signed-in user, else the configured default."""
     from flask import current_app, has_request_context
 
-    from .services.teams import team_timezone_name
+    from .context import team_timezone_name
 
     if not has_request_context():
         return current_app.config["DEFAULT_TIMEZONE"]
-    if current_user and current_user.is_authenticated:
-        return team_timezone_name(current_user.team_id)
-    return current_app.config["DEFAULT_TIMEZONE"]
+    return team_timezone_name()

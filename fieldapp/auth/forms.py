@@ -10,7 +10,3 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Stay signed in on this device"))
-
-
-class EmptyForm(FlaskForm):
-    """A one-button POST (logout, enable/disable): just the CSRF token."""

@@ -10,9 +10,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..db import get_session
 from ..extensions import limiter
+from ..forms import EmptyForm
 from ..models import User
 from ..services import users
-from .forms import EmptyForm, LoginForm
+from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
 

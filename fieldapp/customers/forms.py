@@ -21,11 +21,12 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from ..forms import VersionField
 from ..i18n import CHOICES, WEEKDAYS
 
 
 class CustomerForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     name = StringField(
         _l("Customer name"), validators=[InputRequired(_l("Enter the customer's name."))]
     )
@@ -62,7 +63,7 @@ class CustomerForm(FlaskForm):
 
 
 class LocationForm(FlaskForm):
-    version = HiddenField()
+    version = VersionField()
     source = HiddenField(default="pinned")
     lat = StringField(_l("Latitude"), render_kw={"inputmode": "decimal"})
     lon = StringField(_l("Longitude"), render_kw={"inputmode": "decimal"})

@@ -4,7 +4,6 @@ managers edit."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import (
@@ -21,12 +20,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..auth.forms import EmptyForm
+from ..context import team_today
 from ..db import get_session
-from ..errors import StaleEdit, ValidationError
+from ..errors import StaleEdit
 from ..followups.forms import CloseFollowUpForm
+from ..forms import EmptyForm, save_form
 from ..i18n import CHOICES, minutes_hhmm, ui_language
-from ..models import Customer, Team
+from ..models import Customer
 from ..services import (
     busy,
     busy_periods,
@@ -44,9 +44,15 @@ from .forms import BusyForm, ContactForm, CustomerForm, LocationForm
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
 
-def _today() -> date:
-    team = get_session().get(Team, current_user.team_id)
-    return clock.local_today(team.timezone if team else "Asia/Tokyo")
+def _detail_url(customer: Customer, anchor: str = "") -> str:
+    return url_for("customers.detail", customer_id=customer.id) + anchor
+
+
+def _part_page(template: str, customer: Customer, form: Any, status: int, **part: Any):
+    """The form page of a contact or busy period, with the form of its delete button."""
+    return render_template(
+        template, customer=customer, form=form, delete_form=EmptyForm(), **part
+    ), status
 
 
 def _customer(customer_id: int) -> Customer:
@@ -64,7 +70,7 @@ def index():
     query = customer_search.SearchQuery.from_args(
         request.args, default_mine=not current_user.is_manager
     )
-    today_date = _today()
+    today_date = team_today()
     page = customer_search.search(
         session,
         team_id=current_user.team_id,
@@ -93,7 +99,7 @@ def detail(customer_id: int):
     """One phone screen: who and where, cadence, follow-ups, contacts, busy times, visits, orders."""
     session = get_session()
     customer = _customer(customer_id)
-    today_date = _today()
+    today_date = team_today()
     data = customer_page.customer_page(
         session, customer=customer, today=today_date, lang=ui_language()
     )
@@ -148,24 +154,6 @@ def _customer_form(customer: Customer, *, formdata: bool) -> CustomerForm:
     data["visit_minutes"] = str(customer.visit_minutes)
     data["version"] = str(customer.version)
     return CustomerForm(formdata=None, data=data, reps=reps)
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    errors = error.details.get("errors") or {}
-    placed = False
-    for name, message in errors.items():
-        if name in form._fields:
-            form._fields[name].errors = list(form._fields[name].errors) + [message]
-            placed = True
-    if not placed:
-        flash(error.message, "error")
-
-
-def _version(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0  # a missing version can never match: the save is refused, not forced
 
 
 def _plain(value: Any) -> str:
@@ -226,32 +214,25 @@ def _customer_conflict(customer: Customer, error: StaleEdit, endpoint: str, **ex
 @login_required
 def edit(customer_id: int):
     """Edit the customer record; refused with both versions shown if someone saved in between."""
-    session = get_session()
     customer = _customer(customer_id)
     service.require_edit(current_user, customer)
     form = _customer_form(customer, formdata=request.method == "POST")
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                service.update_customer(
-                    session,
-                    actor=current_user,
-                    customer=customer,
-                    version=_version(form.version.data),
-                    data=form.values(),
-                    now=clock.now_utc(),
-                    config=current_app.config,
-                )
-            except StaleEdit as error:
-                return _customer_conflict(customer, error, "customers.edit")
-            except ValidationError as error:
-                session.rollback()
-                _apply_errors(form, error)
-            else:
-                session.commit()
-                flash(_("Customer saved."), "info")
-                return redirect(url_for("customers.detail", customer_id=customer.id))
+        saved = form.validate_on_submit() and save_form(
+            form,
+            service.update_customer,
+            customer=customer,
+            version=form.version.data,
+            data=form.values(),
+            now=clock.now_utc(),
+            config=current_app.config,
+            done=_("Customer saved."),
+            back=lambda _saved: _detail_url(customer),
+            conflict=lambda error: _customer_conflict(customer, error, "customers.edit"),
+        )
+        if saved:
+            return saved
         status = 400
     return render_template("customers/edit.html", customer=customer, form=form), status
 
@@ -260,36 +241,30 @@ def edit(customer_id: int):
 @login_required
 def location(customer_id: int):
     """Fix a wrong location: type coordinates, or use the phone's position at the door."""
-    session = get_session()
     customer = _customer(customer_id)
     service.require_edit(current_user, customer)
-    status = 200
     if request.method == "POST":
         form = LocationForm()
-        if form.validate_on_submit():
-            try:
-                service.set_location(
-                    session,
-                    actor=current_user,
-                    customer=customer,
-                    version=_version(form.version.data),
-                    lat=form.lat.data,
-                    lon=form.lon.data,
-                    source=form.source.data,
-                    now=clock.now_utc(),
-                )
-            except StaleEdit as error:
-                source = form.source.data or "pinned"
-                return _customer_conflict(customer, error, "customers.location", source=source)
-            except ValidationError as error:
-                session.rollback()
-                _apply_errors(form, error)
-            else:
-                session.commit()
-                flash(_("Location saved."), "info")
-                return redirect(url_for("customers.detail", customer_id=customer.id))
+        saved = form.validate_on_submit() and save_form(
+            form,
+            service.set_location,
+            version=form.version.data,
+            customer=customer,
+            lat=form.lat.data,
+            lon=form.lon.data,
+            source=form.source.data,
+            now=clock.now_utc(),
+            done=_("Location saved."),
+            back=lambda _saved: _detail_url(customer),
+            conflict=lambda error: _customer_conflict(
+                customer, error, "customers.location", source=form.source.data or "pinned"
+            ),
+        )
+        if saved:
+            return saved
         status = 400
     else:
+        status = 200
         form = LocationForm(
             formdata=None,
             data={
@@ -320,20 +295,29 @@ def leaflet_asset(filename: str):
 
 # --- contacts ------------------------------------------------------------------------------------
 
+# Each part: its loader and remover in the service, the keyword both use for it, its place on the page.
+PARTS = {
+    "contacts": (contacts.get_contact, contacts.delete_contact, "contact", "#contacts"),
+    "busy": (busy_periods.get_busy, busy_periods.delete_busy, "period", "#busy"),
+}
+
+
+def _editable_part(customer_id: int, part: str, part_id: int | None) -> tuple[Customer, Any]:
+    """The customer (if the actor may edit it) and its contact or busy period (None for a new one)."""
+    load, _remove, keyword, _anchor = PARTS[part]
+    customer = _customer(customer_id)
+    service.require_edit(current_user, customer)
+    if part_id is None:
+        return customer, None
+    return customer, load(get_session(), customer=customer, **{f"{keyword}_id": part_id})
+
 
 @bp.route("/<int:customer_id>/contacts/new", methods=["GET", "POST"])
 @bp.route("/<int:customer_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 @login_required
 def contact_form(customer_id: int, contact_id: int | None = None):
     """Add or change a contact person."""
-    session = get_session()
-    customer = _customer(customer_id)
-    service.require_edit(current_user, customer)
-    contact = (
-        contacts.get_contact(session, customer=customer, contact_id=contact_id)
-        if contact_id is not None
-        else None
-    )
+    customer, contact = _editable_part(customer_id, "contacts", contact_id)
     if request.method == "POST":
         form = ContactForm()
     else:
@@ -342,57 +326,29 @@ def contact_form(customer_id: int, contact_id: int | None = None):
             form.loaded.data = contacts.contact_fingerprint(contact)
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                contacts.save_contact(
-                    session,
-                    actor=current_user,
-                    customer=customer,
-                    data=form.values(),
-                    contact=contact,
-                    loaded=(form.loaded.data or None) if contact else None,
-                )
-            except StaleEdit as error:
-                url = url_for(
-                    "customers.contact_form", customer_id=customer.id, contact_id=contact_id
-                )
-                return _conflict(
-                    customer,
-                    error,
-                    keys=contacts.CONTACT_FIELDS,
-                    keep_action=url,
-                    again_url=url,
-                    version_field="loaded",
-                )
-            except ValidationError as error:
-                session.rollback()
-                _apply_errors(form, error)
-            else:
-                session.commit()
-                flash(_("Contact saved."), "info")
-                return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")
+        url = url_for("customers.contact_form", customer_id=customer.id, contact_id=contact_id)
+        saved = form.validate_on_submit() and save_form(
+            form,
+            contacts.save_contact,
+            customer=customer,
+            data=form.values(),
+            contact=contact,
+            loaded=(form.loaded.data or None) if contact else None,
+            done=_("Contact saved."),
+            back=lambda _saved: _detail_url(customer, "#contacts"),
+            conflict=lambda error: _conflict(
+                customer,
+                error,
+                keys=contacts.CONTACT_FIELDS,
+                keep_action=url,
+                again_url=url,
+                version_field="loaded",
+            ),
+        )
+        if saved:
+            return saved
         status = 400
-    return render_template(
-        "customers/contact_form.html",
-        customer=customer,
-        contact=contact,
-        form=form,
-        delete_form=EmptyForm(),
-    ), status
-
-
-@bp.route("/<int:customer_id>/contacts/<int:contact_id>/delete", methods=["POST"])
-@login_required
-def contact_delete(customer_id: int, contact_id: int):
-    """Remove a contact person."""
-    session = get_session()
-    customer = _customer(customer_id)
-    service.require_edit(current_user, customer)
-    contact = contacts.get_contact(session, customer=customer, contact_id=contact_id)
-    contacts.delete_contact(session, actor=current_user, customer=customer, contact=contact)
-    session.commit()
-    flash(_("Contact removed."), "info")
-    return redirect(url_for("customers.detail", customer_id=customer.id) + "#contacts")
+    return _part_page("customers/contact_form.html", customer, form, status, contact=contact)
 
 
 # --- busy periods --------------------------------------------------------------------------------
@@ -428,34 +384,21 @@ def _hhmm_input(minutes: int | None) -> str:
 @login_required
 def busy_form(customer_id: int, period_id: int | None = None):
     """Add or change a busy period: weekly times, closed weekdays or a date range."""
-    session = get_session()
-    customer = _customer(customer_id)
-    service.require_edit(current_user, customer)
-    period = (
-        busy_periods.get_busy(session, customer=customer, period_id=period_id)
-        if period_id is not None
-        else None
-    )
+    customer, period = _editable_part(customer_id, "busy", period_id)
     status = 200
     if request.method == "POST":
         form = BusyForm()
-        if form.validate_on_submit():
-            try:
-                spec = _busy_spec(form)
-                busy_periods.save_busy(
-                    session, actor=current_user, customer=customer, spec=spec, period=period
-                )
-            except busy.BusyError as error:
-                session.rollback()
-                target = form._fields.get(error.field or "")
-                if target is not None:
-                    target.errors = list(target.errors) + [error.message]
-                else:
-                    flash(error.message, "error")
-            else:
-                session.commit()
-                flash(_("Busy period saved."), "info")
-                return redirect(url_for("customers.detail", customer_id=customer.id) + "#busy")
+        saved = form.validate_on_submit() and save_form(
+            form,
+            busy_periods.save_busy,
+            customer=customer,
+            period=period,
+            parse=lambda: {"spec": _busy_spec(form)},
+            done=_("Busy period saved."),
+            back=lambda _saved: _detail_url(customer, "#busy"),
+        )
+        if saved:
+            return saved
         status = 400
     elif period is not None:
         form = BusyForm(
@@ -473,24 +416,27 @@ def busy_form(customer_id: int, period_id: int | None = None):
         )
     else:
         form = BusyForm(formdata=None)
-    return render_template(
-        "customers/busy_form.html",
-        customer=customer,
-        period=period,
-        form=form,
-        delete_form=EmptyForm(),
-    ), status
+    return _part_page("customers/busy_form.html", customer, form, status, period=period)
 
 
-@bp.route("/<int:customer_id>/busy/<int:period_id>/delete", methods=["POST"])
+# --- removing a contact or a busy period ----------------------------------------------------------
+
+
+@bp.route(
+    "/<int:customer_id>/contacts/<int:part_id>/delete",
+    methods=["POST"],
+    defaults={"part": "contacts"},
+)
+@bp.route(
+    "/<int:customer_id>/busy/<int:part_id>/delete", methods=["POST"], defaults={"part": "busy"}
+)
 @login_required
-def busy_delete(customer_id: int, period_id: int):
-    """Remove a busy period."""
+def delete_part(customer_id: int, part: str, part_id: int):
+    """Remove a contact person or a busy period."""
+    _load, remove, keyword, anchor = PARTS[part]
+    customer, row = _editable_part(customer_id, part, part_id)
     session = get_session()
-    customer = _customer(customer_id)
-    service.require_edit(current_user, customer)
-    period = busy_periods.get_busy(session, customer=customer, period_id=period_id)
-    busy_periods.delete_busy(session, actor=current_user, customer=customer, period=period)
+    remove(session, actor=current_user, customer=customer, **{keyword: row})
     session.commit()
-    flash(_("Busy period removed."), "info")
-    return redirect(url_for("customers.detail", customer_id=customer.id) + "#busy")
+    flash(_("Contact removed.") if part == "contacts" else _("Busy period removed."), "info")
+    return redirect(_detail_url(customer, anchor))

@@ -45,14 +45,6 @@ class FollowUpForm(FlaskForm):
             "owner_id": self.owner_id.data,
         }
 
-    def show_error(self, field: str | None, message: str) -> None:
-        """Attach a service's message to its field (or to the whole form)."""
-        target = getattr(self, field, None) if field else None
-        if target is not None and isinstance(getattr(target, "errors", None), list):
-            target.errors.append(message)
-        else:
-            self.form_errors.append(message)
-
 
 class CloseFollowUpForm(FlaskForm):
     """What came of it; required to close."""

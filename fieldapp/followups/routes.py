@@ -6,19 +6,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..context import team_today
 from ..db import get_session
 from ..errors import ValidationError
-from ..models import Team
+from ..forms import save_form
 from ..services import clock, customers, users
 from ..services import followups as service
 from .forms import CloseFollowUpForm, FollowUpForm
 
 bp = Blueprint("followups", __name__)
-
-
-def _team_today():
-    team = get_session().get(Team, current_user.team_id)
-    return clock.local_today(team.timezone)
 
 
 def _safe_next(target: str | None, fallback: str) -> str:
@@ -38,7 +34,7 @@ def index():
         items = service.open_followups_for_team(session, team_id=current_user.team_id)
     else:
         items = service.open_followups_for_user(session, user=current_user)
-    today = _team_today()
+    today = team_today()
     closed = service.recently_closed_for_user(session, user=current_user) if scope == "mine" else []
     rows = service.item_rows(
         session,
@@ -65,23 +61,17 @@ def new(customer_id: int):
     form = FollowUpForm(
         members=users.team_members(session, team_id=current_user.team_id), owner=current_user
     )
-    if form.validate_on_submit():
-        try:
-            data = service.FollowUpInput.from_mapping(form.mapping())
-            service.create_followup(
-                session,
-                actor=current_user,
-                customer_id=customer.id,
-                data=data,
-                now=clock.now_utc(),
-            )
-        except ValidationError as error:
-            session.rollback()
-            form.show_error(error.details.get("field"), error.message)
-        else:
-            session.commit()
-            flash(_("Follow-up added."), "info")
-            return redirect(url_for("customers.detail", customer_id=customer.id))
+    saved = form.validate_on_submit() and save_form(
+        form,
+        service.create_followup,
+        customer_id=customer.id,
+        parse=lambda: {"data": service.FollowUpInput.from_mapping(form.mapping())},
+        now=clock.now_utc(),
+        done=_("Follow-up added."),
+        back=lambda _saved: url_for("customers.detail", customer_id=customer.id),
+    )
+    if saved:
+        return saved
     return render_template(
         "followups/new.html",
         customer=customer,
@@ -100,13 +90,10 @@ def close(followup_id: int):
     if not form.validate_on_submit():
         flash(_("Please check the form."), "error")
         return redirect(back)
+    result = form.result.data or ""
     try:
         followup = service.close_followup(
-            session,
-            actor=current_user,
-            followup_id=followup_id,
-            result=form.result.data or "",
-            now=clock.now_utc(),
+            session, actor=current_user, followup_id=followup_id, result=result, now=clock.now_utc()
         )
     except ValidationError as error:
         session.rollback()

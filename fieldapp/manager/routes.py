@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.decorators import manager_required
-from ..auth.forms import EmptyForm
+from ..context import current_team, team_today
 from ..db import get_session
 from ..errors import ValidationError
-from ..models import Team
-from ..services import clock, overview, users
+from ..forms import EmptyForm
+from ..services import overview, users
 from .forms import AddMemberForm
 
 bp = Blueprint("manager", __name__, url_prefix="/team")
@@ -42,15 +42,14 @@ def team():
             session.commit()
             flash(_("%(name)s was added to the team.", name=form.name.data), "info")
             return redirect(url_for("manager.team"))
-    team_row = session.get(Team, current_user.team_id)
-    today_date = clock.local_today(team_row.timezone)
+    team_row = current_team()
     return render_template(
         "manager/team.html",
         team=team_row,
         members=users.team_members(session, team_id=current_user.team_id),
         coverage={
             c.rep.id: c
-            for c in overview.team_coverage(session, team_id=team_row.id, today=today_date)
+            for c in overview.team_coverage(session, team_id=team_row.id, today=team_today())
         },
         form=form,
         toggle_form=EmptyForm(),

@@ -7,8 +7,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..auth.forms import EmptyForm
+from ..context import current_team
 from ..db import get_session
+from ..forms import EmptyForm
 from ..models import Team
 from ..services import clock, users
 from ..services.day import calendar as calendar_feed
@@ -29,9 +30,12 @@ def index():
         session.commit()
         flash(_("Settings saved."), "info")
         return redirect(url_for("me.index"))
-    team = session.get(Team, current_user.team_id)
     return render_template(
-        "me/index.html", form=form, team=team, logout_form=EmptyForm(), calendar_form=EmptyForm()
+        "me/index.html",
+        form=form,
+        team=current_team(),
+        logout_form=EmptyForm(),
+        calendar_form=EmptyForm(),
     )
 
 

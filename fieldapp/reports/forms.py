@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms import DateField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
+from ..forms import VersionField
 from ..i18n import choices
 from ..models import User
 from ..services.reports import BODY_MAX
@@ -17,16 +18,9 @@ class ReportForm(FlaskForm):
 
     # The length is checked by the service, so the form and any other caller give the same message.
     body = TextAreaField(_l("Report"), render_kw={"rows": 18, "maxlength": BODY_MAX})
-    version = HiddenField()
+    version = VersionField()
     save_draft = SubmitField(_l("Save draft"))
     send = SubmitField(_l("Submit report"))
-
-    def opened_version(self) -> int:
-        """The version the page was opened at; garbage counts as stale (-1 never exists)."""
-        try:
-            return int(self.version.data or "")
-        except ValueError:
-            return -1
 
 
 class ReportFilterForm(FlaskForm):

@@ -11,10 +11,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..context import team_today
 from ..db import get_session
 from ..errors import StaleEdit, ValidationError
 from ..i18n import ui_language
-from ..models import ReportStatus, Team
+from ..models import ReportStatus
 from ..services import clock, reports, users
 from ..urls import parse_day
 from .forms import ReportFilterForm, ReportForm
@@ -44,7 +45,7 @@ def edit(day: str):
                 actor=current_user,
                 day=the_day,
                 body=form.body.data or "",
-                version=form.opened_version(),
+                version=form.version.data,
                 now=clock.now_utc(),
                 submit=submit,
                 lang=ui_language(),
@@ -122,12 +123,11 @@ def index():
         if current_user.is_manager and day is not None and not form.rep_id()
         else []
     )
-    team = session.get(Team, current_user.team_id)
     return render_template(
         "reports/index.html",
         form=form,
         rows=rows,
         missing=missing,
         day=day,
-        today_date=clock.local_today(team.timezone),
+        today_date=team_today(),
     )

@@ -5,19 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app
 from sqlmodel import Session
 
 from ..errors import ValidationError
 from ..models import Team
-
-
-def team_timezone_name(team_id: int) -> str:
-    """The team's IANA timezone name (read through the request session)."""
-    from ..db import get_session
-
-    team = get_session().get(Team, team_id)
-    return team.timezone if team else current_app.config["DEFAULT_TIMEZONE"]
 
 
 @lru_cache(maxsize=64)

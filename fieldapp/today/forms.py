@@ -6,17 +6,55 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, IntegerField, RadioField, TimeField
 from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import ValidationError as WTFormsValidationError
 
+from ..forms import ButtonHiddenField, ButtonVersionField, VersionField
 from ..i18n import CHOICES
+from ..services.day.position import Position
 
 
 class PlanActionForm(FlaskForm):
-    """A button on the plan: CSRF, plus the version and position fields read by the route."""
+    """A button on the plan: CSRF, the plan version the page showed, and the phone's position if given."""
+
+    version = ButtonVersionField()
+    lat = ButtonHiddenField()  # filled in by today.js when the phone allows it
+    lon = ButtonHiddenField()
+
+    def position(self) -> Position | None:
+        """Both coordinates or none; garbage counts as no position."""
+        return Position.parse(self.lat.data, self.lon.data)
+
+
+class MoveForm(PlanActionForm):
+    """One place earlier ("up") or later (anything else)."""
+
+    direction = ButtonHiddenField()
+
+    def step(self) -> int:
+        return -1 if self.direction.data == "up" else 1
+
+
+class ReorderForm(PlanActionForm):
+    """The whole order of the stops not yet visited, as comma-separated stop ids."""
+
+    order = ButtonHiddenField()
+
+    def validate_order(self, field: ButtonHiddenField) -> None:
+        if self.stop_ids() is None:
+            raise WTFormsValidationError(_l("The order is not a list of stops."))
+
+    def stop_ids(self) -> list[int] | None:
+        """The stop ids in their new order; None when the list is garbled."""
+        try:
+            return [int(x) for x in (self.order.data or "").split(",") if x.strip()]
+        except ValueError:
+            return None
 
 
 class AddStopForm(FlaskForm):
     customer_id = IntegerField(validators=[DataRequired()])
     after_stop_id = IntegerField(validators=[Optional()])
+    version = ButtonVersionField()
 
 
 class SkipForm(FlaskForm):
@@ -26,7 +64,7 @@ class SkipForm(FlaskForm):
         validators=[DataRequired(message=_l("Please choose why you skip this visit."))],
     )
     move_to = DateField(_l("Visit on another day instead (optional)"), validators=[Optional()])
-    version = IntegerField(validators=[Optional()])
+    version = VersionField()
 
 
 class NearbyForm(FlaskForm):

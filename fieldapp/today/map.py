@@ -19,10 +19,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..context import current_team, team_today
 from ..db import get_session
 from ..errors import NotFound
 from ..i18n import choice_label, local_time
-from ..models import Team, User
+from ..models import User
 from ..services import clock, customers
 from ..services.day import calendar as calendar_feed
 from ..services.day.route import DayRoute, day_route, viewable_rep
@@ -42,10 +43,6 @@ def _rep() -> User:
         except ValueError:
             abort(404)
     return viewable_rep(get_session(), actor=current_user, rep_id=rep_id)
-
-
-def _team(user: User) -> Team:
-    return get_session().get(Team, user.team_id)
 
 
 def _time_range(start, end) -> str:
@@ -94,8 +91,8 @@ def map(day: str):  # noqa: A001 - the endpoint name the Today page links to
     the_day = parse_day(day)
     rep = _rep()
     session = get_session()
-    team = _team(rep)
-    route = day_route(session, rep=rep, day=the_day, today=clock.local_today(team.timezone))
+    # viewable_rep keeps to the actor's own team, so the signed-in user's team is the rep's.
+    route = day_route(session, rep=rep, day=the_day, today=team_today())
     rep_arg = rep.id if rep.id != current_user.id else None
     # Managers switch between the team's reps here (the page is their way into a rep's day).
     team_reps = (
@@ -129,8 +126,8 @@ def ical_download(day: str):
     the_day = parse_day(day)
     rep = _rep()
     session = get_session()
-    team = _team(rep)
-    route = day_route(session, rep=rep, day=the_day, today=clock.local_today(team.timezone))
+    team = current_team()  # the rep's team too: viewable_rep keeps to the actor's own team
+    route = day_route(session, rep=rep, day=the_day, today=team_today())
     if route.plan is None:
         raise NotFound(_("There is no plan for this day yet."))
     body = calendar_feed.build_calendar(

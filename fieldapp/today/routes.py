@@ -7,65 +7,94 @@ map and as an .ics file is in `map.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any, TypeVar
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
+from ..context import current_team, team_today
 from ..db import get_session
-from ..errors import StaleEdit, ValidationError
-from ..models import DayPlan, DayPlanStop, Team
+from ..errors import StaleEdit, ValidationError, domain_error_response
+from ..forms import save_form
+from ..models import Customer, Visit
 from ..services import clock, overview
+from ..services.customers import get_customer
 from ..services.day import actions, planning
 from ..services.day.candidates import reasons_text
 from ..services.day.plans import get_plan, plan_stops
 from ..services.day.position import Position
 from ..urls import parse_day
 from . import bp
-from .forms import AddStopForm, AppointmentForm, NearbyForm, PlanActionForm, SkipForm
+from .forms import (
+    AddStopForm,
+    AppointmentForm,
+    MoveForm,
+    NearbyForm,
+    PlanActionForm,
+    ReorderForm,
+    SkipForm,
+)
 from .page import day_view, preview_reasons
 
-
-def _team() -> Team:
-    return get_session().get(Team, current_user.team_id)
-
-
-def _position() -> Position | None:
-    return Position.parse(request.form.get("lat"), request.form.get("lon"))
+F = TypeVar("F", bound=FlaskForm)
+T = TypeVar("T")
 
 
-def _version() -> int | None:
-    try:
-        return int(request.form.get("version") or "")
-    except ValueError:
-        return -1  # garbage counts as stale
-
-
-def day_url(day: date) -> str:
+def _day_url(day: date, anchor: str | None = None) -> str:
     """The page of a day: today's is `/` (the installed app's start page, kept offline), others `/day/<day>`."""
-    if day == clock.local_today(_team().timezone):
-        return url_for("today.index")
-    return url_for("today.index", day=day.isoformat())
+    if day == team_today():
+        target = url_for("today.index")
+    else:
+        target = url_for("today.index", day=day.isoformat())
+    return f"{target}#{anchor}" if anchor else target
 
 
 def _back(day: date, anchor: str | None = None):
-    target = day_url(day)
-    return redirect(f"{target}#{anchor}" if anchor else target)
+    return redirect(_day_url(day, anchor))
 
 
-def _refused(error: ValidationError | StaleEdit, day: date, anchor: str | None = None):
-    """A refused action changes nothing and says why on the Today page."""
-    get_session().rollback()
-    flash(error.message, "error")
-    return _back(day, anchor)
-
-
-def _valid_form() -> PlanActionForm:
-    form = PlanActionForm()
+def _submitted(form: F) -> F:
+    """The button's form, or 400 (no CSRF token, or an input no page of ours sends)."""
     if not form.validate_on_submit():
         abort(400)
     return form
+
+
+def _stop_button(stop_id: int) -> tuple[date, PlanActionForm]:
+    """The day of the actor's own stop (404 for anyone else's, before the form is looked at) and the
+    button's form (400 when not valid)."""
+    return _stop_day(stop_id), _submitted(PlanActionForm())
+
+
+def _stop_day(stop_id: int) -> date:
+    """The day of the actor's own stop (404 for anyone else's); the action reads the same rows again
+    from the session's identity map, without a query."""
+    plan, _stop = actions.own_stop(get_session(), actor=current_user, stop_id=stop_id)
+    return plan.plan_date
+
+
+@bp.errorhandler(ValidationError)
+@bp.errorhandler(StaleEdit)
+def refused(error: ValidationError | StaleEdit):
+    """A refused button changes nothing and says why on the day, at the stop it was about."""
+    if request.method != "POST":
+        return domain_error_response(error)  # a page, not a button: nothing to go back to
+    get_session().rollback()
+    flash(error.message, "error")
+    args = request.view_args or {}
+    stop_id = args.get("stop_id")
+    if "day" in args:
+        the_day = parse_day(args["day"])
+    elif stop_id is not None:
+        # /stops/<id>/… has no day in its path: the stop's own day (the rollback left it as it was).
+        the_day = _stop_day(stop_id)
+    else:
+        the_day = team_today()
+    return _back(the_day, f"stop-{stop_id}" if stop_id is not None else "stops")
 
 
 @bp.route("/")
@@ -73,12 +102,12 @@ def _valid_form() -> PlanActionForm:
 @login_required
 def index(day: str | None = None):
     """The rep's day: the plan as stop cards (or who is worth a visit), follow-ups; managers see coverage."""
-    session = get_session()
-    team = _team()
-    today_date = clock.local_today(team.timezone)
     if day is None and request.args.get("day"):
         # The old address of a day (/?day=…), kept by bookmarks and phones' saved pages.
-        return redirect(day_url(parse_day(request.args["day"])))
+        return redirect(_day_url(parse_day(request.args["day"])))
+    session = get_session()
+    team = current_team()
+    today_date = team_today()
     the_day = parse_day(day) if day is not None else today_date
     if day is not None and the_day == today_date:
         return redirect(url_for("today.index"))
@@ -102,24 +131,27 @@ def index(day: str | None = None):
     )
 
 
+def _planner_options():
+    """The planner's search limits from the app's settings."""
+    return planning.planner_options(current_app.config)
+
+
+def _do(action: Callable[..., T], **args: Any) -> T:
+    """One action of the signed-in rep on their own day, committed (a refusal goes to `refused`)."""
+    session = get_session()
+    result = action(session, actor=current_user, now=clock.now_utc(), **args)
+    session.commit()
+    return result
+
+
 @bp.route("/day/<day>/plan", methods=["POST"])
 @login_required
 def plan(day: str):
     """Plan my day (or plan the rest again when the day has started)."""
     the_day = parse_day(day)
-    _valid_form()
-    session = get_session()
-    plan = planning.generate_plan(
-        session,
-        actor=current_user,
-        rep=current_user,
-        day=the_day,
-        now=clock.now_utc(),
-        options=planning.planner_options(current_app.config),
-    )
-    session.commit()
-    stops = plan_stops(session, plan)
-    flash(_("Planned %(n)d visits.", n=len(stops)), "info")
+    _submitted(PlanActionForm())
+    plan = _do(planning.generate_plan, rep=current_user, day=the_day, options=_planner_options())
+    flash(_("Planned %(n)d visits.", n=len(plan_stops(get_session(), plan))), "info")
     return _back(the_day)
 
 
@@ -128,19 +160,14 @@ def plan(day: str):
 def replan(day: str):
     """Running late / long visit: re-optimise the rest of the day from here and now."""
     the_day = parse_day(day)
-    _valid_form()
-    session = get_session()
-    position = _position()
-    planning.replan_rest(
-        session,
-        actor=current_user,
+    position = _submitted(PlanActionForm()).position()
+    _do(
+        planning.replan_rest,
         rep=current_user,
         day=the_day,
-        now=clock.now_utc(),
         position=position.pair() if position else None,
-        options=planning.planner_options(current_app.config),
+        options=_planner_options(),
     )
-    session.commit()
     flash(_("The rest of the day was planned again from here."), "info")
     return _back(the_day, "stops")
 
@@ -150,22 +177,10 @@ def replan(day: str):
 def move(day: str, stop_id: int):
     """Move a stop up or down."""
     the_day = parse_day(day)
-    _valid_form()
-    direction = -1 if request.form.get("direction") == "up" else 1
-    session = get_session()
-    try:
-        actions.move(
-            session,
-            actor=current_user,
-            day=the_day,
-            stop_id=stop_id,
-            direction=direction,
-            version=_version(),
-            now=clock.now_utc(),
-        )
-    except (ValidationError, StaleEdit) as error:
-        return _refused(error, the_day, "stops")
-    session.commit()
+    form = _submitted(MoveForm())
+    _do(
+        actions.move, day=the_day, stop_id=stop_id, direction=form.step(), version=form.version.data
+    )
     return _back(the_day, f"stop-{stop_id}")
 
 
@@ -174,24 +189,8 @@ def move(day: str, stop_id: int):
 def reorder(day: str):
     """The whole order of the stops not yet visited (from drag and drop)."""
     the_day = parse_day(day)
-    _valid_form()
-    try:
-        ids = [int(x) for x in (request.form.get("order") or "").split(",") if x.strip()]
-    except ValueError:
-        abort(400)
-    session = get_session()
-    try:
-        actions.reorder(
-            session,
-            actor=current_user,
-            day=the_day,
-            stop_ids=ids,
-            version=_version(),
-            now=clock.now_utc(),
-        )
-    except (ValidationError, StaleEdit) as error:
-        return _refused(error, the_day, "stops")
-    session.commit()
+    form = _submitted(ReorderForm())
+    _do(actions.reorder, day=the_day, stop_ids=form.stop_ids(), version=form.version.data)
     return _back(the_day, "stops")
 
 
@@ -200,20 +199,8 @@ def reorder(day: str):
 def remove(day: str, stop_id: int):
     """Take a stop off the plan."""
     the_day = parse_day(day)
-    _valid_form()
-    session = get_session()
-    try:
-        actions.remove(
-            session,
-            actor=current_user,
-            day=the_day,
-            stop_id=stop_id,
-            version=_version(),
-            now=clock.now_utc(),
-        )
-    except (ValidationError, StaleEdit) as error:
-        return _refused(error, the_day, "stops")
-    session.commit()
+    version = _submitted(PlanActionForm()).version.data
+    _do(actions.remove, day=the_day, stop_id=stop_id, version=version)
     flash(_("Removed from the plan."), "info")
     return _back(the_day, "stops")
 
@@ -223,126 +210,74 @@ def remove(day: str, stop_id: int):
 def add(day: str):
     """Add a customer to the plan (from the left-out list, "nearby now" or the customer page)."""
     the_day = parse_day(day)
-    form = AddStopForm()
-    if not form.validate_on_submit():
-        abort(400)
-    session = get_session()
-    try:
-        actions.add(
-            session,
-            actor=current_user,
-            day=the_day,
-            customer_id=form.customer_id.data,
-            version=_version(),
-            now=clock.now_utc(),
-            after_stop_id=form.after_stop_id.data or None,
-        )
-    except (ValidationError, StaleEdit) as error:
-        return _refused(error, the_day, "stops")
-    session.commit()
+    form = _submitted(AddStopForm())
+    _do(
+        actions.add,
+        day=the_day,
+        customer_id=form.customer_id.data,
+        version=form.version.data,
+        after_stop_id=form.after_stop_id.data or None,
+    )
     flash(_("Added to the plan."), "info")
     return _back(the_day, "stops")
-
-
-def _stop_day(stop_id: int) -> date:
-    """The day of the actor's own stop (404 for anyone else's)."""
-    session = get_session()
-    stop = session.get(DayPlanStop, stop_id)
-    plan = session.get(DayPlan, stop.day_plan_id) if stop else None
-    if plan is None or plan.rep_id != current_user.id:
-        abort(404)
-    return plan.plan_date
-
-
-@bp.route("/stops/<int:stop_id>/check-in", methods=["POST"])
-@login_required
-def check_in(stop_id: int):
-    """Check in at the stop: time, and the phone's position when it gave one."""
-    the_day = _stop_day(stop_id)
-    _valid_form()
-    session = get_session()
-    try:
-        actions.check_in(
-            session,
-            actor=current_user,
-            stop_id=stop_id,
-            now=clock.now_utc(),
-            position=_position(),
-            version=_version(),
-        )
-    except (ValidationError, StaleEdit) as error:
-        return _refused(error, the_day, f"stop-{stop_id}")
-    session.commit()
-    return _back(the_day, f"stop-{stop_id}")
 
 
 @bp.route("/stops/<int:stop_id>/check-out", methods=["POST"])
 @login_required
 def check_out(stop_id: int):
     """Check out, then write the visit log."""
-    the_day = _stop_day(stop_id)
-    _valid_form()
-    session = get_session()
-    try:
-        visit = actions.check_out(
-            session, actor=current_user, stop_id=stop_id, now=clock.now_utc(), position=_position()
-        )
-    except (ValidationError, StaleEdit) as error:
-        return _refused(error, the_day, f"stop-{stop_id}")
-    session.commit()
-    return redirect(
-        url_for("visits.new", customer_id=visit.customer_id, visit_id=visit.id, stop=stop_id)
-    )
+    return _to_visit_log(actions.check_out, stop_id)
 
 
 @bp.route("/stops/<int:stop_id>/log", methods=["POST"])
 @login_required
 def log(stop_id: int):
     """Write the visit log for a stop (checks in first when the rep has not)."""
-    the_day = _stop_day(stop_id)
-    _valid_form()
-    session = get_session()
-    try:
-        visit = actions.check_in(
-            session, actor=current_user, stop_id=stop_id, now=clock.now_utc(), position=_position()
-        )
-    except (ValidationError, StaleEdit) as error:
-        return _refused(error, the_day, f"stop-{stop_id}")
-    session.commit()
+    return _to_visit_log(actions.check_in, stop_id)
+
+
+def _to_visit_log(action: Callable[..., Visit], stop_id: int):
+    """Check in or out at the stop (no version: both are safe to repeat), then open its visit form."""
+    _day, form = _stop_button(stop_id)
+    visit = _do(action, stop_id=stop_id, position=form.position())
     return redirect(
         url_for("visits.new", customer_id=visit.customer_id, visit_id=visit.id, stop=stop_id)
     )
+
+
+@bp.route("/stops/<int:stop_id>/check-in", methods=["POST"])
+@login_required
+def check_in(stop_id: int):
+    """Check in at the stop: time, and the phone's position when it gave one."""
+    the_day, form = _stop_button(stop_id)
+    _do(actions.check_in, stop_id=stop_id, position=form.position(), version=form.version.data)
+    return _back(the_day, f"stop-{stop_id}")
 
 
 @bp.route("/stops/<int:stop_id>/skip", methods=["GET", "POST"])
 @login_required
 def skip(stop_id: int):
     """Skip a stop with a reason; optionally move the customer to another day."""
-    the_day = _stop_day(stop_id)
     session = get_session()
-    stop = session.get(DayPlanStop, stop_id)
-    plan = session.get(DayPlan, stop.day_plan_id)
+    plan, stop = actions.own_stop(session, actor=current_user, stop_id=stop_id)
     form = SkipForm(version=plan.version)
     if form.validate_on_submit():
-        try:
-            actions.skip(
-                session,
-                actor=current_user,
-                stop_id=stop_id,
-                reason=form.reason.data,
-                now=clock.now_utc(),
-                move_to=form.move_to.data,
-                version=form.version.data,
-            )
-        except (ValidationError, StaleEdit) as error:
-            return _refused(error, the_day, f"stop-{stop_id}")
+        actions.skip(
+            session,
+            actor=current_user,
+            stop_id=stop_id,
+            reason=form.reason.data,
+            now=clock.now_utc(),
+            move_to=form.move_to.data,
+            version=form.version.data,
+        )
         session.commit()
         flash(_("Skipped."), "info")
-        return _back(the_day, "stops")
-    from ..models import Customer
-
+        return _back(plan.plan_date, "stops")
     customer = session.get(Customer, stop.customer_id)
-    return render_template("today/skip.html", form=form, stop=stop, customer=customer, day=the_day)
+    return render_template(
+        "today/skip.html", form=form, stop=stop, customer=customer, day=plan.plan_date
+    )
 
 
 @bp.route("/day/<day>/nearby")
@@ -362,18 +297,18 @@ def nearby(day: str):
             now=clock.now_utc(),
             position=position.pair() if position else None,
             minutes=form.minutes.data,
-            options=planning.planner_options(current_app.config),
+            options=_planner_options(),
         )
     plan = get_plan(session, rep_id=current_user.id, day=the_day)
     return render_template(
         "today/nearby.html",
+        add_form=AddStopForm(),
         form=form,
         options=options,
         day=the_day,
         plan=plan,
-        add_form=AddStopForm(),
         reasons_text=reasons_text,
-        today_date=clock.local_today(_team().timezone),
+        today_date=team_today(),
     )
 
 
@@ -382,28 +317,22 @@ def nearby(day: str):
 def appointment(customer_id: int):
     """Book a fixed appointment: the plan of that day keeps it at its time."""
     session = get_session()
-    from ..services.customers import get_customer
-
     customer = get_customer(session, actor=current_user, customer_id=customer_id)
-    today_date = clock.local_today(_team().timezone)
+    today_date = team_today()
     form = AppointmentForm(day=today_date)
-    if form.validate_on_submit():
-        try:
-            actions.book_appointment(
-                session,
-                actor=current_user,
-                customer_id=customer.id,
-                day=form.day.data,
-                minute=form.start.data.hour * 60 + form.start.data.minute,
-                now=clock.now_utc(),
-            )
-        except (ValidationError, StaleEdit) as error:
-            session.rollback()
-            form.day.errors = [error.message]
-        else:
-            session.commit()
-            flash(_("Appointment booked."), "info")
-            return _back(form.day.data, "stops")
+    # A form page, not a button: a refusal goes on the field it names, and the rep corrects it there.
+    saved = form.validate_on_submit() and save_form(
+        form,
+        actions.book_appointment,
+        customer_id=customer.id,
+        day=form.day.data,
+        minute=form.start.data.hour * 60 + form.start.data.minute,
+        now=clock.now_utc(),
+        done=_("Appointment booked."),
+        back=lambda _saved: _day_url(form.day.data, "stops"),
+    )
+    if saved:
+        return saved
     return render_template(
         "today/appointment.html", form=form, customer=customer, today_date=today_date
     )

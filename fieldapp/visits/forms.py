@@ -26,6 +26,7 @@ from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from ..forms import VersionField
 from ..i18n import choices
 from ..models import FollowUpKind, Product, User
 from ..services.visits import KEY_MAX, NOTE_MAX
@@ -119,7 +120,7 @@ class VisitNotesForm(FlaskForm):
     )
     next_action = StringField(_l("Next action"), validators=[Length(max=NOTE_MAX)])
     next_action_due = StringField(_l("Next action due"), render_kw={"type": "date"})
-    version = HiddenField()
+    version = VersionField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,17 +146,6 @@ class VisitNotesForm(FlaskForm):
             "next_action": self.next_action.data,
             "next_action_due": self.next_action_due.data,
         }
-
-    def show_error(self, field: str | None, message: str) -> None:
-        """Attach a service's message to the field it is about (or to the whole form)."""
-        if field in self.section_errors:
-            self.section_errors[field].append(message)
-            return
-        target = getattr(self, field, None) if field else None
-        if target is not None and hasattr(target, "errors") and isinstance(target.errors, list):
-            target.errors.append(message)
-        else:
-            self.form_errors.append(message)
 
 
 class VisitForm(VisitNotesForm):

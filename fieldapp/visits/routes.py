@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..context import team_today
 from ..db import get_session
-from ..errors import Forbidden, StaleEdit, ValidationError
+from ..errors import Forbidden, StaleEdit
 from ..followups.forms import CloseFollowUpForm
-from ..models import Team
+from ..forms import save_form
+from ..models import Visit
 from ..services import clock, users, visits
 from ..services.customers import get_customer
 from ..services.followups import followups_of_visit
@@ -21,17 +21,12 @@ from .forms import DUE_SHORTCUTS, NOTE_TEMPLATES, VisitForm, VisitNotesForm
 bp = Blueprint("visits", __name__)
 
 
-def _team_today() -> date:
-    team = get_session().get(Team, current_user.team_id)
-    return clock.local_today(team.timezone)
-
-
-def _version(value: str | None) -> int:
-    """The version the form was opened at; garbage counts as stale (0 never exists)."""
-    try:
-        return int(value or 0)
-    except ValueError:
-        return 0
+def _after_logging(visit: Visit) -> str:
+    """Back to the day's plan at the stop when the form was opened from a stop card, else the customer."""
+    stop = request.args.get("stop", type=int)
+    if stop:
+        return url_for("today.index") + f"#stop-{stop}"
+    return url_for("customers.detail", customer_id=visit.customer_id)
 
 
 @bp.route("/customers/<int:customer_id>/visits/new", methods=["GET", "POST"])
@@ -55,31 +50,21 @@ def new(customer_id: int):
         owner=current_user,
     )
     if form.validate_on_submit():
-        try:
-            data = visits.VisitInput.from_mapping(form.to_mapping())
-            visits.log_visit(
-                session,
-                actor=current_user,
-                customer_id=customer.id,
-                data=data,
-                now=clock.now_utc(),
-                idempotency_key=form.submission_key.data,
-                visit_id=visit_id,
-            )
-        except ValidationError as error:
-            session.rollback()
-            form.show_error(error.details.get("field"), error.message)
-        else:
-            session.commit()
-            flash(_("Visit saved."), "info")
-            if request.args.get("stop", type=int):
-                # opened from a stop card: back to the day's plan, at that stop
-                stop = request.args.get("stop", type=int)
-                return redirect(url_for("today.index") + f"#stop-{stop}")
-            return redirect(url_for("customers.detail", customer_id=customer.id))
+        saved = save_form(
+            form,
+            visits.log_visit,
+            customer_id=customer.id,
+            parse=lambda: {"data": visits.VisitInput.from_mapping(form.to_mapping())},
+            now=clock.now_utc(),
+            idempotency_key=form.submission_key.data,
+            visit_id=visit_id,
+            done=_("Visit saved."),
+            back=_after_logging,
+        )
+        if saved:
+            return saved
     elif request.method == "POST":
         flash(_("Please check the form."), "error")
-    today = _team_today()
     return render_template(
         "visits/new.html",
         customer=customer,
@@ -93,12 +78,12 @@ def new(customer_id: int):
             session,
             visits.open_followups_for_customer(session, customer_id=customer.id),
             actor=current_user,
-            today=today,
+            today=team_today(),
             close_form=CloseFollowUpForm.back_here,
         ),
         note_templates=NOTE_TEMPLATES,
         due_shortcuts=DUE_SHORTCUTS,
-        today_iso=today.isoformat(),
+        today_iso=team_today().isoformat(),
         back_url=url_for("customers.detail", customer_id=customer.id),
     )
 
@@ -113,13 +98,13 @@ def detail(visit_id: int):
     return render_template(
         "visits/detail.html",
         visit=visit,
-        note=visits.note_rows(session, [visit], actor=current_user)[0],
         customer=customer,
+        note=visits.note_rows(session, [visit], actor=current_user)[0],
         followups=followup_rows(
             session,
             followups_of_visit(session, visit_id=visit.id),
             actor=current_user,
-            today=_team_today(),
+            today=team_today(),
             close_form=CloseFollowUpForm.back_here,
         ),
         back_url=url_for("customers.detail", customer_id=customer.id),
@@ -142,49 +127,38 @@ def edit(visit_id: int):
             visit.next_action_due.isoformat() if visit.next_action_due else ""
         )
         form.proposal_reception.data = visit.proposal_reception or ""
-    theirs = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            data = visits.VisitInput.from_mapping(form.notes_mapping())
-            expected = _version(form.version.data)
-            visits.edit_visit(
-                session,
-                actor=current_user,
-                visit_id=visit.id,
-                data=data,
-                expected_version=expected,
-                now=clock.now_utc(),
-            )
-        except ValidationError as error:
-            session.rollback()
-            form.show_error(error.details.get("field"), error.message)
-            status = 400
-        except StaleEdit as error:
-            session.rollback()
-            theirs = error.details["current"]
-            session.refresh(theirs)
-            # Saving again now deliberately replaces the newer version (the rep has seen it).
-            form.version.data = str(theirs.version)
-            form.form_errors.append(error.message)
-            status = 409
-        else:
-            session.commit()
-            flash(_("Note updated."), "info")
-            return redirect(url_for("visits.detail", visit_id=visit.id))
-    elif request.method == "POST":
-        status = 400
-    today = _team_today()
-    return (
-        render_template(
+
+    def page(status: int, theirs: Visit | None = None):
+        return render_template(
             "visits/edit.html",
             visit=visit,
+            today_iso=team_today().isoformat(),
             customer=customer,
             form=form,
             theirs=visits.note_rows(session, [theirs], actor=current_user)[0] if theirs else None,
             note_templates=NOTE_TEMPLATES,
             due_shortcuts=DUE_SHORTCUTS,
-            today_iso=today.isoformat(),
-        ),
-        status,
+        ), status
+
+    def stale(error: StaleEdit):
+        theirs = error.details["current"]
+        session.refresh(theirs)
+        # Saving again now deliberately replaces the newer version (the rep has seen it).
+        form.version.data = str(theirs.version)
+        form.form_errors.append(error.message)
+        return page(409, theirs)
+
+    if not form.validate_on_submit():
+        return page(400 if request.method == "POST" else 200)
+    saved = save_form(
+        form,
+        visits.edit_visit,
+        visit_id=visit.id,
+        parse=lambda: {"data": visits.VisitInput.from_mapping(form.notes_mapping())},
+        expected_version=form.version.data,
+        now=clock.now_utc(),
+        done=_("Note updated."),
+        back=lambda _saved: url_for("visits.detail", visit_id=visit.id),
+        conflict=stale,
     )
+    return saved or page(400)

@@ -531,6 +531,25 @@ def test_stale_edit_refused_with_both_versions(
     assert saved.notes == "マネージャーのメモ" and saved.name == "最初の名前" and saved.version == 2
 
 
+@pytest.mark.parametrize("version", ["", "abc", "1.0"])
+@pytest.mark.parametrize("page", ["edit", "location"])
+def test_a_missing_or_garbled_version_is_refused_as_stale(
+    client, login_as, db, rep, add_customer, page, version
+):
+    customer = add_customer(notes="元のメモ")
+    login_as(rep)
+    data = (
+        edit_data(customer, notes="新しいメモ")
+        if page == "edit"
+        else {"lat": "35.1", "lon": "139.1", "source": "pinned"}
+    )
+    response = post_form(client, f"/customers/{customer.id}/{page}", {**data, "version": version})
+    assert response.status_code == 409  # the conflict page, never a crash or a forced save
+    db.expire_all()
+    saved = db.get(Customer, customer.id)
+    assert saved.version == 1 and saved.notes == "元のメモ" and saved.lat != 35.1
+
+
 def test_concurrent_saves_of_one_version_only_one_wins(app, db, rep, add_customer):
     """Both sessions passed the version check in Python; the UPDATE … WHERE version=? decides."""
     customer = add_customer()

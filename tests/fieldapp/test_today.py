@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
+from sqlalchemy import event
 from sqlmodel import select
 
 from fieldapp.models import (
@@ -496,3 +497,87 @@ def test_book_an_appointment_from_the_customer_page(
     assert stop.start.astimezone(UTC) == datetime(2026, 11, 24, 6, 30, tzinfo=UTC)
     other_team = client.get("/customers/999999/appointment")
     assert other_team.status_code == 404
+
+
+@pytest.mark.parametrize("version", ["", "abc"])
+def test_a_missing_or_garbled_version_is_refused_as_stale_on_every_plan_button(
+    app, db, client, login_as, make_customer, day_setup, version
+):
+    s = day_setup
+    plan = plan_for(app, db, s["rep"])
+    stops = plans.plan_stops(db, plan)
+    extra = make_customer(team=s["team"], name="Walk-in", **spot(6))
+    login_as(s["rep"])
+    token = csrf_token(client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True))
+    day = f"/day/{DAY.isoformat()}"
+    buttons = [
+        (f"{day}/stops/{stops[1].id}/move", {"direction": "up"}),
+        (f"{day}/reorder", {"order": ",".join(str(st.id) for st in reversed(stops))}),
+        (f"{day}/stops/{stops[1].id}/remove", {}),
+        (f"{day}/add", {"customer_id": extra.id}),
+        (f"/stops/{stops[0].id}/check-in", {}),
+        (f"/stops/{stops[0].id}/skip", {"reason": "absent"}),
+    ]
+    for url, data in buttons:
+        response = client.post(url, data={"csrf_token": token, "version": version, **data})
+        assert response.status_code == 302, url
+    page = client.get(day).get_data(as_text=True)
+    assert page.count("The plan changed since this screen was loaded") == len(buttons)
+    db.expire_all()
+    assert db.get(DayPlan, plan.id).version == plan.version
+    assert [st.id for st in plans.plan_stops(db, db.get(DayPlan, plan.id))] == [
+        st.id for st in stops
+    ]
+    assert not list(db.exec(select(Visit).where(Visit.rep_id == s["rep"].id)))
+
+
+def test_a_refused_button_goes_back_to_the_day_at_its_stop(app, db, client, login_as, day_setup):
+    s = day_setup
+    plan = plan_for(app, db, s["rep"])
+    stops = plans.plan_stops(db, plan)
+    login_as(s["rep"])
+    token = csrf_token(client.get(f"/day/{DAY.isoformat()}").get_data(as_text=True))
+    day = f"/day/{DAY.isoformat()}"
+    stale = {"csrf_token": token, "version": plan.version + 1}
+    cases = [
+        (f"{day}/stops/{stops[1].id}/move", {"direction": "up"}, f"#stop-{stops[1].id}"),
+        # /stops/<id>/… has no day in its address: back to the stop's own day
+        (f"/stops/{stops[0].id}/check-in", {}, f"#stop-{stops[0].id}"),
+        (f"{day}/reorder", {"order": ",".join(str(st.id) for st in stops)}, "#stops"),
+    ]
+    for url, data, anchor in cases:
+        response = client.post(url, data={**stale, **data})
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"{day}{anchor}"), url
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "The plan changed since this screen was loaded" in page
+    # Not a stale version but a broken rule: the same way back, with that rule's message.
+    client.post(
+        f"/stops/{stops[0].id}/check-in", data={"csrf_token": token, "version": plan.version}
+    )
+    db.expire_all()
+    response = client.post(
+        f"{day}/stops/{stops[0].id}/remove",
+        data={"csrf_token": token, "version": db.get(DayPlan, plan.id).version},
+    )
+    assert response.headers["Location"].endswith(f"{day}#stop-{stops[0].id}")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Only stops not yet visited can be removed." in page
+
+
+def test_the_team_is_read_once_per_request(app, client, login_as, day_setup):
+    login_as(day_setup["rep"])
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = app.extensions["fieldapp.engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for url in (f"/day/{DAY.isoformat()}", f"/day/{DAY.isoformat()}/nearby", "/customers/"):
+            statements.clear()
+            assert client.get(url).status_code == 200
+            assert len([s for s in statements if re.search(r"\bFROM team\b", s)]) == 1, url
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

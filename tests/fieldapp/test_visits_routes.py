@@ -282,3 +282,18 @@ def test_author_edits_and_a_stale_edit_shows_both_versions(client, world, login_
     assert again.status_code == 302
     db.expire_all()
     assert db.get(Visit, logged.id).heard == "From an old tab"
+
+
+@pytest.mark.parametrize("version", ["", "abc"])
+def test_a_missing_or_garbled_version_is_refused_as_stale(
+    client, world, login_as, logged, db, version
+):
+    login_as(world["rep"])
+    token = csrf_token(client.get(f"/visits/{logged.id}/edit").get_data(as_text=True))
+    response = client.post(
+        f"/visits/{logged.id}/edit",
+        data={"csrf_token": token, "outcome": "met", "heard": "Garbled", "version": version},
+    )
+    assert response.status_code == 409
+    db.expire_all()
+    assert db.get(Visit, logged.id).heard != "Garbled"

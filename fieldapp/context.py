@@ -1,0 +1,36 @@
+"""The request-side seam: the signed-in user's team and the team's local today, read once per request (on g)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, g
+from flask_login import current_user
+
+from .db import get_session
+from .models import Team
+from .services import clock
+
+
+def current_team() -> Team:
+    """The signed-in user's team, read once per request."""
+    team = g.get("current_team")
+    # Keyed on the team id: signing in as someone else within one request must not see the old team.
+    if team is None or team.id != current_user.team_id:
+        team = get_session().get(Team, current_user.team_id)
+        g.current_team = team
+    return team
+
+
+def team_today() -> date:
+    """Today's date where the signed-in user's team works."""
+    return clock.local_today(current_team().timezone)
+
+
+def team_timezone_name() -> str:
+    """The signed-in user's team timezone (for Babel), else the configured default."""
+    if current_user and current_user.is_authenticated:
+        team = current_team()
+        if team is not None:
+            return team.timezone
+    return current_app.config["DEFAULT_TIMEZONE"]

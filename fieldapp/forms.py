@@ -1,0 +1,109 @@
+"""Form pieces every area shares: the one-button form, the version an edit started from, and a service's
+refusal placed on the fields it names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import flash, redirect
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.widgets import HiddenInput, Input
+
+from .db import get_session
+from .errors import StaleEdit, ValidationError
+
+T = TypeVar("T")
+
+# Stored versions start at 1 (a new plan at 0), so this one never matches: the save is refused as stale.
+STALE_VERSION = -1
+
+
+class EmptyForm(FlaskForm):
+    """A one-button POST (logout, enable/disable): just the CSRF token."""
+
+
+class PerButtonHidden(Input):
+    """A hidden input that `hidden_tag()` leaves out: each button on a page renders it with its own value."""
+
+    input_type = "hidden"
+    validation_attrs = HiddenInput.validation_attrs
+
+
+class VersionField(HiddenField):
+    """The version the screen showed; a missing or garbled one counts as stale, never as "no check"."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            self.data = int(valuelist[0])
+        except (IndexError, TypeError, ValueError):
+            self.data = STALE_VERSION
+
+
+class ButtonVersionField(VersionField):
+    """The plan version on one of many buttons of a page (rendered by the template, per button)."""
+
+    widget = PerButtonHidden()
+
+
+class ButtonHiddenField(StringField):
+    """A value a button posts (the phone's position, filled in by today.js), rendered per button."""
+
+    widget = PerButtonHidden()
+
+
+def apply_error(form: FlaskForm, error: ValidationError) -> None:
+    """A service's refusal on the fields it names (`errors={field: message}` or `field=`), else on the form."""
+    named: dict[str, str] = dict(error.details.get("errors") or {})
+    if not named and error.details.get("field"):
+        named[error.details["field"]] = error.message
+    sections: dict[str, list[str]] = getattr(form, "section_errors", {})
+    placed = False
+    for name, message in named.items():
+        if name in sections:
+            sections[name].append(message)
+        elif name in form._fields:
+            target = form._fields[name]
+            target.errors = [*target.errors, message]
+        else:
+            continue
+        placed = True
+    if not placed:
+        form.form_errors.append(error.message)
+
+
+def save_form(
+    form: FlaskForm,
+    service: Callable[..., T],
+    *,
+    done: str,
+    back: Callable[[T], str],
+    conflict: Callable[[StaleEdit], ResponseReturnValue] | None = None,
+    parse: Callable[[], dict[str, Any]] | None = None,
+    **args: Any,
+) -> ResponseReturnValue | None:
+    """A valid form page's POST: run the service, commit, say `done` and go `back` to where it leads.
+
+    The call is `service(session, actor=<signed-in user>, **args, **parse())`: `parse` turns the form's
+    input into the service's types, and its refusals go on the form like the service's own. None means
+    "show the form again". A stale edit goes to `conflict` after the rollback (each page shows both
+    versions its own way).
+    """
+    session = get_session()
+    try:
+        result = service(session, actor=current_user, **args, **(parse() if parse else {}))
+    except ValidationError as error:
+        session.rollback()
+        apply_error(form, error)
+        return None
+    except StaleEdit as error:
+        if conflict is None:
+            raise
+        session.rollback()
+        return conflict(error)
+    session.commit()
+    flash(done, "info")
+    return redirect(back(result))
