@@ -7,9 +7,10 @@ is created once per run through the Alembic migrations; every test starts from e
 from __future__ import annotations
 
 import itertools
+import json
 import os
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -20,8 +21,11 @@ from sqlmodel import Session, SQLModel
 
 from fieldapp import create_app, migrate
 from fieldapp.db import make_engine
-from fieldapp.models import Customer, Role, Team, User
+from fieldapp.models import Customer, DayPlan, DayPlanStop, FollowUp, Role, Team, User, Visit
+from fieldapp.services import clock, followups, visits
 from fieldapp.services import users as user_service
+from fieldapp.services.day import planning, plans
+from fieldapp.services.teams import zone
 from fieldapp.services.text import customer_search_text
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -167,6 +171,128 @@ def make_customer(db: Session) -> Callable[..., Customer]:
         db.add(customer)
         db.commit()
         return customer
+
+    return make
+
+
+@pytest.fixture
+def make_plan(app: Flask, db: Session) -> Callable[..., tuple[DayPlan, list[DayPlanStop]]]:
+    """make_plan(rep=rep, customers=[...]) → (plan, stops): stored rows, one stop an hour from 10:00 local
+    and back at 17:00 (first_hour=None: untimed stops, no return time).
+
+    make_plan(rep=rep, generate=True) plans the day through the real bridge instead (PLANNER_ITERATIONS
+    makes that repeatable). Other keywords are DayPlan fields (version, status, return_at, ...).
+    """
+
+    def make(
+        *,
+        rep: User,
+        customers: Sequence[Customer] = (),
+        day: date | None = None,
+        first_hour: int | None = 10,
+        lead_minutes: int = 5,
+        states: dict[int, str] | None = None,
+        reasons: bool = True,
+        rows_reversed: bool = False,
+        generate: bool = False,
+        now: datetime | None = None,
+        **overrides: Any,
+    ) -> tuple[DayPlan, list[DayPlanStop]]:
+        timezone = db.get(Team, rep.team_id).timezone
+        day = day or clock.local_today(timezone)
+        if generate:
+            with app.test_request_context():
+                plan = planning.generate_plan(
+                    db, actor=rep, rep=rep, day=day, now=now or clock.now_utc()
+                )
+            db.commit()
+            return plan, plans.plan_stops(db, plan)
+        fields: dict[str, Any] = {"rep_id": rep.id, "plan_date": day, "version": 3}
+        if first_hour is not None:
+            fields["return_at"] = _local(day, 17, timezone)
+        plan = DayPlan(**{**fields, **overrides})
+        db.add(plan)
+        db.commit()
+        stops = [
+            _stop(plan, customer, i, timezone, first_hour, lead_minutes, reasons)
+            for i, customer in enumerate(customers)
+        ]
+        for i, stop in enumerate(stops):
+            stop.state = (states or {}).get(i, "planned")
+        # Stored backwards on request, so a page has to follow the positions, not the row order.
+        db.add_all(reversed(stops) if rows_reversed else stops)
+        db.commit()
+        return plan, stops
+
+    return make
+
+
+def _local(day: date, hour: int, timezone: str) -> datetime:
+    """The UTC instant of `hour`:00 on `day` in the team's timezone."""
+    return datetime.combine(day, time(hour), tzinfo=zone(timezone)).astimezone(UTC)
+
+
+def _stop(
+    plan: DayPlan,
+    customer: Customer,
+    i: int,
+    timezone: str,
+    first_hour: int | None,
+    lead_minutes: int,
+    reasons: bool,
+) -> DayPlanStop:
+    """The i-th stop of a stored plan: 30 minutes at first_hour + i local, or untimed without first_hour."""
+    stop = DayPlanStop(day_plan_id=plan.id, customer_id=customer.id, position=i)
+    if first_hour is not None:
+        stop.start = _local(plan.plan_date, first_hour + i, timezone)
+        stop.arrival = stop.start - timedelta(minutes=lead_minutes)
+        stop.end = stop.start + timedelta(minutes=30)
+    if reasons:
+        stop.reasons = json.dumps([{"code": "rank", "rank": customer.rank}])
+    return stop
+
+
+@pytest.fixture
+def make_visit(app: Flask, db: Session) -> Callable[..., Visit]:
+    """make_visit(rep=rep, customer=customer, outcome="met", ...) → a visit logged through the real service."""
+
+    def make(*, rep: User, customer: Customer, now: datetime | None = None, **fields: Any) -> Visit:
+        data = visits.VisitInput(**{"outcome": "met", **fields})
+        with app.test_request_context():
+            visit = visits.log_visit(
+                db, actor=rep, customer_id=customer.id, data=data, now=now or clock.now_utc()
+            )
+        db.commit()
+        return visit
+
+    return make
+
+
+@pytest.fixture
+def make_followup(app: Flask, db: Session) -> Callable[..., FollowUp]:
+    """make_followup(actor=rep, customer=customer, title="...", due_date=..., owner_id=...) → an open
+    follow-up created through the real service; state= (and other FollowUp fields) are set afterwards."""
+
+    def make(
+        *,
+        actor: User,
+        customer: Customer,
+        kind: str = "quote",
+        title: str = "Send the quote",
+        due_date: date | None = None,
+        owner_id: int | None = None,
+        now: datetime | None = None,
+        **overrides: Any,
+    ) -> FollowUp:
+        data = followups.FollowUpInput(kind=kind, title=title, due_date=due_date, owner_id=owner_id)
+        with app.test_request_context():
+            followup = followups.create_followup(
+                db, actor=actor, customer_id=customer.id, data=data, now=now or clock.now_utc()
+            )
+        for name, value in overrides.items():
+            setattr(followup, name, value)
+        db.commit()
+        return followup
 
     return make
 
