@@ -151,6 +151,42 @@ def make_user(app: Flask, db: Session, make_team: Callable[..., Team]) -> Callab
     return make
 
 
+# Who make_people creates when not told: a rep, a colleague and a manager of one team, a user of another.
+CAST: dict[str, dict[str, Any]] = {
+    "rep": {},
+    "colleague": {},
+    "manager": {"role": Role.MANAGER},
+    "outsider": {"team": "other"},
+}
+
+
+@pytest.fixture
+def make_people(
+    make_team: Callable[..., Team], make_user: Callable[..., User]
+) -> Callable[..., dict[str, Any]]:
+    """make_people(rep={"name": ...}, outsider={"team": "other"}, language="en") → {name: user, "team", "other_team"}.
+
+    Each keyword names a person and gives make_user's fields; team="other" puts them in a second team.
+    Without names: CAST. team= gives the first team's fields, language= everyone's language.
+    """
+
+    def make(
+        *, team: dict[str, Any] | None = None, language: str | None = None, **cast: dict[str, Any]
+    ) -> dict[str, Any]:
+        teams = {"own": make_team(**(team or {}))}
+        people: dict[str, Any] = {"team": teams["own"]}
+        for name, spec in (cast or CAST).items():
+            fields = {**({"language": language} if language else {}), **spec}
+            which = fields.pop("team", "own")
+            if which not in teams:
+                teams[which] = make_team()
+            people[name] = make_user(team=teams[which], **fields)
+        people["other_team"] = teams.get("other")
+        return people
+
+    return make
+
+
 @pytest.fixture
 def make_customer(db: Session) -> Callable[..., Customer]:
     def make(*, team: Team | None = None, team_id: int | None = None, **overrides: Any) -> Customer:

@@ -25,23 +25,24 @@ def at(hour: int, minute: int = 0, day: date = DAY) -> datetime:
 
 
 @pytest.fixture
-def planned_day(make_team, make_user, make_customer, make_plan):
+def planned_day(make_people, make_customer, make_plan):
     """A rep's stored plan of three customers (the first visited), a colleague, the manager, an outsider."""
-    team = make_team(name="東京東営業所")
-    rep = make_user(
-        team=team,
-        name="営業 一郎",
-        start_lat=HOME[0],
-        start_lon=HOME[1],
-        start_label="本社",
+    people = make_people(
+        team={"name": "東京東営業所"},
         language="en",
+        rep={
+            "name": "営業 一郎",
+            "start_lat": HOME[0],
+            "start_lon": HOME[1],
+            "start_label": "本社",
+        },
+        colleague={},
+        manager={"role": "manager"},
+        outsider={"role": "manager", "team": "other"},
     )
-    colleague = make_user(team=team, language="en")
-    manager = make_user(team=team, role="manager", language="en")
-    outsider = make_user(role="manager", language="en")  # another team
     customers = [
         make_customer(
-            team=team,
+            team=people["team"],
             name=name,
             rank=rank,
             address=address,
@@ -63,17 +64,8 @@ def planned_day(make_team, make_user, make_customer, make_plan):
             ]
         )
     ]
-    plan, stops = make_plan(rep=rep, customers=customers, day=DAY, states={0: "done"})
-    return {
-        "team": team,
-        "rep": rep,
-        "colleague": colleague,
-        "manager": manager,
-        "outsider": outsider,
-        "customers": customers,
-        "plan": plan,
-        "stops": stops,
-    }
+    plan, stops = make_plan(rep=people["rep"], customers=customers, day=DAY, states={0: "done"})
+    return {**people, "customers": customers, "plan": plan, "stops": stops}
 
 
 def parse(body: bytes) -> icalendar.Calendar:

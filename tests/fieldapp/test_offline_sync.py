@@ -14,27 +14,17 @@ from tests.conftest import csrf_token
 
 
 @pytest.fixture
-def rep_today(make_team, make_user, make_customer, make_product, make_plan):
+def rep_today(make_people, make_customer, make_product, make_plan):
     """A rep with today's plan of two stops, a colleague, a rep of another team, and a product."""
-    team = make_team()
-    rep = make_user(team=team, language="en")
-    colleague = make_user(team=team, language="en")
-    outsider = make_user(team=make_team(), language="en")
+    people = make_people(language="en", rep={}, colleague={}, outsider={"team": "other"})
+    rep = people["rep"]
     customers = [
-        make_customer(team=team, name=f"Stop {i}", assigned_rep_id=rep.id) for i in range(2)
+        make_customer(team=people["team"], name=f"Stop {i}", assigned_rep_id=rep.id)
+        for i in range(2)
     ]
     plan, stops = make_plan(rep=rep, customers=customers, first_hour=None, reasons=False)
     product = make_product(name="業務用醤油", name_en="Soy sauce", unit_price=1200)
-    return {
-        "team": team,
-        "rep": rep,
-        "colleague": colleague,
-        "outsider": outsider,
-        "customers": customers,
-        "plan": plan,
-        "stops": stops,
-        "product": product,
-    }
+    return {**people, "customers": customers, "plan": plan, "stops": stops, "product": product}
 
 
 def ago(minutes: int) -> str:

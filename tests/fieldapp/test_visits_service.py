@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -18,26 +19,21 @@ NOW = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)  # 14:00 in Tokyo
 
 
 @pytest.fixture
-def people(make_team, make_user, make_customer, make_product):
+def people(make_people, make_customer, make_product):
     """The rep's team (rep, colleague, manager), an outsider, a customer of each team, a product."""
-    team = make_team()
-    rep = make_user(team=team, name="営業 一郎")
-    colleague = make_user(team=team, name="営業 二郎")
-    manager = make_user(team=team, role="manager")
-    other_team = make_team()
-    outsider = make_user(team=other_team)
-    customer = make_customer(team=team, assigned_rep_id=rep.id, cadence_days=14)
-    foreign = make_customer(team=other_team)
-    product = make_product(name="業務用醤油", unit_price=1200)
+    people = make_people(
+        rep={"name": "営業 一郎"},
+        colleague={"name": "営業 二郎"},
+        manager={"role": "manager"},
+        outsider={"team": "other"},
+    )
     return {
-        "team": team,
-        "rep": rep,
-        "colleague": colleague,
-        "manager": manager,
-        "outsider": outsider,
-        "customer": customer,
-        "foreign": foreign,
-        "product": product,
+        **people,
+        "customer": make_customer(
+            team=people["team"], assigned_rep_id=people["rep"].id, cadence_days=14
+        ),
+        "foreign": make_customer(team=people["other_team"]),
+        "product": make_product(name="業務用醤油", unit_price=1200),
     }
 
 
@@ -439,14 +435,8 @@ def test_only_the_rep_who_checked_in_completes_it(db, people, checked_in):
 def test_author_edits_note_with_version_check(db, people):
     visit = log(db, people, basic())
     db.commit()
-    edited = visits.edit_visit(
-        db,
-        actor=people["rep"],
-        visit_id=visit.id,
-        data=basic(heard="訂正: 再来週発注"),
-        expected_version=1,
-        now=NOW,
-    )
+    edit = functools.partial(visits.edit_visit, db, visit_id=visit.id, now=NOW)
+    edited = edit(actor=people["rep"], data=basic(heard="訂正: 再来週発注"), expected_version=1)
     db.commit()
     assert edited.version == 2 and edited.heard == "訂正: 再来週発注"
     event = db.exec(
@@ -454,29 +444,13 @@ def test_author_edits_note_with_version_check(db, people):
     ).one()
     assert json.loads(event.before) == {"heard": "在庫確認、来週発注予定"}
     with pytest.raises(StaleEdit) as caught:
-        visits.edit_visit(
-            db,
-            actor=people["rep"],
-            visit_id=visit.id,
-            data=basic(heard="old tab"),
-            expected_version=1,
-            now=NOW,
-        )
+        edit(actor=people["rep"], data=basic(heard="old tab"), expected_version=1)
     assert caught.value.details["current"].heard == "訂正: 再来週発注"
     for other in (people["colleague"], people["manager"]):
         with pytest.raises(Forbidden):
-            visits.edit_visit(
-                db, actor=other, visit_id=visit.id, data=basic(), expected_version=2, now=NOW
-            )
+            edit(actor=other, data=basic(), expected_version=2)
     with pytest.raises(NotFound):
-        visits.edit_visit(
-            db,
-            actor=people["outsider"],
-            visit_id=visit.id,
-            data=basic(),
-            expected_version=2,
-            now=NOW,
-        )
+        edit(actor=people["outsider"], data=basic(), expected_version=2)
 
 
 def test_recent_visits_and_usual_products(db, people, make_product):
