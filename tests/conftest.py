@@ -21,7 +21,18 @@ from sqlmodel import Session, SQLModel
 
 from fieldapp import create_app, migrate
 from fieldapp.db import make_engine
-from fieldapp.models import Customer, DayPlan, DayPlanStop, FollowUp, Role, Team, User, Visit
+from fieldapp.models import (
+    Customer,
+    DayPlan,
+    DayPlanStop,
+    FollowUp,
+    OrderLine,
+    Product,
+    Role,
+    Team,
+    User,
+    Visit,
+)
 from fieldapp.services import clock, followups, visits
 from fieldapp.services import users as user_service
 from fieldapp.services.day import planning, plans
@@ -207,6 +218,26 @@ def make_customer(db: Session) -> Callable[..., Customer]:
         db.add(customer)
         db.commit()
         return customer
+
+    return make
+
+
+@pytest.fixture
+def make_order_line(db: Session) -> Callable[..., OrderLine]:
+    """make_order_line(customer=c, product=p, quantity=2) → an imported past order: what makes a product usual."""
+
+    def make(*, customer: Customer, product: Product, **overrides: Any) -> OrderLine:
+        fields: dict[str, Any] = {
+            "ordered_on": date(2026, 10, 1),
+            "quantity": 1,
+            "unit_price": product.unit_price,
+            "source": "imported",
+            **overrides,
+        }
+        line = OrderLine(customer_id=customer.id, product_id=product.id, **fields)
+        db.add(line)
+        db.commit()
+        return line
 
     return make
 
