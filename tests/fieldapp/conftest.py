@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from fieldapp.models import Product
+from fieldapp.models import Customer, Product, Team, User
+from fieldapp.services import customers
 
 _product_counter = itertools.count(1)
 
@@ -32,5 +33,37 @@ def make_product(db: Session) -> Callable[..., Product]:
         db.add(product)
         db.commit()
         return product
+
+    return make
+
+
+# --- customers (test_customers_service and test_customers_routes) -----------------------------------
+
+
+@pytest.fixture
+def team(make_team: Callable[..., Team]) -> Team:
+    """The team of the customer tests."""
+    return make_team()
+
+
+@pytest.fixture
+def rep(make_user: Callable[..., User], team: Team) -> User:
+    """A Japanese-speaking rep of `team`."""
+    return make_user(team=team, name="営業 一郎", language="ja")
+
+
+@pytest.fixture
+def add_customer(
+    make_customer: Callable[..., Customer], db: Session, team: Team, rep: User
+) -> Callable[..., Customer]:
+    """A customer of the team (assigned to `rep`) whose search text is built like the app builds it."""
+
+    def make(**overrides: Any) -> Customer:
+        overrides.setdefault("assigned_rep_id", rep.id)
+        customer = make_customer(team=overrides.pop("team", team), **overrides)
+        customer.search_text = customers.search_text_for(customer)
+        db.add(customer)
+        db.commit()
+        return customer
 
     return make
