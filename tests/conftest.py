@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
@@ -19,20 +19,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
-from fieldapp import create_app, migrate
+from fieldapp import create_app, migrate, models
 from fieldapp.db import make_engine
-from fieldapp.models import (
-    Customer,
-    DayPlan,
-    DayPlanStop,
-    FollowUp,
-    OrderLine,
-    Product,
-    Role,
-    Team,
-    User,
-    Visit,
-)
+from fieldapp.models import Customer, DayPlan, DayPlanStop, Role, Team, User
 from fieldapp.services import clock, followups, visits
 from fieldapp.services import users as user_service
 from fieldapp.services.day import planning, plans
@@ -131,15 +120,22 @@ def db(app: Flask) -> Iterator[Session]:
 
 
 _counter = itertools.count(1)
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def saved(db: Session, row: Row) -> Row:
+    """`row`, added and committed (what every factory ends with)."""
+    db.add(row)
+    db.commit()
+    return row
 
 
 @pytest.fixture
 def make_team(db: Session) -> Callable[..., Team]:
     def make(**overrides: Any) -> Team:
-        team = Team(**{"name": f"Team {next(_counter)}", "timezone": "Asia/Tokyo", **overrides})
-        db.add(team)
-        db.commit()
-        return team
+        return saved(
+            db, Team(**{"name": f"Team {next(_counter)}", "timezone": "Asia/Tokyo", **overrides})
+        )
 
     return make
 
@@ -214,19 +210,16 @@ def make_customer(db: Session) -> Callable[..., Customer]:
         fields["search_text"] = customer_search_text(
             fields["name"], fields.get("kana"), fields.get("phone"), fields.get("address")
         )
-        customer = Customer(**fields)
-        db.add(customer)
-        db.commit()
-        return customer
+        return saved(db, Customer(**fields))
 
     return make
 
 
 @pytest.fixture
-def make_order_line(db: Session) -> Callable[..., OrderLine]:
+def make_order_line(db: Session) -> Callable[..., models.OrderLine]:
     """make_order_line(customer=c, product=p, quantity=2) → an imported past order: what makes a product usual."""
 
-    def make(*, customer: Customer, product: Product, **overrides: Any) -> OrderLine:
+    def make(*, customer: Customer, product: models.Product, **overrides: Any) -> models.OrderLine:
         fields: dict[str, Any] = {
             "ordered_on": date(2026, 10, 1),
             "quantity": 1,
@@ -234,10 +227,37 @@ def make_order_line(db: Session) -> Callable[..., OrderLine]:
             "source": "imported",
             **overrides,
         }
-        line = OrderLine(customer_id=customer.id, product_id=product.id, **fields)
-        db.add(line)
+        return saved(db, models.OrderLine(customer_id=customer.id, product_id=product.id, **fields))
+
+    return make
+
+
+@pytest.fixture
+def make_busy_week(db: Session) -> Callable[..., list[models.BusyPeriod]]:
+    """make_busy_week(customer=c, lunch="Lunch service", year_end="Year-end rush") → busy on weekday
+    lunches (11:30–13:30, labelled `lunch`), closed every Wednesday, and with `year_end` 12/20–12/31."""
+
+    def make(
+        *, customer: Customer, lunch: str, year_end: str | None = None
+    ) -> list[models.BusyPeriod]:
+        weekly = {"customer_id": customer.id, "kind": "weekly"}
+        periods = [
+            models.BusyPeriod(**weekly, weekdays="01234", start_min=690, end_min=810, label=lunch),
+            models.BusyPeriod(**weekly, weekdays="2"),
+        ]
+        if year_end:
+            periods.append(
+                models.BusyPeriod(
+                    customer_id=customer.id,
+                    kind="dates",
+                    start_date=date(2026, 12, 20),
+                    end_date=date(2026, 12, 31),
+                    label=year_end,
+                )
+            )
+        db.add_all(periods)
         db.commit()
-        return line
+        return periods
 
     return make
 
@@ -320,10 +340,12 @@ def _stop(
 
 
 @pytest.fixture
-def make_visit(app: Flask, db: Session) -> Callable[..., Visit]:
+def make_visit(app: Flask, db: Session) -> Callable[..., models.Visit]:
     """make_visit(rep=rep, customer=customer, outcome="met", ...) → a visit logged through the real service."""
 
-    def make(*, rep: User, customer: Customer, now: datetime | None = None, **fields: Any) -> Visit:
+    def make(
+        *, rep: User, customer: Customer, now: datetime | None = None, **fields: Any
+    ) -> models.Visit:
         data = visits.VisitInput(**{"outcome": "met", **fields})
         with app.test_request_context():
             visit = visits.log_visit(
@@ -336,7 +358,7 @@ def make_visit(app: Flask, db: Session) -> Callable[..., Visit]:
 
 
 @pytest.fixture
-def make_followup(app: Flask, db: Session) -> Callable[..., FollowUp]:
+def make_followup(app: Flask, db: Session) -> Callable[..., models.FollowUp]:
     """make_followup(actor=rep, customer=customer, title="...", due_date=..., owner_id=...) → an open
     follow-up created through the real service; state= (and other FollowUp fields) are set afterwards."""
 
@@ -350,7 +372,7 @@ def make_followup(app: Flask, db: Session) -> Callable[..., FollowUp]:
         owner_id: int | None = None,
         now: datetime | None = None,
         **overrides: Any,
-    ) -> FollowUp:
+    ) -> models.FollowUp:
         data = followups.FollowUpInput(kind=kind, title=title, due_date=due_date, owner_id=owner_id)
         with app.test_request_context():
             followup = followups.create_followup(

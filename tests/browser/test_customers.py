@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from fieldapp.models import BusyPeriod, Contact, Customer
+from fieldapp.models import Contact, Customer
 from fieldapp.services import clock
 from fieldapp.services import customers as customer_service
 from tests.browser.conftest import PHONE, sign_in
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def shop(make_team, make_user, make_customer, db):
+def shop(make_team, make_user, make_customer, make_busy_week, db):
     team = make_team(name="東京東営業所")
     rep = make_user(team=team, name="営業 一郎", email="ichiro@example.com", language="ja")
     manager = make_user(
@@ -48,18 +48,10 @@ def shop(make_team, make_user, make_customer, db):
                 hobbies="釣り",
                 is_primary=True,
             ),
-            BusyPeriod(
-                customer_id=customer.id,
-                kind="weekly",
-                weekdays="01234",
-                start_min=690,
-                end_min=810,
-                label="ランチ営業",
-            ),
-            BusyPeriod(customer_id=customer.id, kind="weekly", weekdays="2"),
         ]
     )
     db.commit()
+    make_busy_week(customer=customer, lunch="ランチ営業")
     return {"customer": customer, "rep": rep, "manager": manager}
 
 

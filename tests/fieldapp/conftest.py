@@ -10,7 +10,8 @@ import pytest
 from sqlmodel import Session
 
 from fieldapp.models import Customer, Product, Team, User
-from fieldapp.services import customers
+from fieldapp.services import clock, customers
+from tests.conftest import saved
 
 _product_counter = itertools.count(1)
 
@@ -29,10 +30,7 @@ def make_product(db: Session) -> Callable[..., Product]:
             "unit_price": 1000,
             **overrides,
         }
-        product = Product(**fields)
-        db.add(product)
-        db.commit()
-        return product
+        return saved(db, Product(**fields))
 
     return make
 
@@ -67,3 +65,12 @@ def add_customer(
         return customer
 
     return make
+
+
+def update_now(
+    session: Session, *, actor: User, customer: Customer, version: int, **data: Any
+) -> Customer:
+    """update_customer at this moment with `data` as the submitted fields (under a request context)."""
+    return customers.update_customer(
+        session, actor=actor, customer=customer, version=version, data=data, now=clock.now_utc()
+    )

@@ -22,6 +22,7 @@ from fieldapp.models import (
 from fieldapp.services import clock
 from fieldapp.services import customers as service
 from tests.conftest import aware, csrf_token
+from tests.fieldapp.conftest import update_now
 
 JA = {"Accept-Language": "ja"}
 
@@ -152,7 +153,7 @@ def test_other_teams_customers_do_not_exist(client, login_as, rep, make_team, ma
 
 
 def test_customer_page_content(
-    client, login_as, db, rep, add_customer, make_user, team, make_product
+    client, login_as, db, rep, add_customer, make_user, team, make_product, make_busy_week
 ):
     today = clock.local_today("Asia/Tokyo")
     customer = add_customer(
@@ -168,6 +169,7 @@ def test_customer_page_content(
         next_due_on=today - timedelta(days=3),
         tags="酒類",
     )
+    make_busy_week(customer=customer, lunch="ランチ営業", year_end="年末繁忙")
     soon = today + timedelta(days=5)
     db.add_all(
         [
@@ -181,22 +183,6 @@ def test_customer_page_content(
                 is_primary=True,
             ),
             Contact(customer_id=customer.id, name="鈴木 さん", birthday=today + timedelta(days=40)),
-            BusyPeriod(
-                customer_id=customer.id,
-                kind="weekly",
-                weekdays="01234",
-                start_min=690,
-                end_min=810,
-                label="ランチ営業",
-            ),
-            BusyPeriod(customer_id=customer.id, kind="weekly", weekdays="2"),
-            BusyPeriod(
-                customer_id=customer.id,
-                kind="dates",
-                start_date=date(2026, 12, 20),
-                end_date=date(2026, 12, 31),
-                label="年末繁忙",
-            ),
             FollowUp(customer_id=customer.id, title="見積書を送る", kind="quote", owner_id=rep.id),
             FollowUp(
                 customer_id=customer.id,
@@ -254,30 +240,10 @@ def test_customer_page_content(
     assert f"/customers/{customer.id}/edit" in html
 
 
-def test_customer_page_in_english(client, login_as, db, make_user, team, add_customer):
+def test_customer_page_in_english(client, login_as, make_user, make_busy_week, team, add_customer):
     user = make_user(team=team, language="en")
     customer = add_customer(assigned_rep_id=user.id)
-    db.add_all(
-        [
-            BusyPeriod(
-                customer_id=customer.id,
-                kind="weekly",
-                weekdays="01234",
-                start_min=690,
-                end_min=810,
-                label="Lunch service",
-            ),
-            BusyPeriod(customer_id=customer.id, kind="weekly", weekdays="2"),
-            BusyPeriod(
-                customer_id=customer.id,
-                kind="dates",
-                start_date=date(2026, 12, 20),
-                end_date=date(2026, 12, 31),
-                label="Year-end rush",
-            ),
-        ]
-    )
-    db.commit()
+    make_busy_week(customer=customer, lunch="Lunch service", year_end="Year-end rush")
     login_as(user)
     html = client.get(f"/customers/{customer.id}").get_data(as_text=True)
     assert "Weekdays 11:30–13:30 Lunch service" in html
@@ -419,14 +385,7 @@ def test_stale_edit_refused_with_both_versions(
     # Meanwhile the manager saves a change.
     with Session(db.get_bind()) as other:
         stored = other.get(Customer, customer.id)
-        service.update_customer(
-            other,
-            actor=manager,
-            customer=stored,
-            version=1,
-            data={"notes": "マネージャーのメモ"},
-            now=clock.now_utc(),
-        )
+        update_now(other, actor=manager, customer=stored, version=1, notes="マネージャーのメモ")
         other.commit()
     response = client.post(
         f"/customers/{customer.id}/edit",
@@ -701,14 +660,7 @@ def test_conflict_page_can_save_mine_over_the_new_version(client, login_as, db, 
     token = csrf_token(client.get(f"/customers/{customer.id}/edit").get_data(as_text=True))
     with Session(db.get_bind()) as other:
         stored = other.get(Customer, customer.id)
-        service.update_customer(
-            other,
-            actor=rep,
-            customer=stored,
-            version=1,
-            data={"notes": "先の保存"},
-            now=clock.now_utc(),
-        )
+        update_now(other, actor=rep, customer=stored, version=1, notes="先の保存")
         other.commit()
     conflict = client.post(
         f"/customers/{customer.id}/edit",

@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 
 from fieldapp.errors import StaleEdit, ValidationError
 from fieldapp.models import AuditEvent, Contact, Customer
-from fieldapp.services import clock
 from fieldapp.services import customers as service
 from fieldapp.services.customer_search import SearchQuery, haversine_km, search
+from tests.fieldapp.conftest import update_now
 
 
 def test_pagination(db, team, rep, add_customer):
@@ -83,20 +83,11 @@ def test_concurrent_saves_of_one_version_only_one_wins(app, db, rep, add_custome
         a = first.get(Customer, customer.id)
         b = second.get(Customer, customer.id)
         with app.test_request_context():
-            service.update_customer(
-                first, actor=rep, customer=a, version=1, data={"notes": "A"}, now=clock.now_utc()
-            )
+            update_now(first, actor=rep, customer=a, version=1, notes="A")
             first.commit()
             assert b.version == 1  # second session still holds the old row
             with pytest.raises(StaleEdit) as info:
-                service.update_customer(
-                    second,
-                    actor=rep,
-                    customer=b,
-                    version=1,
-                    data={"notes": "B"},
-                    now=clock.now_utc(),
-                )
+                update_now(second, actor=rep, customer=b, version=1, notes="B")
             second.rollback()
     assert info.value.details["current"]["notes"] == "A"
     assert info.value.details["submitted"]["notes"] == "B"
@@ -110,14 +101,7 @@ def test_assigning_a_stranger_is_refused(app, db, make_user, make_team, team, ad
     stranger = make_user(team=make_team())
     customer = add_customer()
     with app.test_request_context(), pytest.raises(ValidationError) as info:
-        service.update_customer(
-            db,
-            actor=manager,
-            customer=customer,
-            version=1,
-            data={"assigned_rep_id": stranger.id},
-            now=clock.now_utc(),
-        )
+        update_now(db, actor=manager, customer=customer, version=1, assigned_rep_id=stranger.id)
     assert "assigned_rep_id" in info.value.details["errors"]
 
 
@@ -139,30 +123,9 @@ def test_address_change_geocodes_unless_pinned(app, db, rep, add_customer, fake_
     geocoded = add_customer(address="旧住所", location_source="geocoded")
     pinned = add_customer(address="旧住所", location_source="pinned", lat=35.5, lon=139.5)
     with app.test_request_context():
-        service.update_customer(
-            db,
-            actor=rep,
-            customer=geocoded,
-            version=1,
-            data={"address": "新住所 1-1"},
-            now=clock.now_utc(),
-        )
-        service.update_customer(
-            db,
-            actor=rep,
-            customer=pinned,
-            version=1,
-            data={"address": "新住所 2-2"},
-            now=clock.now_utc(),
-        )
-        service.update_customer(
-            db,
-            actor=rep,
-            customer=geocoded,
-            version=2,
-            data={"notes": "住所は同じ"},
-            now=clock.now_utc(),
-        )
+        update_now(db, actor=rep, customer=geocoded, version=1, address="新住所 1-1")
+        update_now(db, actor=rep, customer=pinned, version=1, address="新住所 2-2")
+        update_now(db, actor=rep, customer=geocoded, version=2, notes="住所は同じ")
     db.commit()
     assert fake_geocoder == ["新住所 1-1"]
     assert (geocoded.lat, geocoded.lon) == (35.0, 135.0)
