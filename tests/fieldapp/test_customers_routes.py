@@ -3,6 +3,7 @@ edits with validation, optimistic locking and audit, contacts, busy periods, loc
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import date, timedelta
@@ -16,7 +17,6 @@ from fieldapp.models import (
     Contact,
     Customer,
     FollowUp,
-    OrderLine,
     Visit,
 )
 from fieldapp.services import clock
@@ -29,6 +29,12 @@ JA = {"Accept-Language": "ja"}
 
 def names(client, url: str) -> str:
     return client.get(url, headers=JA).get_data(as_text=True)
+
+
+def finds_only(client, query: str, match: str, other: str) -> bool:
+    """Whether searching all customers for `query` lists `match` and not `other`."""
+    html = names(client, f"/customers/?q={query}&mine=0")
+    return match in html and other not in html
 
 
 def post_form(client, url: str, data: dict, page_url: str | None = None):
@@ -44,8 +50,7 @@ def test_kana_variants_find_the_customer(client, login_as, rep, add_customer, qu
     add_customer(name="そば処 松月", kana="ソバドコロショウゲツ")
     add_customer(name="喫茶 ひまわり", kana="きっさひまわり")
     login_as(rep)
-    html = names(client, f"/customers/?q={query}&mine=0")
-    assert "そば処 松月" in html and "喫茶 ひまわり" not in html
+    assert finds_only(client, query, "そば処 松月", "喫茶 ひまわり")
 
 
 def test_hiragana_reading_found_by_katakana_and_half_width(client, login_as, rep, add_customer):
@@ -64,8 +69,7 @@ def test_phone_search_with_full_width_digits_and_hyphens(
     add_customer(name="居酒屋 さくら", phone="03-1234-5678")
     add_customer(name="別の店", phone="06-9999-0000")
     login_as(rep)
-    html = names(client, f"/customers/?q={query}&mine=0")
-    assert "居酒屋 さくら" in html and "別の店" not in html
+    assert finds_only(client, query, "居酒屋 さくら", "別の店")
 
 
 def test_address_and_tag_search(client, login_as, rep, add_customer):
@@ -153,7 +157,7 @@ def test_other_teams_customers_do_not_exist(client, login_as, rep, make_team, ma
 
 
 def test_customer_page_content(
-    client, login_as, db, rep, add_customer, make_user, team, make_product, make_busy_week
+    client, login_as, db, rep, add_customer, team, make_product, make_order_line, make_busy_week
 ):
     today = clock.local_today("Asia/Tokyo")
     customer = add_customer(
@@ -201,25 +205,15 @@ def test_customer_page_content(
         ]
     )
     beer = make_product(name="生ビール樽", unit_price=10000)
-    db.add_all(
-        [
-            OrderLine(
-                customer_id=customer.id,
-                product_id=beer.id,
-                ordered_on=today - timedelta(days=20),
-                quantity=3,
-                unit_price=10000,
-            ),
-            OrderLine(
-                customer_id=customer.id,
-                product_id=beer.id,
-                ordered_on=today - timedelta(days=400),
-                quantity=2,
-                unit_price=10000,
-            ),
-        ]
-    )
-    db.commit()
+    for days, quantity in ((20, 3), (400, 2)):
+        ordered_on = today - timedelta(days=days)
+        make_order_line(
+            customer=customer,
+            product=beer,
+            ordered_on=ordered_on,
+            quantity=quantity,
+            source="visit",
+        )
     login_as(rep)
     html = names(client, f"/customers/{customer.id}")
     assert "居酒屋 さくら" in html
@@ -452,15 +446,15 @@ def test_location_from_the_phone(client, login_as, db, rep, add_customer):
     assert event.action == "location" and json.loads(event.after)["location_source"] == "device"
 
 
-@pytest.mark.parametrize(
-    ("lat", "lon", "message"),
-    [
-        ("95", "139", "緯度は"),
-        ("35", "200", "経度は"),
-        ("abc", "139", "緯度は"),
-        ("nan", "139", "緯度は"),
-    ],
-)
+BAD_LOCATIONS = [
+    ("95", "139", "緯度は"),
+    ("35", "200", "経度は"),
+    ("abc", "139", "緯度は"),
+    ("nan", "139", "緯度は"),
+]
+
+
+@pytest.mark.parametrize(("lat", "lon", "message"), BAD_LOCATIONS)
 def test_location_out_of_range(client, login_as, db, rep, add_customer, lat, lon, message):
     customer = add_customer()
     login_as(rep)
@@ -530,54 +524,16 @@ def test_busy_periods_through_the_form(client, login_as, db, rep, add_customer):
     customer = add_customer()
     login_as(rep)
     url = f"/customers/{customer.id}/busy/new"
-    assert (
-        post_form(
-            client,
-            url,
-            {
-                "kind": "weekly",
-                "weekdays": ["0", "1", "2", "3", "4"],
-                "start_time": "11:30",
-                "end_time": "13:00",
-                "label": "ランチ営業",
-            },
-        ).status_code
-        == 302
-    )
+    post = functools.partial(post_form, client, url)
+    weekdays = {"kind": "weekly", "weekdays": ["0", "1", "2", "3", "4"]}
+    lunch = {**weekdays, "start_time": "11:30", "end_time": "13:00", "label": "ランチ営業"}
+    assert post(lunch).status_code == 302
     # overlapping on the same days: merged into one
-    assert (
-        post_form(
-            client,
-            url,
-            {
-                "kind": "weekly",
-                "weekdays": ["0", "1", "2", "3", "4"],
-                "start_time": "12:30",
-                "end_time": "13:30",
-            },
-        ).status_code
-        == 302
-    )
-    assert (
-        post_form(
-            client, url, {"kind": "weekly", "weekdays": ["2"], "whole_day": "y", "label": "定休日"}
-        ).status_code
-        == 302
-    )
-    assert (
-        post_form(
-            client,
-            url,
-            {
-                "kind": "dates",
-                "start_date": "2026-12-20",
-                "end_date": "2026-12-31",
-                "whole_day": "y",
-                "label": "年末繁忙",
-            },
-        ).status_code
-        == 302
-    )
+    assert post({**weekdays, "start_time": "12:30", "end_time": "13:30"}).status_code == 302
+    wednesdays = {"kind": "weekly", "weekdays": ["2"], "whole_day": "y", "label": "定休日"}
+    assert post(wednesdays).status_code == 302
+    year_end = {"kind": "dates", "start_date": "2026-12-20", "end_date": "2026-12-31"}
+    assert post({**year_end, "whole_day": "y", "label": "年末繁忙"}).status_code == 302
     periods = db.exec(select(BusyPeriod).where(BusyPeriod.customer_id == customer.id)).all()
     assert len(periods) == 3
     html = names(client, f"/customers/{customer.id}")
