@@ -31,6 +31,13 @@ def names(client, url: str) -> str:
     return client.get(url, headers=JA).get_data(as_text=True)
 
 
+def saved_elsewhere(db: Session, *, actor, customer: Customer, **data) -> None:
+    """Meanwhile someone saves version 1 of `customer` from their own session."""
+    with Session(db.get_bind()) as other:
+        update_now(other, actor=actor, customer=other.get(Customer, customer.id), version=1, **data)
+        other.commit()
+
+
 def finds_only(client, query: str, match: str, other: str) -> bool:
     """Whether searching all customers for `query` lists `match` and not `other`."""
     html = names(client, f"/customers/?q={query}&mine=0")
@@ -377,10 +384,7 @@ def test_stale_edit_refused_with_both_versions(
     form_page = client.get(f"/customers/{customer.id}/edit").get_data(as_text=True)
     token = csrf_token(form_page)
     # Meanwhile the manager saves a change.
-    with Session(db.get_bind()) as other:
-        stored = other.get(Customer, customer.id)
-        update_now(other, actor=manager, customer=stored, version=1, notes="マネージャーのメモ")
-        other.commit()
+    saved_elsewhere(db, actor=manager, customer=customer, notes="マネージャーのメモ")
     response = client.post(
         f"/customers/{customer.id}/edit",
         data={
@@ -614,10 +618,7 @@ def test_conflict_page_can_save_mine_over_the_new_version(client, login_as, db, 
     customer = add_customer(name="上書きテスト")
     login_as(rep)
     token = csrf_token(client.get(f"/customers/{customer.id}/edit").get_data(as_text=True))
-    with Session(db.get_bind()) as other:
-        stored = other.get(Customer, customer.id)
-        update_now(other, actor=rep, customer=stored, version=1, notes="先の保存")
-        other.commit()
+    saved_elsewhere(db, actor=rep, customer=customer, notes="先の保存")
     conflict = client.post(
         f"/customers/{customer.id}/edit",
         data={"csrf_token": token, **edit_data(customer, notes="私のメモ")},
