@@ -7,10 +7,11 @@ is created once per run through the Alembic migrations; every test starts from e
 from __future__ import annotations
 
 import itertools
+import json
 import os
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
@@ -18,10 +19,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
-from fieldapp import create_app, migrate
+from fieldapp import create_app, migrate, models
 from fieldapp.db import make_engine
-from fieldapp.models import Customer, Role, Team, User
+from fieldapp.models import Customer, DayPlan, DayPlanStop, Role, Team, User
+from fieldapp.services import clock, followups, visits
 from fieldapp.services import users as user_service
+from fieldapp.services.day import planning, plans
+from fieldapp.services.teams import zone
 from fieldapp.services.text import customer_search_text
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -116,15 +120,22 @@ def db(app: Flask) -> Iterator[Session]:
 
 
 _counter = itertools.count(1)
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def saved(db: Session, row: Row) -> Row:
+    """`row`, added and committed (what every factory ends with)."""
+    db.add(row)
+    db.commit()
+    return row
 
 
 @pytest.fixture
 def make_team(db: Session) -> Callable[..., Team]:
     def make(**overrides: Any) -> Team:
-        team = Team(**{"name": f"Team {next(_counter)}", "timezone": "Asia/Tokyo", **overrides})
-        db.add(team)
-        db.commit()
-        return team
+        return saved(
+            db, Team(**{"name": f"Team {next(_counter)}", "timezone": "Asia/Tokyo", **overrides})
+        )
 
     return make
 
@@ -147,6 +158,42 @@ def make_user(app: Flask, db: Session, make_team: Callable[..., Team]) -> Callab
     return make
 
 
+# Who make_people creates when not told: a rep, a colleague and a manager of one team, a user of another.
+CAST: dict[str, dict[str, Any]] = {
+    "rep": {},
+    "colleague": {},
+    "manager": {"role": Role.MANAGER},
+    "outsider": {"team": "other"},
+}
+
+
+@pytest.fixture
+def make_people(
+    make_team: Callable[..., Team], make_user: Callable[..., User]
+) -> Callable[..., dict[str, Any]]:
+    """make_people(rep={"name": ...}, outsider={"team": "other"}, language="en") → {name: user, "team", "other_team"}.
+
+    Each keyword names a person and gives make_user's fields; team="other" puts them in a second team.
+    Without names: CAST. team= gives the first team's fields, language= everyone's language.
+    """
+
+    def make(
+        *, team: dict[str, Any] | None = None, language: str | None = None, **cast: dict[str, Any]
+    ) -> dict[str, Any]:
+        teams = {"own": make_team(**(team or {}))}
+        people: dict[str, Any] = {"team": teams["own"]}
+        for name, spec in (cast or CAST).items():
+            fields = {**({"language": language} if language else {}), **spec}
+            which = fields.pop("team", "own")
+            if which not in teams:
+                teams[which] = make_team()
+            people[name] = make_user(team=teams[which], **fields)
+        people["other_team"] = teams.get("other")
+        return people
+
+    return make
+
+
 @pytest.fixture
 def make_customer(db: Session) -> Callable[..., Customer]:
     def make(*, team: Team | None = None, team_id: int | None = None, **overrides: Any) -> Customer:
@@ -163,10 +210,184 @@ def make_customer(db: Session) -> Callable[..., Customer]:
         fields["search_text"] = customer_search_text(
             fields["name"], fields.get("kana"), fields.get("phone"), fields.get("address")
         )
-        customer = Customer(**fields)
-        db.add(customer)
+        return saved(db, Customer(**fields))
+
+    return make
+
+
+@pytest.fixture
+def make_order_line(db: Session) -> Callable[..., models.OrderLine]:
+    """make_order_line(customer=c, product=p, quantity=2) → an imported past order: what makes a product usual."""
+
+    def make(*, customer: Customer, product: models.Product, **overrides: Any) -> models.OrderLine:
+        fields: dict[str, Any] = {
+            "ordered_on": date(2026, 10, 1),
+            "quantity": 1,
+            "unit_price": product.unit_price,
+            "source": "imported",
+            **overrides,
+        }
+        return saved(db, models.OrderLine(customer_id=customer.id, product_id=product.id, **fields))
+
+    return make
+
+
+@pytest.fixture
+def make_busy_week(db: Session) -> Callable[..., list[models.BusyPeriod]]:
+    """make_busy_week(customer=c, lunch="Lunch service", year_end="Year-end rush") → busy on weekday
+    lunches (11:30–13:30, labelled `lunch`), closed every Wednesday, and with `year_end` 12/20–12/31."""
+
+    def make(
+        *, customer: Customer, lunch: str, year_end: str | None = None
+    ) -> list[models.BusyPeriod]:
+        weekly = {"customer_id": customer.id, "kind": "weekly"}
+        periods = [
+            models.BusyPeriod(**weekly, weekdays="01234", start_min=690, end_min=810, label=lunch),
+            models.BusyPeriod(**weekly, weekdays="2"),
+        ]
+        if year_end:
+            periods.append(
+                models.BusyPeriod(
+                    customer_id=customer.id,
+                    kind="dates",
+                    start_date=date(2026, 12, 20),
+                    end_date=date(2026, 12, 31),
+                    label=year_end,
+                )
+            )
+        db.add_all(periods)
         db.commit()
-        return customer
+        return periods
+
+    return make
+
+
+@pytest.fixture
+def make_plan(app: Flask, db: Session) -> Callable[..., tuple[DayPlan, list[DayPlanStop]]]:
+    """make_plan(rep=rep, customers=[...]) → (plan, stops): stored rows, one stop an hour from 10:00 local
+    and back at 17:00 (first_hour=None: untimed stops, no return time).
+
+    make_plan(rep=rep, generate=True) plans the day through the real bridge instead (PLANNER_ITERATIONS
+    makes that repeatable). Other keywords are DayPlan fields (version, status, return_at, ...).
+    """
+
+    def make(
+        *,
+        rep: User,
+        customers: Sequence[Customer] = (),
+        day: date | None = None,
+        first_hour: int | None = 10,
+        lead_minutes: int = 5,
+        states: dict[int, str] | None = None,
+        reasons: bool = True,
+        rows_reversed: bool = False,
+        generate: bool = False,
+        now: datetime | None = None,
+        **overrides: Any,
+    ) -> tuple[DayPlan, list[DayPlanStop]]:
+        timezone = db.get(Team, rep.team_id).timezone
+        day = day or clock.local_today(timezone)
+        if generate:
+            with app.test_request_context():
+                plan = planning.generate_plan(
+                    db,
+                    actor=rep,
+                    rep=rep,
+                    day=day,
+                    now=now or clock.now_utc(),
+                    # the test config's fixed iteration count: the same plan on every run
+                    options=planning.planner_options(app.config),
+                )
+            db.commit()
+            return plan, plans.plan_stops(db, plan)
+        fields: dict[str, Any] = {"rep_id": rep.id, "plan_date": day, "version": 3}
+        if first_hour is not None:
+            fields["return_at"] = _local(day, 17, timezone)
+        plan = DayPlan(**{**fields, **overrides})
+        db.add(plan)
+        db.commit()
+        stops = [
+            _stop(plan, customer, i, timezone, first_hour, lead_minutes, reasons)
+            for i, customer in enumerate(customers)
+        ]
+        for i, stop in enumerate(stops):
+            stop.state = (states or {}).get(i, "planned")
+        # Stored backwards on request, so a page has to follow the positions, not the row order.
+        db.add_all(reversed(stops) if rows_reversed else stops)
+        db.commit()
+        return plan, stops
+
+    return make
+
+
+def _local(day: date, hour: int, timezone: str) -> datetime:
+    """The UTC instant of `hour`:00 on `day` in the team's timezone."""
+    return datetime.combine(day, time(hour), tzinfo=zone(timezone)).astimezone(UTC)
+
+
+def _stop(
+    plan: DayPlan,
+    customer: Customer,
+    i: int,
+    timezone: str,
+    first_hour: int | None,
+    lead_minutes: int,
+    reasons: bool,
+) -> DayPlanStop:
+    """The i-th stop of a stored plan: 30 minutes at first_hour + i local, or untimed without first_hour."""
+    stop = DayPlanStop(day_plan_id=plan.id, customer_id=customer.id, position=i)
+    if first_hour is not None:
+        stop.start = _local(plan.plan_date, first_hour + i, timezone)
+        stop.arrival = stop.start - timedelta(minutes=lead_minutes)
+        stop.end = stop.start + timedelta(minutes=30)
+    if reasons:
+        stop.reasons = json.dumps([{"code": "rank", "rank": customer.rank}])
+    return stop
+
+
+@pytest.fixture
+def make_visit(app: Flask, db: Session) -> Callable[..., models.Visit]:
+    """make_visit(rep=rep, customer=customer, outcome="met", ...) → a visit logged through the real service."""
+
+    def make(
+        *, rep: User, customer: Customer, now: datetime | None = None, **fields: Any
+    ) -> models.Visit:
+        data = visits.VisitInput(**{"outcome": "met", **fields})
+        with app.test_request_context():
+            visit = visits.log_visit(
+                db, actor=rep, customer_id=customer.id, data=data, now=now or clock.now_utc()
+            )
+        db.commit()
+        return visit
+
+    return make
+
+
+@pytest.fixture
+def make_followup(app: Flask, db: Session) -> Callable[..., models.FollowUp]:
+    """make_followup(actor=rep, customer=customer, title="...", due_date=..., owner_id=...) → an open
+    follow-up created through the real service; state= (and other FollowUp fields) are set afterwards."""
+
+    def make(
+        *,
+        actor: User,
+        customer: Customer,
+        kind: str = "quote",
+        title: str = "Send the quote",
+        due_date: date | None = None,
+        owner_id: int | None = None,
+        now: datetime | None = None,
+        **overrides: Any,
+    ) -> models.FollowUp:
+        data = followups.FollowUpInput(kind=kind, title=title, due_date=due_date, owner_id=owner_id)
+        with app.test_request_context():
+            followup = followups.create_followup(
+                db, actor=actor, customer_id=customer.id, data=data, now=now or clock.now_utc()
+            )
+        for name, value in overrides.items():
+            setattr(followup, name, value)
+        db.commit()
+        return followup
 
     return make
 

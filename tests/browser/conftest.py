@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from werkzeug.serving import make_server
 
 from fieldapp.services import clock
 from tests.conftest import IN_CI
+from tests.serving import serving
 
 CHROMIUM = os.environ.get("FIELDAPP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -66,13 +66,8 @@ def browser_context_args(browser_context_args):
 def live_server(app) -> Iterator[str]:
     """The test app served on a free loopback port in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
 
 
 def sign_in(page, base_url: str, email: str, password: str) -> None:
@@ -89,22 +84,26 @@ HOME = (35.681, 139.767)
 
 
 @pytest.fixture
-def rep_day(make_team, make_user, make_customer, db):
+def make_home_rep(make_team, make_user):
+    """make_home_rep(name=..., email=...) → a Japanese-speaking rep of a new team who starts at HOME."""
+
+    def make(**fields):
+        team = make_team(name="東京東営業所")
+        home = {"start_lat": HOME[0], "start_lon": HOME[1], "language": "ja"}
+        return make_user(team=team, **home, **fields)
+
+    return make
+
+
+@pytest.fixture
+def rep_day(make_home_rep, make_customer):
     """A Japanese-speaking rep with four overdue customers near HOME: a day worth planning."""
-    team = make_team(name="東京東営業所")
-    rep = make_user(
-        team=team,
-        name="営業 一郎",
-        email="ichiro@example.com",
-        start_lat=HOME[0],
-        start_lon=HOME[1],
-        language="ja",
-    )
-    today = clock.local_today(team.timezone)
+    rep = make_home_rep(name="営業 一郎", email="ichiro@example.com")
+    today = clock.local_today("Asia/Tokyo")
     names = ["居酒屋 さくら", "山田商店", "北斗会計事務所", "カフェ 福助"]
     customers = [
         make_customer(
-            team=team,
+            team_id=rep.team_id,
             name=name,
             rank="A" if i == 0 else "B",
             assigned_rep_id=rep.id,

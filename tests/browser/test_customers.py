@@ -3,11 +3,12 @@ periods in plain words, and two people editing the same customer: the second sav
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 
-from fieldapp.models import BusyPeriod, Contact, Customer
+from fieldapp.models import Contact, Customer
 from fieldapp.services import clock
 from fieldapp.services import customers as customer_service
 from tests.browser.conftest import PHONE, sign_in
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def shop(make_team, make_user, make_customer, db):
+def shop(make_team, make_user, make_customer, make_busy_week, db):
     team = make_team(name="東京東営業所")
     rep = make_user(team=team, name="営業 一郎", email="ichiro@example.com", language="ja")
     manager = make_user(
@@ -48,18 +49,10 @@ def shop(make_team, make_user, make_customer, db):
                 hobbies="釣り",
                 is_primary=True,
             ),
-            BusyPeriod(
-                customer_id=customer.id,
-                kind="weekly",
-                weekdays="01234",
-                start_min=690,
-                end_min=810,
-                label="ランチ営業",
-            ),
-            BusyPeriod(customer_id=customer.id, kind="weekly", weekdays="2"),
         ]
     )
     db.commit()
+    make_busy_week(customer=customer, lunch="ランチ営業")
     return {"customer": customer, "rep": rep, "manager": manager}
 
 
@@ -136,6 +129,22 @@ def test_second_concurrent_save_shows_the_conflict(
         boss_context.close()
 
 
+@contextmanager
+def rep_phone_at(browser, browser_context_args, live_server: str, lat: float, lon: float):
+    """A page signed in as the rep on a phone whose position is (lat, lon)."""
+    context = browser.new_context(
+        **browser_context_args,
+        geolocation={"latitude": lat, "longitude": lon},
+        permissions=["geolocation"],
+    )
+    try:
+        page = context.new_page()
+        sign_in(page, live_server, "ichiro@example.com", PASSWORD)
+        yield page
+    finally:
+        context.close()
+
+
 def test_near_me_uses_the_phone_position(
     browser, browser_context_args, live_server, shop, make_customer, db
 ):
@@ -146,14 +155,7 @@ def test_near_me_uses_the_phone_position(
     make_customer(
         team_id=team_id, name="郊外の店", lat=35.75, lon=139.90, assigned_rep_id=shop["rep"].id
     )
-    context = browser.new_context(
-        **browser_context_args,
-        geolocation={"latitude": 35.6812, "longitude": 139.7671},
-        permissions=["geolocation"],
-    )
-    try:
-        page = context.new_page()
-        sign_in(page, live_server, "ichiro@example.com", PASSWORD)
+    with rep_phone_at(browser, browser_context_args, live_server, 35.6812, 139.7671) as page:
         page.goto(f"{live_server}/customers/")
         page.click("#near-me")
         page.wait_for_url("**near=1**")
@@ -161,20 +163,11 @@ def test_near_me_uses_the_phone_position(
         items = page.locator("#customer-list .list-title").all_inner_texts()
         assert items.index("駅前の店") < items.index("郊外の店")
         assert "近い順" in page.locator("#result-count").inner_text()
-    finally:
-        context.close()
 
 
 def test_fix_location_with_the_phone_position(browser, browser_context_args, live_server, shop, db):
-    context = browser.new_context(
-        **browser_context_args,
-        geolocation={"latitude": 35.7101, "longitude": 139.8107},
-        permissions=["geolocation"],
-    )
     customer_id = shop["customer"].id
-    try:
-        page = context.new_page()
-        sign_in(page, live_server, "ichiro@example.com", PASSWORD)
+    with rep_phone_at(browser, browser_context_args, live_server, 35.7101, 139.8107) as page:
         page.goto(f"{live_server}/customers/{customer_id}/location")
         page.click("#use-position")
         page.wait_for_function("document.querySelector('input[name=lat]').value === '35.710100'")
@@ -183,8 +176,6 @@ def test_fix_location_with_the_phone_position(browser, browser_context_args, liv
         page.wait_for_url(f"{live_server}/customers/{customer_id}")
         href = page.locator("#navigate").get_attribute("href")
         assert href.endswith("destination=35.710100,139.810700")
-    finally:
-        context.close()
     db.expire_all()
     saved = db.get(Customer, customer_id)
     assert saved.location_source == "device" and not saved.needs_location

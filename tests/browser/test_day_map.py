@@ -4,15 +4,12 @@ Calendar button downloads the day as an .ics file."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlparse
 
 import icalendar
 import pytest
 
-from fieldapp.models import DayPlan, DayPlanStop
 from fieldapp.services import clock
-from fieldapp.services.teams import zone
 from tests.browser.conftest import HOME, sign_in
 from tests.conftest import PASSWORD
 
@@ -22,21 +19,13 @@ NAMES = ["居酒屋 さくら", "山田商店", "北斗会計事務所"]
 
 
 @pytest.fixture
-def planned_day(make_team, make_user, make_customer, db):
-    team = make_team(name="東京東営業所")
-    rep = make_user(
-        team=team,
-        name="営業 花子",
-        email="hanako@example.com",
-        start_lat=HOME[0],
-        start_lon=HOME[1],
-        start_label="本社",
-        language="ja",
-    )
-    today = clock.local_today(team.timezone)
+def planned_day(make_home_rep, make_customer, make_plan):
+    """Hanako's plan for today: three customers near HOME at 10, 11 and 12, the first visited."""
+    rep = make_home_rep(name="営業 花子", email="hanako@example.com", start_label="本社")
+    today = clock.local_today("Asia/Tokyo")
     customers = [
         make_customer(
-            team=team,
+            team_id=rep.team_id,
             name=name,
             address=f"東京都千代田区丸の内{i + 1}-1",
             assigned_rep_id=rep.id,
@@ -45,28 +34,19 @@ def planned_day(make_team, make_user, make_customer, db):
         )
         for i, name in enumerate(NAMES)
     ]
-    plan = DayPlan(rep_id=rep.id, plan_date=today, version=2, status="in_progress")
-    db.add(plan)
-    db.commit()
-    local = zone(team.timezone)
-    starts = []
-    # Stored in reverse so the page has to follow the positions, not the row order.
-    for i in reversed(range(len(customers))):
-        start = datetime.combine(today, time(10 + i, 0), tzinfo=local).astimezone(UTC)
-        starts.insert(0, start)
-        db.add(
-            DayPlanStop(
-                day_plan_id=plan.id,
-                customer_id=customers[i].id,
-                position=i,
-                arrival=start - timedelta(minutes=10),
-                start=start,
-                end=start + timedelta(minutes=30),
-                state="done" if i == 0 else "planned",
-            )
-        )
-    db.commit()
-    return {"rep": rep, "customers": customers, "starts": starts, "today": today}
+    _, stops = make_plan(
+        rep=rep,
+        customers=customers,
+        day=today,
+        version=2,
+        status="in_progress",
+        return_at=None,
+        lead_minutes=10,
+        states={0: "done"},
+        reasons=False,
+        rows_reversed=True,  # the page has to follow the positions, not the row order
+    )
+    return {"rep": rep, "customers": customers, "starts": [s.start for s in stops], "today": today}
 
 
 def test_today_to_map_shows_numbered_stops_and_calendar_downloads(

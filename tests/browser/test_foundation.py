@@ -17,20 +17,11 @@ def demo_team(make_team, make_user, make_customer):
     manager = make_user(team=team, role="manager", name="部長 花子", email="boss@example.com")
     rep = make_user(team=team, name="営業 一郎", email="ichiro@example.com")
     today = clock.local_today("Asia/Tokyo")
-    make_customer(
-        team=team,
-        name="居酒屋 さくら",
-        kana="イザカヤサクラ",
-        assigned_rep_id=rep.id,
-        next_due_on=today,
-    )
-    make_customer(
-        team=team,
-        name="田中内科クリニック",
-        kana="タナカナイカ",
-        assigned_rep_id=rep.id,
-        next_due_on=None,
-    )
+    for name, kana, due in [
+        ("居酒屋 さくら", "イザカヤサクラ", today),
+        ("田中内科クリニック", "タナカナイカ", None),
+    ]:
+        make_customer(team=team, name=name, kana=kana, assigned_rep_id=rep.id, next_due_on=due)
     return {"team": team, "manager": manager, "rep": rep}
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlmodel import select
 
@@ -15,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def shop(make_team, make_user, make_customer, db):
+def shop(make_team, make_user, make_customer, make_order_line, db):
     team = make_team(name="東京東営業所")
     rep = make_user(team=team, name="営業 一郎", email="ichiro@example.com")
     customer = make_customer(team=team, name="居酒屋 さくら", assigned_rep_id=rep.id)
@@ -24,17 +22,7 @@ def shop(make_team, make_user, make_customer, db):
     oil = Product(code="OIL", name="サラダ油 16.5kg", category="調味料", unit_price=5200)
     db.add_all([soy, sticks, oil])
     db.commit()
-    db.add(
-        OrderLine(
-            customer_id=customer.id,
-            product_id=soy.id,
-            ordered_on=date(2026, 10, 1),
-            quantity=1,
-            unit_price=4800,
-            source="imported",
-        )
-    )
-    db.commit()
+    make_order_line(customer=customer, product=soy)
     return {"rep": rep, "customer": customer, "soy": soy, "sticks": sticks, "oil": oil}
 
 

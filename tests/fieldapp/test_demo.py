@@ -9,18 +9,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from fieldapp import demo
-from fieldapp.models import (
-    BusyPeriod,
-    Contact,
-    Customer,
-    OrderLine,
-    Product,
-    Role,
-    Team,
-    User,
-    Visit,
-)
+from fieldapp import demo, models
+from fieldapp.models import BusyPeriod, Customer, OrderLine, Role, User, Visit
 from fieldapp.services import users
 
 TODAY = date(2026, 11, 20)
@@ -41,12 +31,12 @@ def _count(session: Session, model: type, *where) -> int:
 
 
 def test_counts_follow_parameters(seeded):
-    assert _count(seeded, Team) == 2
+    assert _count(seeded, models.Team) == 2
     assert _count(seeded, User, User.role == Role.REP) == 4
     assert _count(seeded, User, User.role == Role.MANAGER) == 2
     assert _count(seeded, Customer) == 160
-    assert _count(seeded, Product) >= 30
-    assert _count(seeded, Contact) >= 160
+    assert _count(seeded, models.Product) >= 30
+    assert _count(seeded, models.Contact) >= 160
 
 
 def test_same_seed_same_data_and_other_seed_differs(app, engine):
@@ -122,7 +112,9 @@ def test_order_history_spans_two_years_and_respects_seasons(seeded):
         select(func.min(OrderLine.ordered_on), func.max(OrderLine.ordered_on))
     ).one()
     assert (TODAY - first).days >= 700 and (TODAY - last).days <= 30
-    for product in seeded.exec(select(Product).where(Product.season_months.is_not(None))).all():
+    for product in seeded.exec(
+        select(models.Product).where(models.Product.season_months.is_not(None))
+    ).all():
         months = {int(m) for m in product.season_months.split(",")}
         dates = seeded.exec(
             select(OrderLine.ordered_on).where(OrderLine.product_id == product.id)
@@ -189,15 +181,13 @@ def test_orders_taken_at_visits_are_linked(seeded):
 
 
 def test_clinic_visits_fall_in_the_midday_gap(seeded):
-    from fieldapp.demo import TOKYO
-
     visits = seeded.exec(
         select(Visit.check_in_at)
         .join(Customer, Visit.customer_id == Customer.id)
         .where(Customer.segment == "clinic", Visit.status == "done")
     ).all()
     assert visits
-    assert all(12 <= v.astimezone(TOKYO).hour < 15 for v in visits)
+    assert all(12 <= v.astimezone(demo.TOKYO).hour < 15 for v in visits)
 
 
 def test_a_leap_year_february_today_works(tmp_path):
@@ -210,7 +200,9 @@ def test_a_leap_year_february_today_works(tmp_path):
     with Session(engine) as session:
         demo.generate(session, customers=300, reps=2, managers=1, teams=1, today=date(2028, 2, 20))
         leap = session.exec(
-            select(func.count()).select_from(Contact).where(Contact.birthday.is_not(None))
+            select(func.count())
+            .select_from(models.Contact)
+            .where(models.Contact.birthday.is_not(None))
         ).one()
     assert leap > 0
 

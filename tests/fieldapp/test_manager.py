@@ -12,20 +12,16 @@ def _form(client, path="/team/"):
     return csrf_token(client.get(path).get_data(as_text=True))
 
 
+def add_member(client, **fields: str):
+    """Post the team page's new-member form: a rep with a long password unless `fields` say otherwise."""
+    data = {"password": "a-long-password", "role": "rep", **fields}
+    return client.post("/team/", data={"csrf_token": _form(client), **data})
+
+
 def test_manager_adds_a_rep(client, make_user, login_as, db):
     manager = make_user(role="manager")
     login_as(manager)
-    response = client.post(
-        "/team/",
-        data={
-            "csrf_token": _form(client),
-            "name": "新人 太郎",
-            "email": "new.rep@example.com",
-            "password": "a-long-password",
-            "role": "rep",
-            "language": "ja",
-        },
-    )
+    response = add_member(client, name="新人 太郎", email="new.rep@example.com", language="ja")
     assert response.status_code == 302
     new = db.exec(select(User).where(User.email == "new.rep@example.com")).one()
     assert new.team_id == manager.team_id and new.role == "rep"
@@ -41,19 +37,16 @@ def test_duplicate_email_is_refused_with_message(client, make_user, login_as, db
     manager = make_user(role="manager", language="en")
     existing = make_user(team=None)
     login_as(manager)
-    response = client.post(
-        "/team/",
-        data={
-            "csrf_token": _form(client),
-            "name": "X",
-            "email": existing.email,
-            "password": "a-long-password",
-            "role": "rep",
-            "language": "",
-        },
-    )
+    response = add_member(client, name="X", email=existing.email, language="")
     assert response.status_code == 200
     assert "already in use" in response.get_data(as_text=True)
+
+
+def set_active(client, user, active: str, token: str):
+    """Post the team page's enable ("1") or disable ("0") switch for `user`."""
+    return client.post(
+        f"/team/members/{user.id}/active", data={"csrf_token": token, "active": active}
+    )
 
 
 def test_manager_disables_and_enables_a_rep(client, make_user, login_as, db, make_team):
@@ -62,16 +55,11 @@ def test_manager_disables_and_enables_a_rep(client, make_user, login_as, db, mak
     rep = make_user(role="rep", team=team)
     login_as(manager)
     token = _form(client)
-    assert (
-        client.post(
-            f"/team/members/{rep.id}/active", data={"csrf_token": token, "active": "0"}
-        ).status_code
-        == 302
-    )
+    assert set_active(client, rep, "0", token).status_code == 302
     db.refresh(rep)
     assert rep.active is False
     assert login(client.application.test_client(), rep.email).status_code == 200  # refused
-    client.post(f"/team/members/{rep.id}/active", data={"csrf_token": token, "active": "1"})
+    set_active(client, rep, "1", token)
     db.refresh(rep)
     assert rep.active is True
 
@@ -80,9 +68,7 @@ def test_manager_cannot_touch_another_team(client, make_user, login_as, db):
     manager = make_user(role="manager")
     stranger = make_user(role="rep")  # a different team
     login_as(manager)
-    response = client.post(
-        f"/team/members/{stranger.id}/active", data={"csrf_token": _form(client), "active": "0"}
-    )
+    response = set_active(client, stranger, "0", _form(client))
     assert response.status_code == 404
     db.refresh(stranger)
     assert stranger.active is True
@@ -91,9 +77,7 @@ def test_manager_cannot_touch_another_team(client, make_user, login_as, db):
 def test_manager_cannot_disable_self(client, make_user, login_as, db):
     manager = make_user(role="manager")
     login_as(manager)
-    client.post(
-        f"/team/members/{manager.id}/active", data={"csrf_token": _form(client), "active": "0"}
-    )
+    set_active(client, manager, "0", _form(client))
     db.refresh(manager)
     assert manager.active is True
 
@@ -104,12 +88,7 @@ def test_rep_cannot_disable_anyone(client, make_user, login_as, make_team, db):
     other = make_user(role="rep", team=team)
     login_as(rep)
     token = csrf_token(client.get("/me").get_data(as_text=True))
-    assert (
-        client.post(
-            f"/team/members/{other.id}/active", data={"csrf_token": token, "active": "0"}
-        ).status_code
-        == 403
-    )
+    assert set_active(client, other, "0", token).status_code == 403
     db.refresh(other)
     assert other.active is True
 

@@ -64,38 +64,39 @@ BODIES = {
 
 
 @pytest.fixture
-def world(make_team, make_user, make_customer, db):
-    team = make_team()
-    other_team = make_team()
-    people = {
-        "assigned": make_user(team=team),
-        "teammate": make_user(team=team),
-        "manager": make_user(team=team, role="manager"),
-        "stranger": make_user(team=other_team),
-        "other_manager": make_user(team=other_team, role="manager"),
-    }
-    customer = make_customer(team=team, assigned_rep_id=people["assigned"].id, name="酒店 まるや")
+def people(make_people, make_customer, db):
+    """The assigned rep, a teammate and the manager of the customer's team; a rep and a manager of another."""
+    people = make_people(
+        assigned={},
+        teammate={},
+        manager={"role": "manager"},
+        stranger={"team": "other"},
+        other_manager={"team": "other", "role": "manager"},
+    )
+    customer = make_customer(
+        team=people["team"], assigned_rep_id=people["assigned"].id, name="酒店 まるや"
+    )
     contact = Contact(customer_id=customer.id, name="丸谷 一郎")
     period = BusyPeriod(
         customer_id=customer.id, kind="weekly", weekdays="0", start_min=600, end_min=700
     )
     db.add_all([contact, period])
     db.commit()
-    return {"customer": customer, "contact": contact, "busy": period, **people}
+    return {**people, "customer": customer, "contact": contact, "busy": period}
 
 
-def _url(template: str, world) -> str:
+def _url(template: str, people) -> str:
     return template.format(
-        c=world["customer"].id, contact=world["contact"].id, busy=world["busy"].id
+        c=people["customer"].id, contact=people["contact"].id, busy=people["busy"].id
     )
 
 
-def _call(client, method: str, template: str, world):
-    url = _url(template, world)
+def _call(client, method: str, template: str, people):
+    url = _url(template, people)
     if method == "GET":
         return client.get(url)
     token = csrf_token(client.get("/me").get_data(as_text=True))
-    body = BODIES.get(template, lambda c: {})(world["customer"])
+    body = BODIES.get(template, lambda c: {})(people["customer"])
     return client.post(url, data={"csrf_token": token, **body})
 
 
@@ -109,9 +110,9 @@ def _expected(kind: str, who: str) -> set[int]:
 
 @pytest.mark.parametrize(("method", "template", "kind"), ROUTES)
 @pytest.mark.parametrize("who", ["assigned", "teammate", "manager", "stranger", "other_manager"])
-def test_route_access(client, login_as, world, method, template, kind, who):
-    login_as(world[who])
-    response = _call(client, method, template, world)
+def test_route_access(client, login_as, people, method, template, kind, who):
+    login_as(people[who])
+    response = _call(client, method, template, people)
     assert response.status_code in _expected(kind, who), (
         who,
         method,
@@ -125,8 +126,8 @@ def test_route_access(client, login_as, world, method, template, kind, who):
 
 
 @pytest.mark.parametrize(("method", "template", "kind"), ROUTES)
-def test_anonymous_is_sent_to_sign_in(client, world, method, template, kind):
-    url = _url(template, world)
+def test_anonymous_is_sent_to_sign_in(client, people, method, template, kind):
+    url = _url(template, people)
     if method == "GET":
         response = client.get(url)
     else:
@@ -136,10 +137,10 @@ def test_anonymous_is_sent_to_sign_in(client, world, method, template, kind):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_forbidden_edit_changes_nothing(client, login_as, world, db):
-    login_as(world["teammate"])
-    _call(client, "POST", "/customers/{c}/edit", world)
-    _call(client, "POST", "/customers/{c}/busy/{busy}/delete", world)
+def test_forbidden_edit_changes_nothing(client, login_as, people, db):
+    login_as(people["teammate"])
+    _call(client, "POST", "/customers/{c}/edit", people)
+    _call(client, "POST", "/customers/{c}/busy/{busy}/delete", people)
     db.expire_all()
-    assert db.get(BusyPeriod, world["busy"].id) is not None
-    assert db.get(type(world["customer"]), world["customer"].id).version == 1
+    assert db.get(BusyPeriod, people["busy"].id) is not None
+    assert db.get(type(people["customer"]), people["customer"].id).version == 1

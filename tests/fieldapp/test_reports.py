@@ -12,7 +12,7 @@ from sqlmodel import select
 from fieldapp.errors import StaleEdit, ValidationError
 from fieldapp.models import AuditEvent, DailyReport, DayPlanStop, FollowUp
 from fieldapp.services import clock, reports, visits
-from fieldapp.services.day import actions, planning, plans
+from fieldapp.services.day import actions
 from fieldapp.services.followups import FollowUpInput
 from tests.conftest import csrf_token, login
 
@@ -27,20 +27,17 @@ def tokyo(hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def day_done(app, db, make_team, make_user, make_customer, make_product):
+def day_done(app, db, make_people, make_customer, make_product, make_plan):
     """A rep's real day: planned, one visit done with an order and a follow-up, one stop skipped."""
-    team = make_team()
-    other_team = make_team()
-    rep = make_user(
-        team=team, name="営業 一郎", start_lat=TOKYO[0], start_lon=TOKYO[1], language="en"
+    people = make_people(
+        language="en",
+        rep={"name": "営業 一郎", "start_lat": TOKYO[0], "start_lon": TOKYO[1]},
+        teammate={},
+        manager={"role": "manager"},
+        stranger={"team": "other"},
+        other_manager={"team": "other", "role": "manager"},
     )
-    people = {
-        "rep": rep,
-        "teammate": make_user(team=team, language="en"),
-        "manager": make_user(team=team, role="manager", language="en"),
-        "stranger": make_user(team=other_team, language="en"),
-        "other_manager": make_user(team=other_team, role="manager", language="en"),
-    }
+    team, rep = people["team"], people["rep"]
     customers = [
         make_customer(
             team=team,
@@ -54,15 +51,10 @@ def day_done(app, db, make_team, make_user, make_customer, make_product):
         for i, name in enumerate(["Sakura Izakaya", "Yamada Shop", "Hokuto Office"])
     ]
     product = make_product(name="業務用 醤油", name_en="Soy sauce 18L", unit_price=1200)
+    plan, stops = make_plan(rep=rep, day=DAY, generate=True, now=tokyo(8))
+    assert len(stops) == 3
+    first, second = stops[0], stops[1]
     with app.test_request_context():
-        options = planning.planner_options(app.config)
-        plan = planning.generate_plan(
-            db, actor=rep, rep=rep, day=DAY, now=tokyo(8), options=options
-        )
-        db.commit()
-        stops = plans.plan_stops(db, plan)
-        assert len(stops) == 3
-        first, second = stops[0], stops[1]
         actions.check_in(db, actor=rep, stop_id=first.id, now=tokyo(9, 50))
         visit = visits.log_visit(
             db,

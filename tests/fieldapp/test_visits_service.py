@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -18,25 +19,21 @@ NOW = datetime(2026, 11, 20, 5, 0, tzinfo=UTC)  # 14:00 in Tokyo
 
 
 @pytest.fixture
-def world(make_team, make_user, make_customer, make_product):
-    team = make_team()
-    rep = make_user(team=team, name="営業 一郎")
-    colleague = make_user(team=team, name="営業 二郎")
-    manager = make_user(team=team, role="manager")
-    other_team = make_team()
-    outsider = make_user(team=other_team)
-    customer = make_customer(team=team, assigned_rep_id=rep.id, cadence_days=14)
-    foreign = make_customer(team=other_team)
-    product = make_product(name="業務用醤油", unit_price=1200)
+def people(make_people, make_customer, make_product):
+    """The rep's team (rep, colleague, manager), an outsider, a customer of each team, a product."""
+    people = make_people(
+        rep={"name": "営業 一郎"},
+        colleague={"name": "営業 二郎"},
+        manager={"role": "manager"},
+        outsider={"team": "other"},
+    )
     return {
-        "team": team,
-        "rep": rep,
-        "colleague": colleague,
-        "manager": manager,
-        "outsider": outsider,
-        "customer": customer,
-        "foreign": foreign,
-        "product": product,
+        **people,
+        "customer": make_customer(
+            team=people["team"], assigned_rep_id=people["rep"].id, cadence_days=14
+        ),
+        "foreign": make_customer(team=people["other_team"]),
+        "product": make_product(name="業務用醤油", unit_price=1200),
     }
 
 
@@ -47,6 +44,26 @@ def basic(**overrides) -> VisitInput:
 
 def count(db: Session, model, *where) -> int:
     return len(db.exec(select(model).where(*where)).all())
+
+
+def log(
+    session: Session,
+    people: dict,
+    data: VisitInput | None = None,
+    *,
+    actor: User | None = None,
+    now: datetime = NOW,
+    **kwargs,
+) -> Visit:
+    """log_visit by the rep (or `actor`) at the team's customer, the full input unless `data` is given."""
+    return visits.log_visit(
+        session,
+        actor=actor or people["rep"],
+        customer_id=people["customer"].id,
+        data=data or full_input(people),
+        now=now,
+        **kwargs,
+    )
 
 
 # --- validation -------------------------------------------------------------------------------------
@@ -140,8 +157,8 @@ def test_validation_message_in_japanese(app):
 # --- logging ----------------------------------------------------------------------------------------
 
 
-def test_log_visit_stores_notes_and_advances_due_date(db, world):
-    rep, customer = world["rep"], world["customer"]
+def test_log_visit_stores_notes_and_advances_due_date(db, people):
+    rep, customer = people["rep"], people["customer"]
     visit = visits.log_visit(
         db,
         actor=rep,
@@ -169,8 +186,8 @@ def test_log_visit_stores_notes_and_advances_due_date(db, world):
     }
 
 
-def test_orders_default_to_list_price_and_link_to_the_visit(db, world, make_product):
-    rep, customer, product = world["rep"], world["customer"], world["product"]
+def test_orders_default_to_list_price_and_link_to_the_visit(db, people, make_product):
+    rep, customer, product = people["rep"], people["customer"], people["product"]
     other = make_product(unit_price=500)
     visit = visits.log_visit(
         db,
@@ -197,23 +214,17 @@ def test_orders_default_to_list_price_and_link_to_the_visit(db, world, make_prod
     )
 
 
-def test_unknown_or_inactive_product_changes_nothing(db, world, make_product):
+def test_unknown_or_inactive_product_changes_nothing(db, people, make_product):
     retired = make_product(active=False)
     with pytest.raises(ValidationError) as caught:
-        visits.log_visit(
-            db,
-            actor=world["rep"],
-            customer_id=world["customer"].id,
-            data=basic(orders=(OrderInput(product_id=retired.id, quantity=1),)),
-            now=NOW,
-        )
+        log(db, people, basic(orders=(OrderInput(product_id=retired.id, quantity=1),)))
     db.rollback()
     assert caught.value.message == "That product is not in the catalogue."
     assert count(db, Visit) == 0 and count(db, OrderLine) == 0
 
 
-def test_followups_owner_defaults_to_the_rep(db, world):
-    rep, colleague, customer = world["rep"], world["colleague"], world["customer"]
+def test_followups_owner_defaults_to_the_rep(db, people):
+    rep, colleague, customer = people["rep"], people["colleague"], people["customer"]
     visit = visits.log_visit(
         db,
         actor=rep,
@@ -235,31 +246,27 @@ def test_followups_owner_defaults_to_the_rep(db, world):
     assert all(f.visit_id == visit.id and f.created_by_id == rep.id for f in items)
 
 
-def test_followup_owner_from_another_team_is_refused(db, world):
+def test_followup_owner_from_another_team_is_refused(db, people):
     with pytest.raises(ValidationError):
-        visits.log_visit(
+        log(
             db,
-            actor=world["rep"],
-            customer_id=world["customer"].id,
-            data=basic(followups=(FollowUpInput("quote", "x", owner_id=world["outsider"].id),)),
-            now=NOW,
+            people,
+            basic(followups=(FollowUpInput("quote", "x", owner_id=people["outsider"].id),)),
         )
     db.rollback()
     assert count(db, Visit) == 0 and count(db, FollowUp) == 0
 
 
-def test_customer_of_another_team_does_not_exist(db, world):
+def test_customer_of_another_team_does_not_exist(db, people):
     with pytest.raises(NotFound):
         visits.log_visit(
-            db, actor=world["rep"], customer_id=world["foreign"].id, data=basic(), now=NOW
+            db, actor=people["rep"], customer_id=people["foreign"].id, data=basic(), now=NOW
         )
 
 
-def test_a_colleague_may_cover_and_is_the_author(db, world):
-    visit = visits.log_visit(
-        db, actor=world["colleague"], customer_id=world["customer"].id, data=basic(), now=NOW
-    )
-    assert visit.rep_id == world["colleague"].id
+def test_a_colleague_may_cover_and_is_the_author(db, people):
+    visit = log(db, people, basic(), actor=people["colleague"])
+    assert visit.rep_id == people["colleague"].id
 
 
 @pytest.mark.parametrize(
@@ -269,13 +276,13 @@ def test_a_colleague_may_cover_and_is_the_author(db, world):
         (datetime(2026, 11, 20, 15, 30, tzinfo=UTC), date(2026, 11, 21)),  # 00:30 JST next day
     ],
 )
-def test_visit_date_is_the_teams_local_date(db, world, utc_time, local_day):
-    customer = world["customer"]
+def test_visit_date_is_the_teams_local_date(db, people, utc_time, local_day):
+    customer = people["customer"]
     visits.log_visit(
         db,
-        actor=world["rep"],
+        actor=people["rep"],
         customer_id=customer.id,
-        data=basic(orders=(OrderInput(product_id=world["product"].id, quantity=1),)),
+        data=basic(orders=(OrderInput(product_id=people["product"].id, quantity=1),)),
         now=utc_time,
     )
     db.commit()
@@ -285,13 +292,13 @@ def test_visit_date_is_the_teams_local_date(db, world, utc_time, local_day):
     assert db.exec(select(OrderLine)).one().ordered_on == local_day
 
 
-def test_an_older_visit_replayed_late_does_not_move_the_due_date_back(db, world):
-    customer = world["customer"]
-    visits.log_visit(db, actor=world["rep"], customer_id=customer.id, data=basic(), now=NOW)
+def test_an_older_visit_replayed_late_does_not_move_the_due_date_back(db, people):
+    customer = people["customer"]
+    visits.log_visit(db, actor=people["rep"], customer_id=customer.id, data=basic(), now=NOW)
     earlier = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
     visits.log_visit(
         db,
-        actor=world["rep"],
+        actor=people["rep"],
         customer_id=customer.id,
         data=basic(check_in_at=earlier, check_out_at=earlier + timedelta(minutes=20)),
         now=NOW + timedelta(hours=1),
@@ -304,28 +311,20 @@ def test_an_older_visit_replayed_late_does_not_move_the_due_date_back(db, world)
 # --- idempotency ------------------------------------------------------------------------------------
 
 
-def full_input(world) -> VisitInput:
+def full_input(people) -> VisitInput:
     return basic(
-        orders=(OrderInput(product_id=world["product"].id, quantity=2),),
+        orders=(OrderInput(product_id=people["product"].id, quantity=2),),
         followups=(FollowUpInput(kind="quote", title="見積"),),
     )
 
 
-def test_replayed_submission_is_stored_once(db, world):
-    first = visits.log_visit(
-        db,
-        actor=world["rep"],
-        customer_id=world["customer"].id,
-        data=full_input(world),
-        now=NOW,
-        idempotency_key="outbox-1",
-    )
+def test_replayed_submission_is_stored_once(db, people):
+    first = log(db, people, idempotency_key="outbox-1")
     db.commit()
-    again = visits.log_visit(
+    again = log(
         db,
-        actor=world["rep"],
-        customer_id=world["customer"].id,
-        data=basic(heard="changed on the phone"),
+        people,
+        basic(heard="changed on the phone"),
         now=NOW + timedelta(minutes=5),
         idempotency_key="outbox-1",
     )
@@ -336,37 +335,16 @@ def test_replayed_submission_is_stored_once(db, world):
     assert count(db, AuditEvent, AuditEvent.entity == "visit") == 1
 
 
-def test_someone_elses_key_is_refused(db, world):
-    visits.log_visit(
-        db,
-        actor=world["rep"],
-        customer_id=world["customer"].id,
-        data=basic(),
-        now=NOW,
-        idempotency_key="k-1",
-    )
+def test_someone_elses_key_is_refused(db, people):
+    log(db, people, basic(), idempotency_key="k-1")
     db.commit()
     with pytest.raises(ValidationError):
-        visits.log_visit(
-            db,
-            actor=world["colleague"],
-            customer_id=world["customer"].id,
-            data=basic(),
-            now=NOW,
-            idempotency_key="k-1",
-        )
+        log(db, people, basic(), actor=people["colleague"], idempotency_key="k-1")
 
 
-def test_lost_race_on_the_key_returns_the_winner(app, db, world, monkeypatch):
+def test_lost_race_on_the_key_returns_the_winner(app, db, people, monkeypatch):
     """The unique key decides when the pre-check saw nothing: the loser gets the stored visit."""
-    winner = visits.log_visit(
-        db,
-        actor=world["rep"],
-        customer_id=world["customer"].id,
-        data=full_input(world),
-        now=NOW,
-        idempotency_key="race",
-    )
+    winner = log(db, people, idempotency_key="race")
     db.commit()
     real_by_key = visits.by_idempotency_key
     calls = []
@@ -377,21 +355,14 @@ def test_lost_race_on_the_key_returns_the_winner(app, db, world, monkeypatch):
 
     monkeypatch.setattr(visits, "by_idempotency_key", blind_first)
     with Session(app.extensions["fieldapp.engine"], expire_on_commit=False) as other:
-        actor = other.get(User, world["rep"].id)
-        loser = visits.log_visit(
-            other,
-            actor=actor,
-            customer_id=world["customer"].id,
-            data=full_input(world),
-            now=NOW,
-            idempotency_key="race",
-        )
+        actor = other.get(User, people["rep"].id)
+        loser = log(other, people, actor=actor, idempotency_key="race")
         other.commit()
     assert loser.id == winner.id and len(calls) == 2
     assert count(db, Visit) == 1 and count(db, OrderLine) == 1 and count(db, FollowUp) == 1
 
 
-def test_two_concurrent_copies_store_one_visit(app, db, world):
+def test_two_concurrent_copies_store_one_visit(app, db, people):
     engine = app.extensions["fieldapp.engine"]
     barrier = threading.Barrier(2)
     results: list[int] = []
@@ -400,16 +371,9 @@ def test_two_concurrent_copies_store_one_visit(app, db, world):
     def submit() -> None:
         try:
             with Session(engine, expire_on_commit=False) as session:
-                actor = session.get(User, world["rep"].id)
+                actor = session.get(User, people["rep"].id)
                 barrier.wait(timeout=10)
-                visit = visits.log_visit(
-                    session,
-                    actor=actor,
-                    customer_id=world["customer"].id,
-                    data=full_input(world),
-                    now=NOW,
-                    idempotency_key="same-offline-note",
-                )
+                visit = log(session, people, actor=actor, idempotency_key="same-offline-note")
                 session.commit()
                 results.append(visit.id)
         except BaseException as exc:  # reported below: a thread must not swallow failures
@@ -430,10 +394,10 @@ def test_two_concurrent_copies_store_one_visit(app, db, world):
 
 
 @pytest.fixture
-def checked_in(db, world):
+def checked_in(db, people):
     visit = Visit(
-        customer_id=world["customer"].id,
-        rep_id=world["rep"].id,
+        customer_id=people["customer"].id,
+        rep_id=people["rep"].id,
         status="in_progress",
         check_in_at=NOW - timedelta(minutes=15),
         check_in_lat=35.0,
@@ -444,16 +408,8 @@ def checked_in(db, world):
     return visit
 
 
-def test_completing_a_checked_in_visit_updates_that_row(db, world, checked_in):
-    visit = visits.log_visit(
-        db,
-        actor=world["rep"],
-        customer_id=world["customer"].id,
-        data=full_input(world),
-        now=NOW,
-        visit_id=checked_in.id,
-        idempotency_key="done-1",
-    )
+def test_completing_a_checked_in_visit_updates_that_row(db, people, checked_in):
+    visit = log(db, people, visit_id=checked_in.id, idempotency_key="done-1")
     db.commit()
     assert visit.id == checked_in.id and count(db, Visit) == 1
     db.expire_all()
@@ -462,55 +418,25 @@ def test_completing_a_checked_in_visit_updates_that_row(db, world, checked_in):
     assert stored.check_out_at == NOW and stored.check_in_lat == 35.0
     assert count(db, OrderLine, OrderLine.visit_id == visit.id) == 1
     # The same completion replayed is stored once; a second, different completion is refused.
-    again = visits.log_visit(
-        db,
-        actor=world["rep"],
-        customer_id=world["customer"].id,
-        data=full_input(world),
-        now=NOW,
-        visit_id=checked_in.id,
-        idempotency_key="done-1",
-    )
+    again = log(db, people, visit_id=checked_in.id, idempotency_key="done-1")
     assert again.id == visit.id and count(db, OrderLine) == 1
     with pytest.raises(ValidationError):
-        visits.log_visit(
-            db,
-            actor=world["rep"],
-            customer_id=world["customer"].id,
-            data=basic(),
-            now=NOW,
-            visit_id=checked_in.id,
-        )
+        log(db, people, basic(), visit_id=checked_in.id)
 
 
-def test_only_the_rep_who_checked_in_completes_it(db, world, checked_in):
+def test_only_the_rep_who_checked_in_completes_it(db, people, checked_in):
     with pytest.raises(Forbidden):
-        visits.log_visit(
-            db,
-            actor=world["colleague"],
-            customer_id=world["customer"].id,
-            data=basic(),
-            now=NOW,
-            visit_id=checked_in.id,
-        )
+        log(db, people, basic(), actor=people["colleague"], visit_id=checked_in.id)
 
 
 # --- editing and reading ----------------------------------------------------------------------------
 
 
-def test_author_edits_note_with_version_check(db, world):
-    visit = visits.log_visit(
-        db, actor=world["rep"], customer_id=world["customer"].id, data=basic(), now=NOW
-    )
+def test_author_edits_note_with_version_check(db, people):
+    visit = log(db, people, basic())
     db.commit()
-    edited = visits.edit_visit(
-        db,
-        actor=world["rep"],
-        visit_id=visit.id,
-        data=basic(heard="訂正: 再来週発注"),
-        expected_version=1,
-        now=NOW,
-    )
+    edit = functools.partial(visits.edit_visit, db, visit_id=visit.id, now=NOW)
+    edited = edit(actor=people["rep"], data=basic(heard="訂正: 再来週発注"), expected_version=1)
     db.commit()
     assert edited.version == 2 and edited.heard == "訂正: 再来週発注"
     event = db.exec(
@@ -518,43 +444,27 @@ def test_author_edits_note_with_version_check(db, world):
     ).one()
     assert json.loads(event.before) == {"heard": "在庫確認、来週発注予定"}
     with pytest.raises(StaleEdit) as caught:
-        visits.edit_visit(
-            db,
-            actor=world["rep"],
-            visit_id=visit.id,
-            data=basic(heard="old tab"),
-            expected_version=1,
-            now=NOW,
-        )
+        edit(actor=people["rep"], data=basic(heard="old tab"), expected_version=1)
     assert caught.value.details["current"].heard == "訂正: 再来週発注"
-    for other in (world["colleague"], world["manager"]):
+    for other in (people["colleague"], people["manager"]):
         with pytest.raises(Forbidden):
-            visits.edit_visit(
-                db, actor=other, visit_id=visit.id, data=basic(), expected_version=2, now=NOW
-            )
+            edit(actor=other, data=basic(), expected_version=2)
     with pytest.raises(NotFound):
-        visits.edit_visit(
-            db,
-            actor=world["outsider"],
-            visit_id=visit.id,
-            data=basic(),
-            expected_version=2,
-            now=NOW,
-        )
+        edit(actor=people["outsider"], data=basic(), expected_version=2)
 
 
-def test_recent_visits_and_usual_products(db, world, make_product):
-    customer = world["customer"]
+def test_recent_visits_and_usual_products(db, people, make_product):
+    customer = people["customer"]
     rare = make_product(name="たまに")
     for day in (10, 12, 14):
         when = datetime(2026, 11, day, 3, 0, tzinfo=UTC)
         visits.log_visit(
             db,
-            actor=world["rep"],
+            actor=people["rep"],
             customer_id=customer.id,
             data=basic(
                 heard=f"day {day}",
-                orders=(OrderInput(product_id=world["product"].id, quantity=1),)
+                orders=(OrderInput(product_id=people["product"].id, quantity=1),)
                 + ((OrderInput(product_id=rare.id, quantity=1),) if day == 14 else ()),
             ),
             now=when,
@@ -563,4 +473,4 @@ def test_recent_visits_and_usual_products(db, world, make_product):
     recent = visits.recent_visits(db, customer_id=customer.id, limit=2)
     assert [v.heard for v in recent] == ["day 14", "day 12"]
     usual = visits.usual_products(db, customer_id=customer.id)
-    assert [p.id for p in usual] == [world["product"].id, rare.id]
+    assert [p.id for p in usual] == [people["product"].id, rare.id]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from planner import Location, PlanOptions, PlanRequest, Rep, plan_day, travel_matrix
 from planner.matrix import geodesic_seconds
+from tests.serving import send_json, serving
 
 from .checker import check_plan
 from .conftest import FAST, H, cand
@@ -43,12 +42,7 @@ class FakeOsrm(BaseHTTPRequestHandler):
             "code": self.answer_code,
             "durations": [[_road_seconds(a, b) for b in coords] for a in coords],
         }
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        send_json(self, body)
 
     def log_message(self, *args) -> None:  # keep test output quiet
         pass
@@ -59,13 +53,9 @@ def osrm_url():
     FakeOsrm.requests = []
     FakeOsrm.answer_code = "Ok"
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOsrm)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    server.server_close()
 
 
 def _closed_port_url() -> str:
