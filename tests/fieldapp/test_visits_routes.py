@@ -269,9 +269,9 @@ def test_author_edits_and_a_stale_edit_shows_both_versions(client, shop, login_a
 
 @pytest.mark.parametrize("version", ["", "abc"])
 def test_a_missing_or_garbled_version_is_refused_as_stale(
-    client, world, login_as, logged, db, version
+    client, shop, login_as, logged, db, version
 ):
-    login_as(world["rep"])
+    login_as(shop["rep"])
     token = csrf_token(client.get(f"/visits/{logged.id}/edit").get_data(as_text=True))
     response = client.post(
         f"/visits/{logged.id}/edit",
