@@ -223,54 +223,209 @@ def plans_group() -> None:
 
 
 @plans_group.command("generate")
-@click.option("--rep", "rep", default=None, help="A rep's email or id (default: every active rep).")
-@click.option("--team", "team_name", default=None, help="Only the reps of this team.")
 @click.option(
-    "--date",
-    "day",
+    "--date", "day", default=None, help="YYYY-MM-DD (default: tomorrow in each team's timezone)."
+)
+@click.option(
+    "--team", "team_names", multiple=True, help="Only the reps of this team (repeatable)."
+)
+@click.option("--rep", "reps", multiple=True, help="Only this rep, by email or id (repeatable).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
     default=None,
-    help="YYYY-MM-DD (default: tomorrow in each team's timezone, for the default team).",
+    help="Processes planning at once on this machine (default: the number of CPU cores).",
+)
+@click.option(
+    "--time-limit", type=click.FloatRange(min=0.05), default=None, help="Seconds per rep."
+)
+@click.option("--queue", "use_queue", is_flag=True, help="One RQ job per rep (FIELDAPP_REDIS_URL).")
+@click.option(
+    "--queue-name", default="fieldapp-plans", show_default=True, help="RQ queue of the jobs."
 )
 @with_appcontext
-def plans_generate(rep: str | None, team_name: str | None, day: str | None) -> None:
-    """Plan the day of one rep or of every rep (prints one line per rep)."""
-    from datetime import date, timedelta
+def plans_generate(
+    day: str | None,
+    team_names: tuple[str, ...],
+    reps: tuple[str, ...],
+    workers: int | None,
+    time_limit: float | None,
+    use_queue: bool,
+    queue_name: str,
+) -> None:
+    """Plan the day of every active rep (safe to re-run: only draft plans are replaced)."""
+    import getpass
+    import time
+    from datetime import date
 
     from . import jobs
-    from .services import clock
+    from .services import clock, plan_runs
 
     app = current_app._get_current_object()
-    team_id = None
-    if team_name is not None:
-        with session_scope() as session:
-            team = session.exec(select(Team).where(Team.name == team_name)).first()
-            if team is None:
-                raise click.ClickException(f"No team named {team_name!r}.")
-            team_id = team.id
     try:
-        the_day = (
-            date.fromisoformat(day)
-            if day
-            else clock.local_today(app.config["DEFAULT_TIMEZONE"]) + timedelta(days=1)
-        )
+        the_day = date.fromisoformat(day) if day else None
     except ValueError as exc:
         raise click.ClickException("--date must be YYYY-MM-DD.") from exc
-    rep_ids = jobs.reps_to_plan(app, rep=rep, team_id=team_id)
-    if not rep_ids:
+    with session_scope() as session:
+        for name in team_names:
+            if session.exec(select(Team).where(Team.name == name)).first() is None:
+                raise click.ClickException(f"No team named {name!r}.")
+        targets = jobs.reps_to_plan(session, reps=reps, team_names=team_names, day=the_day)
+    if not targets:
         raise click.ClickException("No matching rep.")
-    _warm_up_planner()
-    failed = 0
-    for outcome in jobs.generate_plans(app, rep_ids=rep_ids, day=the_day):
-        if outcome.error:
-            failed += 1
-            click.echo(f"{outcome.email}: not planned: {outcome.error}", err=True)
-        else:
-            click.echo(
-                f"{outcome.email} {the_day}: {outcome.stops} visits, value {outcome.value:g}, "
-                f"{outcome.dropped} left out"
+    resting = [t for t in targets if not plan_runs.is_working_day(t.day)]
+    targets = [t for t in targets if plan_runs.is_working_day(t.day)]
+    if resting:
+        click.echo(f"Skipped {len(resting)} reps: {resting[0].day:%A} is not a working day.")
+    if not targets:
+        return
+    queue = None
+    if use_queue:
+        try:
+            queue = jobs.plan_queue(app.config.get("REDIS_URL"), queue_name)
+        except jobs.QueueUnavailable as error:
+            raise click.ClickException(
+                f"{error} Nothing was planned. Run without --queue to plan on this machine."
+            ) from error
+    workers = workers or os.cpu_count() or 1
+    if queue is not None:
+        from rq import Worker
+
+        workers = Worker.count(queue=queue)
+    try:
+        started_by = getpass.getuser()
+    except (KeyError, OSError):
+        started_by = "cli"
+    since = clock.now_utc()
+    with session_scope() as session:
+        run = plan_runs.start_run(
+            session,
+            started_by=started_by,
+            plan_date=min(t.day for t in targets),
+            mode="queue" if queue is not None else "process",
+            workers=workers,
+            team_ids=[t.team_id for t in targets],
+            reps=len(targets),
+            now=since,
+        )
+        run_id = run.id
+    started = time.perf_counter()
+    progress = _Progress(len(targets))
+    try:
+        if queue is not None:
+            ids = jobs.enqueue(
+                queue, run_id=run_id, targets=targets, since=since, time_limit=time_limit
             )
-    if failed:
+            click.echo(
+                f"Queued {len(ids)} jobs on {queue.name!r} ({workers} workers listening;"
+                " start more with `fieldapp worker`)."
+            )
+            outcomes = jobs.follow(
+                queue, ids=dict(zip(ids, targets, strict=True)), on_done=progress.advance
+            )
+        else:
+            if workers > 1:
+                click.echo(f"Planning {len(targets)} reps with {workers} processes…")
+            outcomes = jobs.run_in_process(
+                app,
+                targets=targets,
+                since=since,
+                workers=workers,
+                time_limit=time_limit,
+                on_done=progress.advance,
+            )
+    finally:
+        progress.close()
+    wall = time.perf_counter() - started
+    with session_scope() as session:
+        run = session.get(plan_runs.PlanRun, run_id)
+        result = plan_runs.finish_run(
+            session, run=run, outcomes=outcomes, wall_seconds=wall, now=clock.now_utc()
+        )
+    for line in plan_runs.summary_lines(result, wall_seconds=wall):
+        click.echo(line)
+    if result.failed:
         sys.exit(1)
+
+
+class _Progress:
+    """A progress bar with ETA on a terminal; one plain line per rep otherwise (logs, cron mail)."""
+
+    def __init__(self, total: int) -> None:
+        import time
+
+        self.total, self.done, self.started = total, 0, time.perf_counter()
+        self.bar = None
+        if sys.stdout.isatty():
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                "ETA",
+                TimeRemainingColumn(),
+            )
+            self.task = self.bar.add_task("Planning", total=total)
+            self.bar.start()
+
+    def advance(self, outcome) -> None:
+        import time
+
+        self.done += 1
+        line = _outcome_line(outcome)
+        if self.bar is not None:
+            if outcome.state == "failed":
+                self.bar.console.print(line)
+            self.bar.update(self.task, advance=1)
+            return
+        elapsed = time.perf_counter() - self.started
+        eta = elapsed / self.done * (self.total - self.done)
+        click.echo(f"[{self.done}/{self.total} ETA {eta:.0f} s] {line}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _outcome_line(outcome) -> str:
+    """One rep's result as the plain progress prints it."""
+    head = f"{outcome.email} {outcome.day.isoformat()}:"
+    if outcome.state == "planned":
+        return (
+            f"{head} {outcome.stops} visits, value {outcome.value:g}, {outcome.dropped} left out"
+            f" ({outcome.seconds:.1f} s)"
+        )
+    if outcome.state == "kept":
+        return f"{head} kept ({outcome.reason})"
+    return f"{head} not planned: {outcome.reason}"
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--queue-name", default="fieldapp-plans", show_default=True)
+@with_appcontext
+def worker_command(burst: bool, queue_name: str) -> None:
+    """Run an RQ worker for plan jobs (the planner is loaded once, before the first job)."""
+    from rq import Worker
+
+    from . import jobs
+
+    app = current_app._get_current_object()
+    try:
+        queue = jobs.plan_queue(app.config.get("REDIS_URL"), queue_name)
+    except jobs.QueueUnavailable as error:
+        raise click.ClickException(str(error)) from error
+    _warm_up_planner()
+    jobs.use_app(app)
+    Worker([queue], connection=queue.connection).work(burst=burst)
 
 
 def register(app: Flask) -> None:
@@ -284,6 +439,7 @@ def register(app: Flask) -> None:
         serve_command,
         i18n_group,
         plans_group,
+        worker_command,
     ):
         app.cli.add_command(command)
     for command in import_commands:
