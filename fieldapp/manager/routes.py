@@ -11,7 +11,7 @@ from ..auth.forms import EmptyForm
 from ..db import get_session
 from ..errors import ValidationError
 from ..models import Team
-from ..services import clock, overview, users
+from ..services import clock, overview, plan_runs, users
 from .forms import AddMemberForm
 
 bp = Blueprint("manager", __name__, url_prefix="/team")
@@ -54,6 +54,7 @@ def team():
         },
         form=form,
         toggle_form=EmptyForm(),
+        plan_runs=plan_runs.recent_runs(session, team_id=team_row.id),
     )
 
 

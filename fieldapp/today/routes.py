@@ -109,6 +109,22 @@ def plan(day: str):
     return _back(the_day)
 
 
+@bp.route("/day/<day>/accept", methods=["POST"])
+@login_required
+def accept(day: str):
+    """Accept my plan as it is (the nightly run then leaves it alone)."""
+    the_day = parse_day(day)
+    _valid_form()
+    session = get_session()
+    try:
+        actions.accept(session, actor=current_user, day=the_day, version=_version())
+    except (ValidationError, StaleEdit) as error:
+        return _refused(error, the_day)
+    session.commit()
+    flash(_("Plan accepted."), "info")
+    return _back(the_day)
+
+
 @bp.route("/day/<day>/replan", methods=["POST"])
 @login_required
 def replan(day: str):
