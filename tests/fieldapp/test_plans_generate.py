@@ -173,20 +173,28 @@ def redis_queue(app):
         job_ids.update(registry.get_job_ids())
     for job_id in job_ids:
         connection.delete(f"rq:job:{job_id}", f"rq:results:{job_id}")
+    for worker in _burst_workers:
+        connection.delete(worker.key)
+    _burst_workers.clear()
+    connection.srem("rq:queues", queue.key)
     keys = list(connection.scan_iter(f"*{name}*"))
     if keys:
         connection.delete(*keys)
+
+
+_burst_workers: list = []
 
 
 def burst_worker(queue, monkeypatch) -> None:
     """Instead of sleeping while jobs run elsewhere, the command runs them here (one burst worker)."""
     from rq import SimpleWorker
 
-    monkeypatch.setattr(
-        jobs,
-        "wait_for_workers",
-        lambda seconds: SimpleWorker([queue], connection=queue.connection).work(burst=True),
-    )
+    def work(_seconds: float) -> None:
+        worker = SimpleWorker([queue], connection=queue.connection)
+        _burst_workers.append(worker)
+        worker.work(burst=True)
+
+    monkeypatch.setattr(jobs, "wait_for_workers", work)
 
 
 def test_queue_plans_every_rep_and_reruns_keep_edits(
