@@ -386,8 +386,13 @@ class _Progress:
                 self.bar.console.print(line)
             self.bar.update(self.task, advance=1)
             return
-        elapsed = time.perf_counter() - self.started
-        eta = elapsed / self.done * (self.total - self.done)
+        now = time.perf_counter()
+        if self.done == 1:
+            # Counted from the first rep done, so worker start-up does not inflate the estimate.
+            self.first_done = now
+            eta = (now - self.started) * (self.total - 1)
+        else:
+            eta = (now - self.first_done) / (self.done - 1) * (self.total - self.done)
         click.echo(f"[{self.done}/{self.total} ETA {eta:.0f} s] {line}")
 
     def close(self) -> None:
