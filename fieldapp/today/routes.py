@@ -417,6 +417,6 @@ def skip_label(reason: str | None) -> str:
 
 @bp.app_template_global("exclusion_text")
 def _exclusion_text(code: str) -> str:
-    from ..services.candidates import exclusion_text
+    from ..services.day.candidates import exclusion_text
 
     return exclusion_text(code)
