@@ -311,29 +311,19 @@ def plans_generate(
         run_id = run.id
     started = time.perf_counter()
     progress = _Progress(len(targets))
+    spec = jobs.RunSpec(targets, since, time_limit)
     try:
         if queue is not None:
-            ids = jobs.enqueue(
-                queue, run_id=run_id, targets=targets, since=since, time_limit=time_limit
-            )
+            ids = jobs.enqueue(queue, spec, run_id=run_id)
             click.echo(
                 f"Queued {len(ids)} jobs on {queue.name!r} ({workers} workers listening;"
                 " start more with `fieldapp worker`)."
             )
-            outcomes = jobs.follow(
-                queue, ids=dict(zip(ids, targets, strict=True)), on_done=progress.advance
-            )
+            outcomes = jobs.follow(queue, ids=ids, on_done=progress.advance)
         else:
             if workers > 1:
                 click.echo(f"Planning {len(targets)} reps with {workers} processes…")
-            outcomes = jobs.run_in_process(
-                app,
-                targets=targets,
-                since=since,
-                workers=workers,
-                time_limit=time_limit,
-                on_done=progress.advance,
-            )
+            outcomes = jobs.run_in_process(app, spec, workers=workers, on_done=progress.advance)
     finally:
         progress.close()
     wall = time.perf_counter() - started

@@ -63,6 +63,15 @@ def reps_to_plan(
     ]
 
 
+@dataclass(frozen=True)
+class RunSpec:
+    """What one run plans: the reps and their days, when it started, the seconds per plan (or the app's)."""
+
+    targets: list[RepTarget]
+    since: datetime
+    time_limit: float | None = None
+
+
 def _tomorrow(timezone: str) -> date:
     return date.fromordinal(clock.local_today(timezone).toordinal() + 1)
 
@@ -170,30 +179,31 @@ def _plan_in_pool(target: RepTarget, since: datetime, time_limit: float | None) 
 
 def run_in_process(
     app: Flask,
+    spec: RunSpec,
     *,
-    targets: list[RepTarget],
-    since: datetime,
     workers: int,
-    time_limit: float | None = None,
     on_done: Callable[[RepOutcome], None] = lambda outcome: None,
 ) -> list[RepOutcome]:
     """Plan every target here: in this process for one worker, else across a pool of processes."""
     outcomes = []
-    if workers <= 1 or len(targets) <= 1:
+    if workers <= 1 or len(spec.targets) <= 1:
         planner.warm_up()
-        for target in targets:
-            outcomes.append(plan_safely(app, target=target, since=since, time_limit=time_limit))
+        for target in spec.targets:
+            outcomes.append(
+                plan_safely(app, target=target, since=spec.since, time_limit=spec.time_limit)
+            )
             on_done(outcomes[-1])
         return outcomes
     # spawn, not fork: a fresh interpreter inherits no database connections or solver threads.
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(targets)),
+        max_workers=min(workers, len(spec.targets)),
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_pool_worker,
         initargs=(worker_config(app),),
     ) as pool:
         futures = {
-            pool.submit(_plan_in_pool, target, since, time_limit): target for target in targets
+            pool.submit(_plan_in_pool, target, spec.since, spec.time_limit): target
+            for target in spec.targets
         }
         for future in as_completed(futures):
             try:
@@ -248,27 +258,25 @@ def rq_plan_rep(target: RepTarget, since: datetime, time_limit: float | None) ->
     return plan_one(_worker_app, target=target, since=since, time_limit=time_limit)
 
 
-def enqueue(
-    queue, *, run_id: int, targets: list[RepTarget], since: datetime, time_limit: float | None
-) -> list[str]:
-    """One job per rep, with a bounded retry; returns the job ids."""
+def enqueue(queue, spec: RunSpec, *, run_id: int) -> dict[str, RepTarget]:
+    """One job per rep, with a bounded retry; returns the targets by job id."""
     from rq import Retry
 
-    ids = []
-    for target in targets:
+    jobs = {}
+    for target in spec.targets:
         job = queue.enqueue(
             rq_plan_rep,
             target,
-            since,
-            time_limit,
+            spec.since,
+            spec.time_limit,
             job_id=job_id(target, run_id),
             retry=Retry(max=JOB_RETRIES),
             job_timeout=JOB_TIMEOUT,
             result_ttl=RESULT_TTL,
             failure_ttl=RESULT_TTL,
         )
-        ids.append(job.id)
-    return ids
+        jobs[job.id] = target
+    return jobs
 
 
 def wait_for_workers(seconds: float) -> None:

@@ -20,28 +20,24 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    def string(name: str, length: int | None = None, nullable: bool = False) -> sa.Column:
+        return sa.Column(name, sqlmodel.sql.sqltypes.AutoString(length=length), nullable=nullable)
+
+    counts = ("workers", "reps", "planned", "kept", "failed", "visits", "dropped")
+    seconds = ("wall_seconds", "rep_seconds_median", "rep_seconds_p95", "rep_seconds_max")
     op.create_table(
         "planrun",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("started_at", fieldapp.models.UTCDateTime(), nullable=False),
         sa.Column("finished_at", fieldapp.models.UTCDateTime(), nullable=True),
-        sa.Column("started_by", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        string("started_by", 120),
         sa.Column("plan_date", sa.Date(), nullable=False),
-        sa.Column("mode", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("workers", sa.Integer(), nullable=False),
-        sa.Column("team_ids", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("reps", sa.Integer(), nullable=False),
-        sa.Column("planned", sa.Integer(), nullable=False),
-        sa.Column("kept", sa.Integer(), nullable=False),
-        sa.Column("failed", sa.Integer(), nullable=False),
-        sa.Column("visits", sa.Integer(), nullable=False),
-        sa.Column("dropped", sa.Integer(), nullable=False),
-        sa.Column("wall_seconds", sa.Float(), nullable=True),
-        sa.Column("rep_seconds_median", sa.Float(), nullable=True),
-        sa.Column("rep_seconds_p95", sa.Float(), nullable=True),
-        sa.Column("rep_seconds_max", sa.Float(), nullable=True),
-        sa.Column("kept_reasons", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("failures", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        string("mode", 16),
+        *(sa.Column(name, sa.Integer(), nullable=False) for name in counts),
+        string("team_ids"),
+        *(sa.Column(name, sa.Float(), nullable=True) for name in seconds),
+        string("kept_reasons", nullable=True),
+        string("failures", nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
 
