@@ -254,8 +254,6 @@ def plans_generate(
     queue_name: str,
 ) -> None:
     """Plan the day of every active rep (safe to re-run: only draft plans are replaced)."""
-    import getpass
-    import time
     from datetime import date
 
     from . import jobs
@@ -288,54 +286,38 @@ def plans_generate(
                 f"{error} Nothing was planned. Run without --queue to plan on this machine."
             ) from error
     workers = workers or os.cpu_count() or 1
-    if queue is not None:
-        from rq import Worker
-
-        workers = Worker.count(queue=queue)
-    try:
-        started_by = getpass.getuser()
-    except (KeyError, OSError):
-        started_by = "cli"
-    since = clock.now_utc()
-    with session_scope() as session:
-        run = plan_runs.start_run(
-            session,
-            started_by=started_by,
-            plan_date=min(t.day for t in targets),
-            mode="queue" if queue is not None else "process",
-            workers=workers,
-            team_ids=[t.team_id for t in targets],
-            reps=len(targets),
-            now=since,
-        )
-        run_id = run.id
-    started = time.perf_counter()
+    if queue is None and workers > 1:
+        click.echo(f"Planning {len(targets)} reps with {workers} processes…")
     progress = _Progress(len(targets))
-    spec = jobs.RunSpec(targets, since, time_limit)
     try:
-        if queue is not None:
-            ids = jobs.enqueue(queue, spec, run_id=run_id)
-            click.echo(
-                f"Queued {len(ids)} jobs on {queue.name!r} ({workers} workers listening;"
+        result, wall = jobs.run(
+            app,
+            jobs.RunSpec(targets, clock.now_utc(), time_limit),
+            started_by=_operator(),
+            workers=workers,
+            queue=queue,
+            on_done=progress.advance,
+            on_queued=lambda count, listening: click.echo(
+                f"Queued {count} jobs on {queue.name!r} ({listening} workers listening;"
                 " start more with `fieldapp worker`)."
-            )
-            outcomes = jobs.follow(queue, ids=ids, on_done=progress.advance)
-        else:
-            if workers > 1:
-                click.echo(f"Planning {len(targets)} reps with {workers} processes…")
-            outcomes = jobs.run_in_process(app, spec, workers=workers, on_done=progress.advance)
+            ),
+        )
     finally:
         progress.close()
-    wall = time.perf_counter() - started
-    with session_scope() as session:
-        run = session.get(plan_runs.PlanRun, run_id)
-        result = plan_runs.finish_run(
-            session, run=run, outcomes=outcomes, wall_seconds=wall, now=clock.now_utc()
-        )
     for line in plan_runs.summary_lines(result, wall_seconds=wall):
         click.echo(line)
     if result.failed:
         sys.exit(1)
+
+
+def _operator() -> str:
+    """Who started a run: the operating-system user (cron's user for the nightly run)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
 
 
 class _Progress:

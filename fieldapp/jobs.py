@@ -23,10 +23,10 @@ import planner
 
 from .db import session_scope
 from .errors import DomainError
-from .models import DayPlan, Role, Team, User
-from .services import clock
+from .models import DayPlan, PlanRun, Role, Team, User
+from .services import clock, plan_runs
 from .services.day import planning, plans
-from .services.plan_runs import RepOutcome, keep_reason
+from .services.plan_runs import RepOutcome, RunTotals, keep_reason
 
 DEFAULT_QUEUE = "fieldapp-plans"
 # A job that failed (a worker killed mid-plan, a lost connection) runs again at most this many times.
@@ -319,3 +319,54 @@ def follow(
         if pending:
             wait_for_workers(poll)
     return outcomes
+
+
+# --- a recorded run ---------------------------------------------------------------------------------
+
+
+def run(
+    app: Flask,
+    spec: RunSpec,
+    *,
+    started_by: str,
+    workers: int,
+    queue=None,
+    on_done: Callable[[RepOutcome], None] = lambda outcome: None,
+    on_queued: Callable[[int, int], None] = lambda jobs, workers: None,
+) -> tuple[RunTotals, float]:
+    """One recorded run: its row first, then every rep (pool, or queue when given), then its counts.
+
+    Returns the totals and the wall time in seconds.
+    """
+    if queue is not None:
+        from rq import Worker
+
+        workers = Worker.count(queue=queue)
+    with session_scope(app) as session:
+        run_id = plan_runs.start_run(
+            session,
+            started_by=started_by,
+            plan_date=min(t.day for t in spec.targets),
+            mode="queue" if queue is not None else "process",
+            workers=workers,
+            team_ids=[t.team_id for t in spec.targets],
+            reps=len(spec.targets),
+            now=spec.since,
+        ).id
+    started = time.perf_counter()
+    if queue is not None:
+        ids = enqueue(queue, spec, run_id=run_id)
+        on_queued(len(ids), workers)
+        outcomes = follow(queue, ids=ids, on_done=on_done)
+    else:
+        outcomes = run_in_process(app, spec, workers=workers, on_done=on_done)
+    wall = time.perf_counter() - started
+    with session_scope(app) as session:
+        result = plan_runs.finish_run(
+            session,
+            run=session.get(PlanRun, run_id),
+            outcomes=outcomes,
+            wall_seconds=wall,
+            now=clock.now_utc(),
+        )
+    return result, wall
