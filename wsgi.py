@@ -1,4 +1,5 @@
-"""WSGI entry point: `gunicorn wsgi:app` (production needs FIELDAPP_SECRET_KEY) or `flask --app wsgi …`."""
+"""WSGI entry point: `gunicorn -c gunicorn.conf.py wsgi:app` in production (needs FIELDAPP_SECRET_KEY),
+or `flask --app wsgi …` for commands."""
 
 from fieldapp import create_app
 

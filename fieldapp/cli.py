@@ -223,54 +223,186 @@ def plans_group() -> None:
 
 
 @plans_group.command("generate")
-@click.option("--rep", "rep", default=None, help="A rep's email or id (default: every active rep).")
-@click.option("--team", "team_name", default=None, help="Only the reps of this team.")
 @click.option(
-    "--date",
-    "day",
+    "--date", "day", default=None, help="YYYY-MM-DD (default: tomorrow in each team's timezone)."
+)
+@click.option(
+    "--team", "team_names", multiple=True, help="Only the reps of this team (repeatable)."
+)
+@click.option("--rep", "reps", multiple=True, help="Only this rep, by email or id (repeatable).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
     default=None,
-    help="YYYY-MM-DD (default: tomorrow in each team's timezone, for the default team).",
+    help="Processes planning at once on this machine (default: the number of CPU cores).",
+)
+@click.option(
+    "--time-limit", type=click.FloatRange(min=0.05), default=None, help="Seconds per rep."
+)
+@click.option("--queue", "use_queue", is_flag=True, help="One RQ job per rep (FIELDAPP_REDIS_URL).")
+@click.option(
+    "--queue-name", default="fieldapp-plans", show_default=True, help="RQ queue of the jobs."
 )
 @with_appcontext
-def plans_generate(rep: str | None, team_name: str | None, day: str | None) -> None:
-    """Plan the day of one rep or of every rep (prints one line per rep)."""
-    from datetime import date, timedelta
+def plans_generate(
+    day: str | None,
+    team_names: tuple[str, ...],
+    reps: tuple[str, ...],
+    workers: int | None,
+    time_limit: float | None,
+    use_queue: bool,
+    queue_name: str,
+) -> None:
+    """Plan the day of every active rep (safe to re-run: only draft plans are replaced)."""
+    from datetime import date
 
     from . import jobs
-    from .services import clock
+    from .services import clock, plan_runs
 
     app = current_app._get_current_object()
-    team_id = None
-    if team_name is not None:
-        with session_scope() as session:
-            team = session.exec(select(Team).where(Team.name == team_name)).first()
-            if team is None:
-                raise click.ClickException(f"No team named {team_name!r}.")
-            team_id = team.id
     try:
-        the_day = (
-            date.fromisoformat(day)
-            if day
-            else clock.local_today(app.config["DEFAULT_TIMEZONE"]) + timedelta(days=1)
-        )
+        the_day = date.fromisoformat(day) if day else None
     except ValueError as exc:
         raise click.ClickException("--date must be YYYY-MM-DD.") from exc
-    rep_ids = jobs.reps_to_plan(app, rep=rep, team_id=team_id)
-    if not rep_ids:
+    with session_scope() as session:
+        for name in team_names:
+            if session.exec(select(Team).where(Team.name == name)).first() is None:
+                raise click.ClickException(f"No team named {name!r}.")
+        targets = jobs.reps_to_plan(session, reps=reps, team_names=team_names, day=the_day)
+    if not targets:
         raise click.ClickException("No matching rep.")
-    _warm_up_planner()
-    failed = 0
-    for outcome in jobs.generate_plans(app, rep_ids=rep_ids, day=the_day):
-        if outcome.error:
-            failed += 1
-            click.echo(f"{outcome.email}: not planned: {outcome.error}", err=True)
-        else:
-            click.echo(
-                f"{outcome.email} {the_day}: {outcome.stops} visits, value {outcome.value:g}, "
-                f"{outcome.dropped} left out"
-            )
-    if failed:
+    resting = [t for t in targets if not plan_runs.is_working_day(t.day)]
+    targets = [t for t in targets if plan_runs.is_working_day(t.day)]
+    if resting:
+        click.echo(f"Skipped {len(resting)} reps: {resting[0].day:%A} is not a working day.")
+    if not targets:
+        return
+    queue = None
+    if use_queue:
+        try:
+            queue = jobs.plan_queue(app.config.get("REDIS_URL"), queue_name)
+        except jobs.QueueUnavailable as error:
+            raise click.ClickException(
+                f"{error} Nothing was planned. Run without --queue to plan on this machine."
+            ) from error
+    workers = workers or os.cpu_count() or 1
+    if queue is None and workers > 1:
+        click.echo(f"Planning {len(targets)} reps with {workers} processes…")
+    progress = _Progress(len(targets))
+    try:
+        result, wall = jobs.run(
+            app,
+            jobs.RunSpec(targets, clock.now_utc(), time_limit),
+            started_by=_operator(),
+            workers=workers,
+            queue=queue,
+            on_done=progress.advance,
+            on_queued=lambda count, listening: click.echo(
+                f"Queued {count} jobs on {queue.name!r} ({listening} workers listening;"
+                " start more with `fieldapp worker`)."
+            ),
+        )
+    finally:
+        progress.close()
+    for line in plan_runs.summary_lines(result, wall_seconds=wall):
+        click.echo(line)
+    if result.failed:
         sys.exit(1)
+
+
+def _operator() -> str:
+    """Who started a run: the operating-system user (cron's user for the nightly run)."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+class _Progress:
+    """A progress bar with ETA on a terminal; one plain line per rep otherwise (logs, cron mail)."""
+
+    def __init__(self, total: int) -> None:
+        import time
+
+        self.total, self.done, self.started = total, 0, time.perf_counter()
+        self.bar = None
+        if sys.stdout.isatty():
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                "ETA",
+                TimeRemainingColumn(),
+            )
+            self.task = self.bar.add_task("Planning", total=total)
+            self.bar.start()
+
+    def advance(self, outcome) -> None:
+        import time
+
+        self.done += 1
+        line = _outcome_line(outcome)
+        if self.bar is not None:
+            if outcome.state == "failed":
+                self.bar.console.print(line)
+            self.bar.update(self.task, advance=1)
+            return
+        now = time.perf_counter()
+        if self.done == 1:
+            # Counted from the first rep done, so worker start-up does not inflate the estimate.
+            self.first_done = now
+            eta = (now - self.started) * (self.total - 1)
+        else:
+            eta = (now - self.first_done) / (self.done - 1) * (self.total - self.done)
+        click.echo(f"[{self.done}/{self.total} ETA {eta:.0f} s] {line}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _outcome_line(outcome) -> str:
+    """One rep's result as the plain progress prints it."""
+    head = f"{outcome.email} {outcome.day.isoformat()}:"
+    if outcome.state == "planned":
+        return (
+            f"{head} {outcome.stops} visits, value {outcome.value:g}, {outcome.dropped} left out"
+            f" ({outcome.seconds:.1f} s)"
+        )
+    if outcome.state == "kept":
+        return f"{head} kept ({outcome.reason})"
+    return f"{head} not planned: {outcome.reason}"
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--queue-name", default="fieldapp-plans", show_default=True)
+@with_appcontext
+def worker_command(burst: bool, queue_name: str) -> None:
+    """Run an RQ worker for plan jobs (the planner is loaded once, before the first job)."""
+    from rq import Worker
+
+    from . import jobs
+
+    app = current_app._get_current_object()
+    try:
+        queue = jobs.plan_queue(app.config.get("REDIS_URL"), queue_name)
+    except jobs.QueueUnavailable as error:
+        raise click.ClickException(str(error)) from error
+    _warm_up_planner()
+    jobs.use_app(app)
+    Worker([queue], connection=queue.connection).work(burst=burst)
 
 
 def register(app: Flask) -> None:
@@ -284,6 +416,7 @@ def register(app: Flask) -> None:
         serve_command,
         i18n_group,
         plans_group,
+        worker_command,
     ):
         app.cli.add_command(command)
     for command in import_commands:

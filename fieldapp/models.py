@@ -427,6 +427,31 @@ class ReportComment(SQLModel, table=True):
     created_at: datetime = created_column()
 
 
+class PlanRun(SQLModel, table=True):
+    """One run of `fieldapp plans generate`: who started it, for which day, and how every rep came out."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = created_column()
+    finished_at: datetime | None = utc_column()
+    started_by: str = Field(max_length=120)
+    plan_date: date
+    mode: str = Field(default="process", max_length=16)  # process (this machine) or queue (RQ)
+    workers: int = Field(default=1)
+    team_ids: str = Field(default="[]")  # JSON list: the teams whose reps were planned
+    reps: int = Field(default=0)
+    planned: int = Field(default=0)
+    kept: int = Field(default=0)
+    failed: int = Field(default=0)
+    visits: int = Field(default=0)
+    dropped: int = Field(default=0)
+    wall_seconds: float | None = None
+    rep_seconds_median: float | None = None
+    rep_seconds_p95: float | None = None
+    rep_seconds_max: float | None = None
+    kept_reasons: str | None = None  # JSON {reason code: count}
+    failures: str | None = None  # JSON list of {rep_id, email, team_id, reason}
+
+
 # --- cross-cutting -------------------------------------------------------------------------------
 
 

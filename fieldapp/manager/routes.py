@@ -11,7 +11,7 @@ from ..context import current_team, team_today
 from ..db import get_session
 from ..errors import ValidationError
 from ..forms import EmptyForm
-from ..services import overview, users
+from ..services import overview, plan_runs, users
 from .forms import AddMemberForm
 
 bp = Blueprint("manager", __name__, url_prefix="/team")
@@ -53,6 +53,7 @@ def team():
         },
         form=form,
         toggle_form=EmptyForm(),
+        plan_runs=plan_runs.recent_runs(session, team_id=team_row.id),
     )
 
 

@@ -155,6 +155,19 @@ def plan(day: str):
     return _back(the_day)
 
 
+@bp.route("/day/<day>/accept", methods=["POST"])
+@login_required
+def accept(day: str):
+    """Accept my plan as it is (the nightly run then leaves it alone)."""
+    the_day = parse_day(day)
+    form = _submitted(PlanActionForm())
+    session = get_session()
+    actions.accept(session, actor=current_user, day=the_day, version=form.version.data)
+    session.commit()
+    flash(_("Plan accepted."), "info")
+    return _back(the_day)
+
+
 @bp.route("/day/<day>/replan", methods=["POST"])
 @login_required
 def replan(day: str):

@@ -69,6 +69,10 @@ def own_stop(session: Session, *, actor: User, stop_id: int) -> tuple[DayPlan, D
 
 
 def _audit(session: Session, actor: User, plan: DayPlan, action: str, **after) -> None:
+    # Any change by the rep makes the plan theirs: the nightly run replaces draft plans only.
+    if plan.status == PlanStatus.DRAFT and action != "accept":
+        plan.status = PlanStatus.ACCEPTED
+        session.add(plan)
     audit.record(
         session,
         actor=actor,
@@ -78,6 +82,19 @@ def _audit(session: Session, actor: User, plan: DayPlan, action: str, **after) -
         action=action,
         after=after,
     )
+
+
+def accept(session: Session, *, actor: User, day: date, version: int | None) -> DayPlan:
+    """The rep takes the draft plan as it is; the nightly run leaves an accepted plan alone."""
+    plan = own_plan(session, actor=actor, day=day)
+    _check_version(plan, version)
+    if plan.status == PlanStatus.DRAFT:
+        plan.status = PlanStatus.ACCEPTED
+        plan.version += 1
+        session.add(plan)
+        session.flush()
+        _audit(session, actor, plan, "accept")
+    return plan
 
 
 def check_in(

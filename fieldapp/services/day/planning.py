@@ -52,9 +52,16 @@ def warm_up() -> None:
     planner.warm_up()
 
 
-def planner_options(config: Mapping[str, Any]) -> planner.PlanOptions:
-    """Planner settings from the app config: time limit (iterations in tests, repeatable), road engine."""
+def planner_options(
+    config: Mapping[str, Any], *, time_limit: float | None = None
+) -> planner.PlanOptions:
+    """Planner settings from the app config: time limit (iterations in tests, repeatable), road engine.
+
+    `time_limit` overrides the configured search (a nightly run's own `--time-limit`).
+    """
     osrm_url = config.get("OSRM_URL") or None
+    if time_limit is not None:
+        return planner.PlanOptions(time_limit=time_limit, osrm_url=osrm_url)
     iterations = config.get("PLANNER_ITERATIONS")
     if iterations:
         return planner.PlanOptions(

@@ -1,0 +1,46 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app` (behind a reverse proxy).
+
+Every worker loads the day planner (on a fresh machine: compiles it) before it takes its first request,
+so no rep's "Plan my day" waits for that, nor runs into the worker timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+bind = os.environ.get("FIELDAPP_BIND", "127.0.0.1:8000")
+# Measured on 2 cores (README, "Production"): one process per core, a few threads each for page
+# requests that wait on the database; a plan keeps one thread busy for its time limit.
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("FIELDAPP_THREADS", "4"))
+# A plan takes its time limit (1 s by default) plus the database work; 60 s leaves room for slow disks.
+timeout = 60
+# Each worker imports the app itself after the fork: no database connection is shared between processes.
+preload_app = False
+accesslog = "-"
+loglevel = os.environ.get("FIELDAPP_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker) -> None:
+    """Load the planner in this worker before it accepts a request."""
+    import planner
+
+    started = time.perf_counter()
+    planner.warm_up()
+    worker.log.info(
+        "planner ready in worker %s after %.1f s", worker.pid, time.perf_counter() - started
+    )
+
+
+def pre_request(worker, req) -> None:
+    """Say for each plan request whether the planner was already loaded (it always should be)."""
+    if req.path.endswith(("/plan", "/replan")):
+        import planner
+
+        # warm_up() is cached once it has run in this process: a hit means nothing is loaded in the request.
+        state = "warm" if planner.warm_up.cache_info().currsize else "cold"
+        worker.log.info(
+            "planner %s for %s %s in worker %s", state, req.method, req.path, worker.pid
+        )
