@@ -142,7 +142,7 @@ def _route_plan(
                 start=st,
                 end=st + int(p.service[c]),
                 travel_seconds=leg,
-                value=float(p.value[c]),
+                value=float(p.route_value[c, v]),
             )
         )
     last = len(sch.locs) - 1

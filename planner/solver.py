@@ -76,6 +76,8 @@ class RoutingModel:
             tdim.CumulVar(r.End(v)).SetRange(veh.depart, veh.return_by)
         # prizes dominate travel: one unit of prize outweighs any possible total travel
         big = int(sum(veh.return_by - veh.depart for veh in p.vehicles)) + 1
+        # (a prize per node: with values per route, as in the week, each visit's best; the check of a
+        # plan does not depend on prizes, and a polished plan counts only if its exact value is higher)
         prizes = [int(round(x * VALUE_SCALE)) * big for x in p.value]
         required_penalty = sum(prizes) + big
         for c in range(n):
