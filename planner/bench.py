@@ -1,10 +1,14 @@
 """Benchmarks: `python -m planner.bench optw|day|gen-day|days …`, one JSON line per result.
 
-optw FILE… [--decimals 1] [--time-limit S | --iterations N] [--peers]
+optw FILE… [--decimals 1] [--time-limit S | --iterations N] [--peers] [--routes M]
     Solomon-based OPTW instances (KU Leuven text layout). Prints {"instance", "score", "route" (vertex ids in
     order), "starts" (service start times, file units), "seconds"}; with --peers also runs PyVRP and VROOM
     (extra `[bench]`) on the same instances in the same run and prints a table of gaps to bks.csv. Every
     solution, ours and the peers', is re-timed by `problem.schedule` before its score counts.
+    With --routes M, the team version (M routes, each from the depot within the same hours): prints
+    {"instance", "score", "routes": [[ids…], …], "starts": [[…], …], "seconds"} and, per instance group
+    (c, r, rc), each solver's total score, mean time and infeasible count; every route of every solver
+    is re-checked by `optw.check_routes`, written apart from the search's timing.
 day FILE.json [--time-limit S | --iterations N]
     A day in JSON: {"name", "horizon": [earliest departure, latest return] (s), "durations": square matrix of
     travel seconds (node 0 is start and end unless "start_node"/"end_node" say otherwise), "visits": [{"id",
@@ -36,7 +40,7 @@ import numpy as np
 
 from .matrix import geodesic_seconds
 from .model import Location, PlanOptions
-from .optw import read_optw
+from .optw import OptwInstance, check_routes, read_optw
 from .problem import BREAK, Problem, VehicleData, place_break, schedule
 from .solver import solve, warm_up
 
@@ -75,7 +79,8 @@ def solve_optw(path: str, decimals: int, time_limit: float, iterations: int | No
     }
 
 
-def _pyvrp(p: Problem, time_limit: float) -> list[int]:
+def _pyvrp(p: Problem, time_limit: float, routes: int = 1) -> list[list[int]]:
+    """PyVRP's prize-collecting search with `routes` vehicles: one customer sequence per used vehicle."""
     from pyvrp import Model
     from pyvrp.stop import MaxRuntime
 
@@ -98,7 +103,7 @@ def _pyvrp(p: Problem, time_limit: float) -> list[int]:
         for c in range(p.n)
     ]
     m.add_vehicle_type(
-        1, start_depot=depot, end_depot=depot, tw_early=veh.depart, tw_late=veh.return_by
+        routes, start_depot=depot, end_depot=depot, tw_early=veh.depart, tw_late=veh.return_by
     )
     locs = m.locations
     for i, a in enumerate(locs):
@@ -107,23 +112,24 @@ def _pyvrp(p: Problem, time_limit: float) -> list[int]:
                 d = int(mat[i, j])
                 m.add_edge(a, b, distance=d, duration=d)
     result = m.solve(stop=MaxRuntime(time_limit), seed=1, display=False)
-    routes = result.best.routes()
     del clients
-    if not routes:
-        return []
     # the schedule lists the route's activities in order; a client's idx is its index among clients
-    return [int(v.idx) for v in routes[0].schedule() if v.is_client()]
+    return [[int(v.idx) for v in r.schedule() if v.is_client()] for r in result.best.routes()]
 
 
-def _vroom(p: Problem) -> list[int]:
+def _vroom(p: Problem, routes: int = 1) -> list[list[int]]:
+    """VROOM with `routes` vehicles, prizes as priorities: one customer sequence per vehicle."""
     import vroom
 
     veh = p.vehicles[0]
     problem = vroom.Input()
     problem.set_durations_matrix(profile="car", matrix_input=p.matrices[0].astype(np.uint32))
-    problem.add_vehicle(
-        vroom.Vehicle(0, start=0, end=0, time_window=vroom.TimeWindow(veh.depart, veh.return_by))
-    )
+    for v in range(routes):
+        problem.add_vehicle(
+            vroom.Vehicle(
+                v, start=0, end=0, time_window=vroom.TimeWindow(veh.depart, veh.return_by)
+            )
+        )
     problem.add_job(
         [
             vroom.Job(
@@ -136,9 +142,17 @@ def _vroom(p: Problem) -> list[int]:
             for c in range(p.n)
         ]
     )
-    solution = problem.solve(exploration_level=5, nb_threads=1)
-    steps = solution.routes
-    return [int(j) - 1 for j, kind in zip(steps["id"], steps["type"], strict=True) if kind == "job"]
+    return _vroom_routes(problem)
+
+
+def _vroom_routes(problem) -> list[list[int]]:
+    """Solve a pyvroom Input (jobs numbered customer + 1): the customer sequence of every used vehicle."""
+    steps = problem.solve(exploration_level=5, nb_threads=1).routes
+    out: dict[int, list[int]] = {}
+    for v, j, kind in zip(steps["vehicle_id"], steps["id"], steps["type"], strict=True):
+        if kind == "job":
+            out.setdefault(int(v), []).append(int(j) - 1)
+    return list(out.values())
 
 
 def _bks(path: Path) -> dict[str, float]:
@@ -146,7 +160,69 @@ def _bks(path: Path) -> dict[str, float]:
         return {r["instance"]: float(r["best_known"]) for r in csv.DictReader(f)}
 
 
+def solve_toptw(inst: OptwInstance, routes: int, time_limit: float, iterations: int | None) -> dict:
+    """Our plan for the team version of an instance: every route, its start times, its checked score."""
+    p = inst.problem(routes)
+    t0 = time.perf_counter()
+    out = solve(p, _settings(time_limit, iterations))
+    seconds = time.perf_counter() - t0
+    seqs = [[c for c in r.seq if c != BREAK] for r in out.solution.routes]
+    return {
+        "instance": inst.name,
+        "score": check_routes(inst, [[c + 1 for c in q] for q in seqs]),
+        "routes": [[int(c) + 1 for c in q] for q in seqs],
+        "starts": [
+            [float(r.start[k]) / inst.scale for k in range(1, len(q) + 1)]
+            for r, q in zip(out.solution.routes, seqs, strict=True)
+        ],
+        "seconds": round(seconds, 3),
+    }
+
+
+def cmd_toptw(args: argparse.Namespace) -> None:
+    """`optw --routes M`: the team orienteering version, a summary per instance group (c, r, rc)."""
+    m = args.routes
+    runs: list[tuple[str, str, float | None, float]] = []  # (group, solver, score, seconds)
+    for path in sorted(args.files):
+        inst = read_optw(path, args.decimals)
+        group = inst.name.rstrip("0123456789")
+        ours = solve_toptw(inst, m, args.time_limit, args.iterations)
+        print(json.dumps(ours), flush=True)
+        runs.append((group, "planner", ours["score"], ours["seconds"]))
+        if not args.peers:
+            continue
+        p = inst.problem(m)
+        for name, run in (
+            ("pyvrp", lambda p=p: _pyvrp(p, args.time_limit, m)),
+            ("vroom", lambda p=p: _vroom(p, m)),
+        ):
+            t0 = time.perf_counter()
+            try:
+                # every peer route is re-checked by the same rules as ours, vertex ids from 1
+                score = check_routes(inst, [[c + 1 for c in q] for q in run()])
+            except Exception as exc:  # a peer failing must not stop the comparison
+                print(f"# {name} failed on {inst.name}: {exc}", file=sys.stderr)
+                score = None
+            runs.append((group, name, score, time.perf_counter() - t0))
+    print(f"# {m} routes: total score per group (infeasible or failed runs score 0)")
+    print(
+        f"{'group':6} {'solver':8} {'instances':>9} {'total':>8} {'mean s':>7} {'infeasible':>10}"
+    )
+    for group in sorted({g for g, *_ in runs}):
+        for solver in ("planner", "pyvrp", "vroom"):
+            mine = [(sc, sec) for g, so, sc, sec in runs if g == group and so == solver]
+            if not mine:
+                continue
+            total = sum(sc or 0.0 for sc, _ in mine)
+            bad = sum(sc is None for sc, _ in mine)
+            mean_s = float(np.mean([sec for _, sec in mine]))
+            print(f"{group:6} {solver:8} {len(mine):>9} {total:>8.0f} {mean_s:>7.2f} {bad:>10}")
+
+
 def cmd_optw(args: argparse.Namespace) -> None:
+    if args.routes is not None:
+        cmd_toptw(args)
+        return
     files = sorted(args.files)
     bks_file = Path(files[0]).parent.parent / "bks.csv" if files else None
     bks = _bks(bks_file) if bks_file and bks_file.exists() else {}
@@ -163,7 +239,7 @@ def cmd_optw(args: argparse.Namespace) -> None:
             ):
                 t0 = time.perf_counter()
                 try:
-                    seq = run()
+                    seq = [c for r in run() for c in r]
                     value = _verified_value(p, seq)
                 except Exception as exc:  # a peer failing must not stop the comparison
                     print(f"# {name} failed on {ours['instance']}: {exc}", file=sys.stderr)
@@ -349,9 +425,7 @@ def _vroom_day(day: dict) -> list[int]:
             for c in range(p.n)
         ]
     )
-    solution = problem.solve(exploration_level=5, nb_threads=1)
-    steps = solution.routes
-    return [int(j) - 1 for j, kind in zip(steps["id"], steps["type"], strict=True) if kind == "job"]
+    return [c for r in _vroom_routes(problem) for c in r]
 
 
 def cmd_days(args: argparse.Namespace) -> None:
@@ -428,6 +502,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     optw.add_argument("--time-limit", type=float, default=1.0)
     optw.add_argument("--peers", action="store_true")
     optw.add_argument("--iterations", type=int, help="deterministic: iteration limit, no clock")
+    optw.add_argument(
+        "--routes", type=int, help="team orienteering: M routes from the depot in the same hours"
+    )
     optw.set_defaults(func=cmd_optw)
     day = sub.add_parser("day")
     day.add_argument("file")
