@@ -95,7 +95,9 @@ class RoutingModel:
             r.AddDisjunction([idx], required_penalty if p.required[c] else prizes[c])
             if allowed is not None and not allowed[c].all():
                 # only reps that could make the visit alone may take it
-                r.SetAllowedVehiclesForIndex([v for v in range(nv) if allowed[c, v]], idx)
+                # (through the vehicle variable: SetAllowedVehiclesForIndex takes no Python list
+                # in OR-Tools 9.15)
+                r.VehicleVar(idx).RemoveValues([v for v in range(nv) if not allowed[c, v]])
         solver = r.solver()
         self.breaks = []
         visit_transits = [int(x) for x in svc_by_index[: r.Size() + nv]]
