@@ -31,29 +31,45 @@ Contract used by the web app (`fieldapp/services/planning.py`):
   `RouteWarning`); `.facts()` and an English `.message` as for reasons.
 """
 
-from .api import evaluate_route, plan_day, replan
+from .api import evaluate_route, plan_day, plan_week, replan
 from .matrix import TravelMatrix, geodesic_seconds, haversine_metres, travel_matrix
-from .model import Candidate, Location, LunchBreak, PlanOptions, PlanRequest, Rep, Window
+from .model import (
+    Candidate,
+    Location,
+    LunchBreak,
+    PlanOptions,
+    PlanRequest,
+    Rep,
+    WeekCandidate,
+    WeekRequest,
+    Window,
+    WorkDay,
+)
 from .result import (
+    MOVE_CODES,
     REASON_CODES,
     WARNING_CODES,
     DroppedStop,
+    MovedStop,
     Plan,
     PlannedStop,
     Reason,
     RouteEvaluation,
     RoutePlan,
     RouteWarning,
+    WeekPlan,
 )
 from .solver import warm_up
 
 __all__ = [
+    "MOVE_CODES",
     "REASON_CODES",
     "WARNING_CODES",
     "Candidate",
     "DroppedStop",
     "Location",
     "LunchBreak",
+    "MovedStop",
     "Plan",
     "PlanOptions",
     "PlanRequest",
@@ -64,11 +80,16 @@ __all__ = [
     "RoutePlan",
     "RouteWarning",
     "TravelMatrix",
+    "WeekCandidate",
+    "WeekPlan",
+    "WeekRequest",
     "Window",
+    "WorkDay",
     "evaluate_route",
     "geodesic_seconds",
     "haversine_metres",
     "plan_day",
+    "plan_week",
     "replan",
     "travel_matrix",
     "warm_up",
