@@ -110,6 +110,26 @@ class Problem:
         """Travel matrix of vehicle v."""
         return self.matrices[self.vehicles[v].matrix]
 
+    def days_apart(self) -> bool:
+        """Whether there are several routes and no two of their hours overlap (a week's days)."""
+        spans = sorted((veh.depart, veh.return_by) for veh in self.vehicles)
+        return len(spans) > 1 and all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))
+
+    def route_problem(self, v: int) -> Problem:
+        """Route v alone: its vehicle, every customer at its value there, windows cut to its hours."""
+        veh = self.vehicles[v]
+        return Problem(
+            loc=self.loc,
+            service=self.service,
+            value=self.route_value[:, v],
+            windows=[
+                [(max(a, veh.depart), min(b, veh.return_by)) for a, b in ws] for ws in self.windows
+            ],
+            required=self.required,
+            vehicles=[veh],
+            matrices=self.matrices,
+        )
+
 
 def merge_windows(windows: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sort windows and merge the ones that touch or overlap."""

@@ -189,6 +189,10 @@ def solve(p: Problem, settings: PlanOptions, allowed: np.ndarray | None = None) 
         reserve = limit * settings.polish_share + min(
             0.2 * limit, 0.01 + 0.0003 * p.n + 4e-7 * p.n**2
         )
+        if p.days_apart():
+            # one model per day (below); measured on generated weeks: 0.04 s a day for 60
+            # customers, 0.08 s for 120, 0.12 s for 200
+            reserve = min(0.4 * limit, len(p.vehicles) * (0.01 + 0.0006 * p.n))
     search = Search(p, seed=settings.seed, allowed=allowed)
     ils_time = None
     if limit is not None:
@@ -196,7 +200,21 @@ def solve(p: Problem, settings: PlanOptions, allowed: np.ndarray | None = None) 
     best = search.run(time_limit=ils_time, iteration_limit=settings.iteration_limit)
     notes: list[str] = []
     engine = "ils"
-    if polish:
+    if polish and p.days_apart():
+        # Routes that never share an hour (a week's days) are checked one by one, each on a day's
+        # small model: one model spanning the week needs seconds to cut the nights out of every
+        # visit's time domain. OR-Tools only checks them (a day's polish could take a visit made on
+        # another day).
+        for v in range(len(p.vehicles)):
+            day_allowed = None if allowed is None else allowed[:, [v]]
+            model = RoutingModel(p.route_problem(v), day_allowed)
+            checked, why = model.polish(
+                Solution([best.routes[v]]), None, None, "GREEDY_DESCENT", True
+            )
+            if checked is None:
+                notes.append(f"route {v}: {why}")
+        engine = "ils (checked by ortools, route by route)"
+    elif polish:
         model = RoutingModel(p, allowed)
         sol_limit = settings.solution_limit
         if limit is None:
