@@ -18,6 +18,10 @@ day FILE.json [--time-limit S | --iterations N]
 gen-day --pool N --seed S [-o FILE]
     Writes a realistic day: clustered customers around Tokyo, busy periods by segment leaving one to three
     allowed windows, a 9:00–18:00 day with 45 min lunch inside 11:00–14:00, car travel times.
+week [--pools 60,120] [--days 5] [--seeds 2] [--time-limit 1.5]
+    Plan-my-week on generated weeks (`generate_week`): prints {"name", "value", "visits" per day, "moved",
+    "dropped_required", "seconds"} and, in the same run, the same days planned one by one with the same
+    total time ("day_by_day": value, visits, seconds).
 days [--pools 30,60,120,200] [--seeds 2] [--time-limit 0.5] [--reference 30] [--peers] [--runs N]
     Our planner at --time-limit against the best plan found by any solver run here (ours with the
     --reference budget; with --peers also VROOM, whose gap and time are printed beside ours), per pool.
@@ -34,12 +38,24 @@ import random
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from .api import plan_day, plan_week
 from .matrix import geodesic_seconds
-from .model import Location, PlanOptions
+from .model import (
+    DAY,
+    Location,
+    LunchBreak,
+    PlanOptions,
+    Rep,
+    WeekCandidate,
+    WeekRequest,
+    Window,
+    WorkDay,
+)
 from .optw import OptwInstance, check_routes, read_optw
 from .problem import BREAK, Problem, VehicleData, place_break, schedule
 from .solver import solve, warm_up
@@ -378,6 +394,87 @@ def generate_day(pool: int, seed: int) -> dict:
     }
 
 
+def generate_week(pool: int, days: int, seed: int) -> WeekRequest:
+    """A realistic week of one rep: the customers of `generate_day` (same places, visit lengths and
+    segment busy hours); overdue ones worth more and more so the sooner, the others full value from
+    two days before they are due and half before that, more before a coming busy season (15 %: busy
+    from one day on); closed one day (10 %); two appointments; a shorter third day."""
+    day = generate_day(pool, seed)
+    rng = random.Random(seed + 1)
+    here = Location(35.681, 139.767)  # the durations override decides travel
+    lunch = LunchBreak(45 * 60, 11 * 3600, 14 * 3600)
+    work = [
+        WorkDay(f"day{d + 1}", 9 * 3600, (15 if d == 2 else 18) * 3600, lunch) for d in range(days)
+    ]
+    cands = []
+    for v in day["visits"]:
+        base, due = float(v["value"]), rng.randrange(-3, days + 3)
+        if due <= 0:  # overdue already: worth more, and the sooner the better
+            values = [base * (1 + 0.2 * -due) * (1 - 0.05 * d) for d in range(days)]
+        else:  # due this week or later: full value from two days before it, half far before
+            values = [base if d >= due - 2 else 0.5 * base for d in range(days)]
+        kw: dict = {}
+        r = rng.random()
+        if r < 0.15 and days > 1:
+            season = rng.randrange(1, days)
+            kw["day_busy"] = tuple(
+                (Window(0, DAY - 1),) if d >= season else () for d in range(days)
+            )
+            values = [x * 1.5 if d < season else x for d, x in enumerate(values)]
+        elif r < 0.25:
+            kw["closed"] = (rng.randrange(days),)
+        windows = tuple(Window(a, b) for a, b in v["windows"])
+        cands.append(
+            WeekCandidate(v["id"], here, v["service"], tuple(values), windows=windows, **kw)
+        )
+    for k in range(min(2, pool)):
+        c = cands[k]
+        cands[k] = replace(
+            c, windows=(), closed=(), day_busy=(), appointment=(k % days, (10 + 4 * k) * 3600)
+        )
+    idx = [0, 0] + [v["node"] for v in day["visits"]]
+    durations = tuple(tuple(int(day["durations"][a][b]) for b in idx) for a in idx)
+    rep = Rep("rep", here, here, 9 * 3600, 18 * 3600)
+    return WeekRequest(rep, tuple(work), tuple(cands), durations)
+
+
+def day_by_day(request: WeekRequest, options: PlanOptions) -> tuple[float, int, float]:
+    """The week planned one day at a time (each day's best plan, then the next day from the rest):
+    value, visits and seconds, for comparison with `plan_week`."""
+    done: list[str] = []
+    value, seconds = 0.0, 0.0
+    for d in range(len(request.days)):
+        plan = plan_day(request.day_request(d, skip=done), options)
+        done += [s.candidate_id for s in plan.routes[0].stops]
+        value, seconds = value + plan.value, seconds + plan.seconds
+    return value, len(done), seconds
+
+
+def cmd_week(args: argparse.Namespace) -> None:
+    """Plan-my-week: our week plan against planning the same days one by one, in the same run."""
+    for pool in [int(x) for x in args.pools.split(",")]:
+        for seed in range(args.seeds):
+            req = generate_week(pool, args.days, seed)
+            plan = plan_week(req, PlanOptions(time_limit=args.time_limit, seed=seed))
+            # the days one by one get the same total time
+            one = PlanOptions(time_limit=args.time_limit / args.days, seed=seed)
+            d_value, d_visits, d_seconds = day_by_day(req, one)
+            row = {
+                "name": f"week-{pool}-{args.days}-{seed}",
+                "value": round(plan.value, 3),
+                "visits": [len(r.stops) for r in plan.routes],
+                "moved": len(plan.moved),
+                "dropped_required": plan.status != "ok",
+                "seconds": round(plan.seconds, 3),
+                "day_by_day": {
+                    "value": round(d_value, 3),
+                    "visits": d_visits,
+                    "seconds": round(d_seconds, 3),
+                },
+            }
+            print(json.dumps(row), flush=True)
+
+
 def cmd_day(args: argparse.Namespace) -> None:
     day = json.loads(Path(args.file).read_text())
     print(json.dumps(solve_day(day, args.time_limit, args.iterations)))
@@ -526,6 +623,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--runs", type=int, default=1, help="runs of ours per day with solver seeds 0..N-1"
     )
     days.set_defaults(func=cmd_days)
+    wk = sub.add_parser("week")
+    wk.add_argument("--pools", default="60,120")
+    wk.add_argument("--days", type=int, default=5)
+    wk.add_argument("--seeds", type=int, default=2)
+    wk.add_argument("--time-limit", type=float, default=1.5)
+    wk.set_defaults(func=cmd_week)
     args = parser.parse_args(argv)
     if args.func is not cmd_gen_day:
         warm_up()  # measured runs must not pay for loading the compiled search

@@ -304,6 +304,42 @@ class WeekRequest:
         """Matrix order: the rep's start and end, then the candidates."""
         return [self.rep.start, self.rep.end] + [c.location for c in self.candidates]
 
+    def day_request(self, day: int, skip: Sequence[str] = ()) -> PlanRequest:
+        """Day `day` alone as a day's request: the customers open that day (appointments only on
+        theirs, none of `skip`), each at its value that day, with that day's busy periods."""
+        wd, rep = self.days[day], self.rep
+        keep = [
+            i
+            for i, c in enumerate(self.candidates)
+            if day not in c.closed
+            and c.id not in skip
+            and (c.appointment is None or c.appointment[0] == day)
+        ]
+        cands = []
+        for i in keep:
+            c = self.candidates[i]
+            at = None if c.appointment is None else c.appointment[1]
+            cands.append(
+                Candidate(
+                    c.id,
+                    c.location,
+                    c.service,
+                    c.day_values[day],
+                    c.windows,
+                    c.busy_on(day),
+                    c.required,
+                    at,
+                )  # fmt: skip
+            )
+        durations = None
+        if self.durations is not None:
+            idx = [0, 1] + [2 + i for i in keep]
+            durations = tuple(tuple(self.durations[a][b] for b in idx) for a in idx)
+        day_rep = Rep(
+            rep.id, rep.start, rep.end, wd.depart_after, wd.return_by, rep.travel_mode, wd.lunch
+        )
+        return PlanRequest((day_rep,), tuple(cands), durations)
+
 
 @dataclass(frozen=True, slots=True)
 class PlanOptions:

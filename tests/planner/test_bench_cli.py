@@ -97,6 +97,17 @@ def test_optw_routes_prints_every_route_feasible_and_a_group_summary() -> None:
     assert row[:3] == ["c", "planner", "1"] and float(row[3]) == result["score"]
 
 
+def test_week_prints_our_week_beside_the_days_planned_one_by_one() -> None:
+    out = bench("week", "--pools", "20", "--seeds", "1", "--time-limit", "0.3")
+    (row,) = [json.loads(ln) for ln in out.splitlines()]
+    assert set(row) == {
+        "name", "value", "visits", "moved", "dropped_required", "seconds", "day_by_day"
+    }  # fmt: skip
+    assert row["name"] == "week-20-5-0" and len(row["visits"]) == 5
+    assert sum(row["visits"]) <= 20 and not row["dropped_required"] and row["seconds"] < 2
+    assert set(row["day_by_day"]) == {"value", "visits", "seconds"}
+
+
 def day_checks(day: dict, result: dict) -> None:
     """Re-time the printed day from the day file alone: windows, travel, lunch, latest return."""
     visits = {v["id"]: v for v in day["visits"]}

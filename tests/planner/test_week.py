@@ -12,11 +12,9 @@ from hypothesis import strategies as st
 
 from planner import (
     MOVE_CODES,
-    Candidate,
     LunchBreak,
     Plan,
     PlanOptions,
-    PlanRequest,
     Rep,
     WeekCandidate,
     WeekPlan,
@@ -161,28 +159,9 @@ def check_week(req: WeekRequest, plan: WeekPlan) -> list[str]:
     if set(planned) & dropped or set(planned) | dropped != {c.id for c in req.candidates}:
         errors.append("every candidate is planned once or dropped")
     for d, wd in enumerate(req.days):
-        rep = Rep(REP.id, REP.start, REP.end, wd.depart_after, wd.return_by, lunch=wd.lunch)
-        # the day as a day request: only the customers open that day (and appointments of that day)
-        keep = [
-            i
-            for i, c in enumerate(req.candidates)
-            if d not in c.closed and (c.appointment is None or c.appointment[0] == d)
-        ]
-        cands = [
-            Candidate(
-                c.id,
-                c.location,
-                c.service,
-                c.day_values[d],
-                windows=c.windows,
-                busy=c.busy + (c.day_busy[d] if c.day_busy else ()),
-                appointment=None if c.appointment is None else c.appointment[1],
-            )
-            for c in (req.candidates[i] for i in keep)
-        ]
-        idx = [0, 1] + [2 + i for i in keep]
-        dur = tuple(tuple(req.durations[a][b] for b in idx) for a in idx)
-        day_req = PlanRequest((rep,), tuple(cands), durations=dur)
+        # the day as a day's request: the customers open that day, appointments only on theirs
+        day_req = req.day_request(d)
+        cands = day_req.candidates
         route = plan.routes[d]
         on_route = {s.candidate_id for s in route.stops}
         elsewhere = {c.id for c in cands} - on_route
@@ -300,6 +279,28 @@ def test_dropped_customers_carry_day_reason_codes() -> None:
     codes = {d.candidate_id: d.reason_code for d in plan.dropped}
     assert codes == {"never": "busy_all_day", "far": "window_unreachable"}
     assert plan.value == 36.0
+
+
+def test_a_day_of_the_week_as_a_day_request() -> None:
+    busy = (Window(10 * H, 11 * H),)
+    cs = [
+        wc("shut", (1.0, 2.0), closed=(0,)),
+        wc("rush", (3.0, 4.0), busy=busy, day_busy=((Window(15 * H, 16 * H),), ())),
+        wc("appt", (1.0, 1.0), appointment=(1, 10 * H)),
+    ]
+    days = [WorkDay(DATES[0], 9 * H, 18 * H), WorkDay(DATES[1], 8 * H, 12 * H)]
+    req = week(cs, [(1, 0), (2, 0), (3, 0)], days)
+    mon = req.day_request(0)
+    assert [c.id for c in mon.candidates] == ["rush"]
+    assert mon.candidates[0].busy == (*busy, Window(15 * H, 16 * H))
+    assert mon.candidates[0].value == 3.0 and mon.durations[2][0] == 10 * M
+    tue = req.day_request(1, skip=("shut",))
+    assert [(c.id, c.value, c.appointment) for c in tue.candidates] == [
+        ("rush", 4.0, None),
+        ("appt", 1.0, 10 * H),
+    ]
+    assert (tue.reps[0].depart_after, tue.reps[0].return_by) == (8 * H, 12 * H)
+    assert tue.durations[3][0] == 15 * M
 
 
 def test_a_week_request_is_validated() -> None:
