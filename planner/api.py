@@ -166,6 +166,12 @@ def _allowed(p: Problem) -> np.ndarray:
     return allowed
 
 
+def _search(comp: Compiled, options: PlanOptions) -> tuple[np.ndarray, SolveOutcome]:
+    """Which routes could make each visit alone, and the search's outcome (OR-Tools' check included)."""
+    allowed = _allowed(comp.problem)
+    return allowed, solve(comp.problem, options, allowed=allowed)
+
+
 def _totals(routes: Sequence[RoutePlan]) -> dict[str, float]:
     """Travel, visiting, waiting (seconds) and value over all routes."""
     return {
@@ -232,10 +238,8 @@ def plan_day(request: PlanRequest, options: PlanOptions | None = None) -> Plan:
     """Choose and order visits for every rep to maximise value, then minimise travel."""
     options = options or PlanOptions()
     comp = compile_request(request, options)
-    p = comp.problem
-    cands = request.candidates
-    allowed = _allowed(p)
-    out = solve(p, options, allowed=allowed)
+    p, cands = comp.problem, request.candidates
+    allowed, out = _search(comp, options)
     routes = tuple(
         _route_plan(p, v, request.reps[v], sch, cands) for v, sch in enumerate(out.solution.routes)
     )
@@ -344,15 +348,12 @@ def plan_week(request: WeekRequest, options: PlanOptions | None = None) -> WeekP
     customer at most once), then least time; every day's route checked by OR-Tools like a day's."""
     options = options or PlanOptions()
     comp = compile_week(request, options)
-    p = comp.problem
-    cands = request.candidates
-    allowed = _allowed(p)
-    out = solve(p, options, allowed=allowed)
+    p, cands = comp.problem, request.candidates
+    allowed, out = _search(comp, options)
     routes = tuple(
         _route_plan(p, d, request.rep, sch, cands, offset=d * DAY)
         for d, sch in enumerate(out.solution.routes)
     )
-    hours = [(veh.depart, veh.return_by) for veh in p.vehicles]
     dropped, moved = [], []
     on_day = {c: d for d, sch in enumerate(out.solution.routes) for c in sch.seq if c != BREAK}
     for i, c in enumerate(cands):
@@ -364,7 +365,7 @@ def plan_week(request: WeekRequest, options: PlanOptions | None = None) -> WeekP
         reason = _drop_reason(
             c.appointment[1] if c.appointment else None,
             c.is_required,
-            [w for lo, hi in hours for w in _in_day(p, i, lo, hi)],
+            _in_days(p, i),
             bool(allowed[i].any()),
             lambda c=c, best=best: _blocking(
                 c.busy_on(best),
@@ -380,6 +381,15 @@ def plan_week(request: WeekRequest, options: PlanOptions | None = None) -> WeekP
         moved=tuple(moved),
         **_outcome(comp, out, cands, routes),
     )
+
+
+def _in_days(p: Problem, c: int) -> list[tuple[int, int]]:
+    """Customer c's allowed start windows inside the week's days, as times of their own day."""
+    return [
+        (a - d * DAY, b - d * DAY)
+        for d, veh in enumerate(p.vehicles)
+        for a, b in _in_day(p, c, veh.depart, veh.return_by)
+    ]
 
 
 def _moved(

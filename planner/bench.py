@@ -39,6 +39,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -133,8 +134,9 @@ def _pyvrp(p: Problem, time_limit: float, routes: int = 1) -> list[list[int]]:
     return [[int(v.idx) for v in r.schedule() if v.is_client()] for r in result.best.routes()]
 
 
-def _vroom(p: Problem, routes: int = 1) -> list[list[int]]:
-    """VROOM with `routes` vehicles, prizes as priorities: one customer sequence per vehicle."""
+def _vroom(p: Problem, routes: int = 1, timeout: float | None = None) -> list[list[int]]:
+    """VROOM with `routes` vehicles, prizes as priorities: one customer sequence per vehicle;
+    `timeout` seconds at most (None: until it stops on its own)."""
     import vroom
 
     veh = p.vehicles[0]
@@ -158,12 +160,13 @@ def _vroom(p: Problem, routes: int = 1) -> list[list[int]]:
             for c in range(p.n)
         ]
     )
-    return _vroom_routes(problem)
+    return _vroom_routes(problem, timeout)
 
 
-def _vroom_routes(problem) -> list[list[int]]:
+def _vroom_routes(problem, timeout: float | None = None) -> list[list[int]]:
     """Solve a pyvroom Input (jobs numbered customer + 1): the customer sequence of every used vehicle."""
-    steps = problem.solve(exploration_level=5, nb_threads=1).routes
+    limit = None if timeout is None else timedelta(seconds=timeout)
+    steps = problem.solve(exploration_level=5, nb_threads=1, timeout=limit).routes
     out: dict[int, list[int]] = {}
     for v, j, kind in zip(steps["vehicle_id"], steps["id"], steps["type"], strict=True):
         if kind == "job":
@@ -210,7 +213,8 @@ def cmd_toptw(args: argparse.Namespace) -> None:
         p = inst.problem(m)
         for name, run in (
             ("pyvrp", lambda p=p: _pyvrp(p, args.time_limit, m)),
-            ("vroom", lambda p=p: _vroom(p, m)),
+            # VROOM stops by itself; with many routes it took up to 2.7 s, so it gets the same clock
+            ("vroom", lambda p=p: _vroom(p, m, args.time_limit)),
         ):
             t0 = time.perf_counter()
             try:
@@ -624,10 +628,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     days.set_defaults(func=cmd_days)
     wk = sub.add_parser("week")
-    wk.add_argument("--pools", default="60,120")
-    wk.add_argument("--days", type=int, default=5)
-    wk.add_argument("--seeds", type=int, default=2)
-    wk.add_argument("--time-limit", type=float, default=1.5)
+    for flag, kind, default in (
+        ("--pools", str, "60,120"),
+        ("--days", int, 5),
+        ("--seeds", int, 2),
+        ("--time-limit", float, 1.5),
+    ):
+        wk.add_argument(flag, type=kind, default=default)
     wk.set_defaults(func=cmd_week)
     args = parser.parse_args(argv)
     if args.func is not cmd_gen_day:

@@ -28,10 +28,31 @@ def _durations(durations: Sequence[Sequence[int]], size: int) -> tuple[tuple[int
     return m
 
 
+def _check_hours(kind: str, who: str, depart_after: int, return_by: int) -> None:
+    """A day's hours: whole seconds, and the latest return not before the departure."""
+    _check_time(f"{kind}.depart_after", depart_after)
+    _check_time(f"{kind}.return_by", return_by)
+    if return_by < depart_after:
+        raise ValueError(f"{who}: return_by is before depart_after")
+
+
 def _unique(ids: Sequence[str], what: str) -> None:
     """Refuse repeated ids (they are how results are matched back)."""
     if len(set(ids)) != len(ids):
         raise ValueError(f"{what} ids must be unique")
+
+
+def _check_visit(c: Candidate | WeekCandidate, more_busy: Sequence[Window] = ()) -> None:
+    """What every candidate needs: an id, a visit length, and windows and busy periods as tuples of
+    Window (tuples, not lists, keep the dataclass hashable and truly frozen)."""
+    if not c.id:
+        raise ValueError("candidate id must not be empty")
+    _check_time(f"Candidate {c.id} service", c.service)
+    object.__setattr__(c, "windows", tuple(c.windows))
+    object.__setattr__(c, "busy", tuple(c.busy))
+    for w in (*c.windows, *c.busy, *more_busy):
+        if not isinstance(w, Window):
+            raise TypeError(f"candidate {c.id}: windows and busy must be Window objects")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +125,7 @@ class Rep:
     def __post_init__(self) -> None:
         if not self.id:
             raise ValueError("rep id must not be empty")
-        _check_time("Rep.depart_after", self.depart_after)
-        _check_time("Rep.return_by", self.return_by)
-        if self.return_by < self.depart_after:
-            raise ValueError(f"rep {self.id}: return_by is before depart_after")
+        _check_hours("Rep", f"rep {self.id}", self.depart_after, self.return_by)
         if self.travel_mode not in TRAVEL_MODES:
             raise ValueError(f"rep {self.id}: travel_mode must be one of {TRAVEL_MODES}")
 
@@ -130,17 +148,9 @@ class Candidate:
     appointment: int | None = None
 
     def __post_init__(self) -> None:
-        if not self.id:
-            raise ValueError("candidate id must not be empty")
-        _check_time(f"Candidate {self.id} service", self.service)
+        _check_visit(self)
         if not math.isfinite(self.value) or self.value < 0:
             raise ValueError(f"candidate {self.id}: value must be a finite number >= 0")
-        # Tuples (not lists) keep the dataclass hashable and truly frozen.
-        object.__setattr__(self, "windows", tuple(self.windows))
-        object.__setattr__(self, "busy", tuple(self.busy))
-        for w in (*self.windows, *self.busy):
-            if not isinstance(w, Window):
-                raise TypeError(f"candidate {self.id}: windows and busy must be Window objects")
         if self.appointment is not None:
             _check_time(f"Candidate {self.id} appointment", self.appointment)
 
@@ -200,13 +210,10 @@ class WorkDay:
     def __post_init__(self) -> None:
         if not self.date:
             raise ValueError("a working day needs a date")
-        _check_time("WorkDay.depart_after", self.depart_after)
-        _check_time("WorkDay.return_by", self.return_by)
+        _check_hours("WorkDay", f"day {self.date}", self.depart_after, self.return_by)
         # each day lives on its own stretch of the week's time axis: it must end before midnight
-        if not self.depart_after <= self.return_by < DAY:
-            raise ValueError(
-                f"day {self.date}: hours must satisfy depart_after <= return_by < 24:00"
-            )
+        if self.return_by >= DAY:
+            raise ValueError(f"day {self.date}: return_by must be before 24:00")
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,19 +239,12 @@ class WeekCandidate:
     appointment: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
-        if not self.id:
-            raise ValueError("candidate id must not be empty")
-        _check_time(f"Candidate {self.id} service", self.service)
+        object.__setattr__(self, "day_busy", tuple(tuple(d) for d in self.day_busy))
+        _check_visit(self, [w for d in self.day_busy for w in d])
         object.__setattr__(self, "day_values", tuple(float(v) for v in self.day_values))
         if any(not math.isfinite(v) or v < 0 for v in self.day_values):
             raise ValueError(f"candidate {self.id}: day values must be finite numbers >= 0")
-        object.__setattr__(self, "windows", tuple(self.windows))
-        object.__setattr__(self, "busy", tuple(self.busy))
-        object.__setattr__(self, "day_busy", tuple(tuple(d) for d in self.day_busy))
         object.__setattr__(self, "closed", tuple(sorted(set(self.closed))))
-        for w in (*self.windows, *self.busy, *(w for d in self.day_busy for w in d)):
-            if not isinstance(w, Window):
-                raise TypeError(f"candidate {self.id}: windows and busy must be Window objects")
         if self.appointment is not None:
             day, at = self.appointment
             _check_time(f"Candidate {self.id} appointment", at)
@@ -281,24 +281,28 @@ class WeekRequest:
     durations: tuple[tuple[int, ...], ...] | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "days", tuple(self.days))
-        object.__setattr__(self, "candidates", tuple(self.candidates))
         if not self.days:
             raise ValueError("a week needs at least one working day")
+        object.__setattr__(self, "days", tuple(self.days))
+        object.__setattr__(self, "candidates", tuple(self.candidates))
         _unique([d.date for d in self.days], "day date")
-        _unique([c.id for c in self.candidates], "candidate")
-        nd = len(self.days)
         for c in self.candidates:
-            if len(c.day_values) != nd:
-                raise ValueError(f"candidate {c.id}: one day value per working day ({nd})")
-            if c.day_busy and len(c.day_busy) != nd:
-                raise ValueError(f"candidate {c.id}: day_busy needs one entry per working day")
-            if any(not 0 <= d < nd for d in c.closed):
-                raise ValueError(f"candidate {c.id}: closed day out of range")
-            if c.appointment is not None and not 0 <= c.appointment[0] < nd:
-                raise ValueError(f"candidate {c.id}: appointment day out of range")
+            self._check_days(c)
+        _unique([c.id for c in self.candidates], "candidate")
         if self.durations is not None:
             object.__setattr__(self, "durations", _durations(self.durations, len(self.locations())))
+
+    def _check_days(self, c: WeekCandidate) -> None:
+        """A candidate's days must be the week's: one value (and day_busy entry) per day."""
+        nd = len(self.days)
+        if len(c.day_values) != nd:
+            raise ValueError(f"candidate {c.id}: one day value per working day ({nd})")
+        if c.day_busy and len(c.day_busy) != nd:
+            raise ValueError(f"candidate {c.id}: day_busy needs one entry per working day")
+        if any(not 0 <= d < nd for d in c.closed):
+            raise ValueError(f"candidate {c.id}: closed day out of range")
+        if c.appointment is not None and not 0 <= c.appointment[0] < nd:
+            raise ValueError(f"candidate {c.id}: appointment day out of range")
 
     def locations(self) -> list[Location]:
         """Matrix order: the rep's start and end, then the candidates."""

@@ -28,6 +28,11 @@ def hhmm(t: int) -> str:
     return f"{t // 3600:02d}:{t % 3600 // 60:02d}"
 
 
+def _set_facts(**facts: int | tuple[int, int] | None) -> dict[str, int | list[int]]:
+    """The facts that are set (not None), in order, with (start, end) pairs as JSON lists."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in facts.items() if v is not None}
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
     """A machine code plus the facts a sentence is built from (times in seconds since midnight).
@@ -54,14 +59,9 @@ class Reason:
 
     def facts(self) -> dict[str, int | list[int]]:
         """The facts that are set, as JSON-ready values (window as [start, end])."""
-        out: dict[str, int | list[int]] = {}
-        if self.busy_until is not None:
-            out["busy_until"] = self.busy_until
-        if self.window is not None:
-            out["window"] = list(self.window)
-        if self.appointment is not None:
-            out["appointment"] = self.appointment
-        return out
+        return _set_facts(
+            busy_until=self.busy_until, window=self.window, appointment=self.appointment
+        )
 
 
 def reason_message(reason: Reason) -> str:
@@ -294,14 +294,7 @@ class RouteWarning:
 
     def facts(self) -> dict[str, int | list[int]]:
         """The time facts that are set, as JSON-ready values (busy as [start, end])."""
-        out: dict[str, int | list[int]] = {}
-        if self.at is not None:
-            out["at"] = self.at
-        if self.limit is not None:
-            out["limit"] = self.limit
-        if self.busy is not None:
-            out["busy"] = list(self.busy)
-        return out
+        return _set_facts(at=self.at, limit=self.limit, busy=self.busy)
 
     @property
     def message(self) -> str:

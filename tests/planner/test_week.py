@@ -25,25 +25,20 @@ from planner import (
 )
 
 from .checker import check_plan
-from .conftest import FAST, HQ, H, M
+from .conftest import FAST, HQ, H, M, grid_durations
 
 DATES = ("2026-12-14", "2026-12-15", "2026-12-16", "2026-12-17", "2026-12-18")
 REP = Rep("r1", HQ, HQ, 9 * H, 18 * H)
+Days = list[WorkDay] | None
 
 
 def week(
-    cands: list[WeekCandidate],
-    coords: list[tuple[int, int]],
-    days: list[WorkDay] | None = None,
-    minutes_per_unit: int = 5,
+    cands: list[WeekCandidate], coords: list[tuple[int, int]], days: Days = None
 ) -> WeekRequest:
-    """A week whose travel minutes are Manhattan distances on a grid (start and end at (0, 0))."""
+    """A week whose travel is 5 minutes per unit of Manhattan distance on a grid (the rep starts and
+    ends at (0, 0)); Monday to Friday 9:00-18:00 unless `days` says otherwise."""
     days = days or [WorkDay(d, 9 * H, 18 * H) for d in DATES]
-    pts = [(0, 0), (0, 0), *coords]
-    dur = tuple(
-        tuple((abs(a[0] - b[0]) + abs(a[1] - b[1])) * minutes_per_unit * M for b in pts)
-        for a in pts
-    )
+    dur = grid_durations([(0, 0), (0, 0), *coords], 5)
     return WeekRequest(REP, tuple(days), tuple(cands), durations=dur)
 
 
@@ -124,13 +119,13 @@ def random_week(seed: int, n: int, days: int, lunch: bool = False) -> WeekReques
     cands, coords = [], []
     for i in range(n):
         kw: dict = {}
-        r = rng.random()
-        if r < 0.25:
+        rule = rng.choices(["window", "weekly busy", "dated busy", "none"], [25, 20, 15, 40])[0]
+        if rule == "window":
             a = rng.randrange(9, 12) * H
             kw["windows"] = (Window(a, a + rng.choice([1, 2]) * H),)
-        elif r < 0.45:
+        elif rule == "weekly busy":
             kw["busy"] = (Window(10 * H, 11 * H + 30 * M),)
-        elif r < 0.6:
+        elif rule == "dated busy":  # busy all of one day
             d = rng.randrange(days)
             kw["day_busy"] = tuple((Window(0, 23 * H),) if k == d else () for k in range(days))
         if rng.random() < 0.2:
@@ -278,7 +273,17 @@ def test_dropped_customers_carry_day_reason_codes() -> None:
     plan = plan_week(req, FAST)
     codes = {d.candidate_id: d.reason_code for d in plan.dropped}
     assert codes == {"never": "busy_all_day", "far": "window_unreachable"}
+    assert all(d.reason.facts() == {} for d in plan.dropped)
     assert plan.value == 36.0
+
+
+def test_a_window_out_of_reach_is_named_in_its_own_day_time() -> None:
+    # open 9:00-9:30 on Tuesday only (closed on Monday): too far to be there by 9:30
+    cs = [wc("early", (5.0, 5.0), 30, windows=(Window(9 * H, 9 * H + 30 * M),), closed=(0,))]
+    plan = plan_week(week(cs, [(10, 0)], [WorkDay(d, 9 * H, 18 * H) for d in DATES[:2]]), FAST)
+    (d,) = plan.dropped
+    assert d.reason_code == "window_unreachable"
+    assert d.reason.window == (9 * H, 9 * H + 30 * M)
 
 
 def test_a_day_of_the_week_as_a_day_request() -> None:
@@ -306,7 +311,7 @@ def test_a_day_of_the_week_as_a_day_request() -> None:
 def test_a_week_request_is_validated() -> None:
     with pytest.raises(ValueError, match="one day value per working day"):
         week([wc("a", (1.0, 2.0))], [(0, 0)])
-    with pytest.raises(ValueError, match="before 24:00|return_by"):
+    with pytest.raises(ValueError, match="before 24:00"):
         WorkDay("2026-12-14", 9 * H, 25 * H)
     with pytest.raises(ValueError, match="appointment on a closed day"):
         wc("a", (1.0,), closed=(0,), appointment=(0, 10 * H))
