@@ -325,6 +325,6 @@ def test_a_five_day_week_of_sixty_customers_plans_within_two_seconds() -> None:
     ]
     days = [WorkDay(d, 9 * H, 18 * H, LunchBreak(45 * M, 11 * H, 14 * H)) for d in DATES]
     req = week(cs, [(rng.randint(-6, 6), rng.randint(-6, 6)) for _ in cs], days)
-    plan = plan_week(req, PlanOptions(time_limit=1.5))
+    plan = plan_week(req, PlanOptions(time_limit=1.0))
     assert plan.seconds <= 2.0
     assert check_week(req, plan) == [] and all(r.stops for r in plan.routes)
