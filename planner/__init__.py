@@ -1,4 +1,5 @@
-"""Pure day planner: orienteering with time windows on OR-Tools. No Flask, no SQLModel, no fieldapp.
+"""Pure day and week planner: orienteering with time windows, checked by OR-Tools. No Flask, no
+SQLModel, no fieldapp.
 
 Contract used by the web app (`fieldapp/services/day/planning.py`):
 
@@ -23,6 +24,24 @@ Contract used by the web app (`fieldapp/services/day/planning.py`):
   window_unreachable, no_time_left, appointment_conflict (which facts each carries: `Reason`).
   `.facts()` gives the set facts as JSON; `DroppedStop.message` is an English sentence for logs.
 - `replan(request, rep_id=, at=Location | candidate id, now=, done_ids=, lunch_taken=False, options=)`.
+- The week (one rep, several working days; each customer at most once): `WorkDay(date, depart_after,
+  return_by, lunch=None)` (the date is a label; hours end before midnight), `WeekCandidate(id, location,
+  service, day_values, windows=(), busy=(), day_busy=(), closed=(), required=False, appointment=None)`:
+  `day_values[d]` is the visit's value on day d (one per day), `windows`/`busy` hold every day,
+  `day_busy[d]` adds day d's own busy periods (date ranges; empty or one tuple per day), `closed` are
+  day indices, `appointment` is `(day index, start)`; `.best_day` is the first day of highest value.
+  `WeekRequest(rep, days, candidates, durations=None)`: the rep gives the places and travel mode (its
+  hours and lunch are not used), `durations` is over `locations()` = rep start, rep end, candidates;
+  `.day_request(d, skip=())` is day d alone as a `PlanRequest`.
+- `plan_week(request, options) -> WeekPlan`: the several-routes search with routes = days (day d on
+  its own stretch of one time axis, values per customer and day), the same exact timing, and every
+  day's route checked by OR-Tools on a day's model. `WeekPlan` is a `Plan` whose `routes` are the
+  days in order (times since each day's midnight) with `dates`, `day(date)`, `moved` and `summary()`.
+  `moved`: `MovedStop(candidate_id, code, day, best_day, value, best_value)` for every visit planned
+  on another day than its best (days as dates), codes in `MOVE_CODES`: best_day_closed,
+  best_day_busy, best_day_unreachable, best_day_full; `.facts()` and an English `.message`.
+  Dropped candidates use the day's reason codes meaning "on any day" (busy_all_day: on every day;
+  the facts of no_time_left are those of the candidate's best day).
 - `warm_up()`: loads (the first time on a machine: compiles) the search's compiled inner loops; once
   per process, also done by the first plan before its clock starts.
 - `evaluate_route(request, rep_id, ordered_candidate_ids) -> RouteEvaluation` (stops, lunch_start,
@@ -31,29 +50,45 @@ Contract used by the web app (`fieldapp/services/day/planning.py`):
   `RouteWarning`); `.facts()` and an English `.message` as for reasons.
 """
 
-from .api import evaluate_route, plan_day, replan
+from .api import evaluate_route, plan_day, plan_week, replan
 from .matrix import TravelMatrix, geodesic_seconds, haversine_metres, travel_matrix
-from .model import Candidate, Location, LunchBreak, PlanOptions, PlanRequest, Rep, Window
+from .model import (
+    Candidate,
+    Location,
+    LunchBreak,
+    PlanOptions,
+    PlanRequest,
+    Rep,
+    WeekCandidate,
+    WeekRequest,
+    Window,
+    WorkDay,
+)
 from .result import (
+    MOVE_CODES,
     REASON_CODES,
     WARNING_CODES,
     DroppedStop,
+    MovedStop,
     Plan,
     PlannedStop,
     Reason,
     RouteEvaluation,
     RoutePlan,
     RouteWarning,
+    WeekPlan,
 )
 from .solver import warm_up
 
 __all__ = [
+    "MOVE_CODES",
     "REASON_CODES",
     "WARNING_CODES",
     "Candidate",
     "DroppedStop",
     "Location",
     "LunchBreak",
+    "MovedStop",
     "Plan",
     "PlanOptions",
     "PlanRequest",
@@ -64,11 +99,16 @@ __all__ = [
     "RoutePlan",
     "RouteWarning",
     "TravelMatrix",
+    "WeekCandidate",
+    "WeekPlan",
+    "WeekRequest",
     "Window",
+    "WorkDay",
     "evaluate_route",
     "geodesic_seconds",
     "haversine_metres",
     "plan_day",
+    "plan_week",
     "replan",
     "travel_matrix",
     "warm_up",

@@ -1,25 +1,39 @@
-"""Public entry points: plan_day, replan, evaluate_route (domain objects in, plain results out)."""
+"""Public entry points: plan_day, plan_week, replan, evaluate_route (domain objects in, plain results
+out)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .matrix import travel_matrix
-from .model import DAY, Candidate, Location, LunchBreak, PlanOptions, PlanRequest, Rep
+from .model import (
+    DAY,
+    Candidate,
+    Location,
+    LunchBreak,
+    PlanOptions,
+    PlanRequest,
+    Rep,
+    WeekCandidate,
+    WeekRequest,
+    Window,
+)
 from .problem import BREAK, Problem, Schedule, VehicleData, place_break, subtract_busy
 from .result import (
     DroppedStop,
+    MovedStop,
     Plan,
     PlannedStop,
     Reason,
     RouteEvaluation,
     RoutePlan,
     RouteWarning,
+    WeekPlan,
 )
-from .solver import solve
+from .solver import SolveOutcome, solve
 
 
 @dataclass(slots=True)
@@ -27,7 +41,7 @@ class Compiled:
     """A request turned into a Problem, plus what is needed to map results back."""
 
     problem: Problem
-    request: PlanRequest
+    request: PlanRequest | WeekRequest
     source: str
     notes: list[str]
 
@@ -40,41 +54,65 @@ def candidate_windows(c: Candidate) -> list[tuple[int, int]]:
     return subtract_busy(base, [(b.start, b.end) for b in c.busy], c.service)
 
 
-def _lunch(rep: Rep) -> tuple[int, int, int] | None:
-    """The break as (duration, earliest, latest start), or None when it cannot fall inside the day."""
-    lb = rep.lunch
+def _lunch(
+    lb: LunchBreak | None, depart_after: int, return_by: int, offset: int = 0
+) -> tuple[int, int, int] | None:
+    """The break as (duration, earliest, latest start) on a time axis shifted by `offset`, or None
+    when it cannot fall inside the day."""
     if lb is None:
         return None
-    e = max(lb.earliest_start, rep.depart_after)
-    latest = min(lb.latest_start, rep.return_by - lb.duration)
-    return (lb.duration, e, latest) if e <= latest else None
+    e = max(lb.earliest_start, depart_after)
+    latest = min(lb.latest_start, return_by - lb.duration)
+    return (lb.duration, offset + e, offset + latest) if e <= latest else None
+
+
+@dataclass(slots=True)
+class _Matrices:
+    """Travel matrices over a request's locations, which one each travel mode uses, and their source."""
+
+    matrices: list[np.ndarray]
+    of_mode: dict[str, int]
+    source: str
+    notes: list[str]
+
+
+def _travel(
+    locs: list[Location],
+    modes: Iterable[str],
+    durations: tuple[tuple[int, ...], ...] | None,
+    options: PlanOptions,
+) -> _Matrices:
+    """The durations override, or one estimated (or road engine) matrix per travel mode."""
+    modes = sorted(set(modes))
+    if durations is not None:
+        return _Matrices(
+            [np.array(durations, dtype=np.int64)], dict.fromkeys(modes, 0), "override", []
+        )
+    out = _Matrices([], {}, "override", [])
+    for mode in modes:
+        tm = travel_matrix(
+            locs,
+            mode=mode,
+            speed_kmh=options.speed(mode),
+            detour_factor=options.detour_factor,
+            osrm_url=options.osrm_url,
+            timeout=options.osrm_timeout,
+        )
+        out.source = tm.source
+        if tm.note:
+            out.notes.append(tm.note)
+        out.of_mode[mode] = len(out.matrices)
+        out.matrices.append(tm.seconds)
+    return out
 
 
 def compile_request(request: PlanRequest, options: PlanOptions) -> Compiled:
     """Build travel matrices and the integer Problem."""
     nr = len(request.reps)
-    locs = request.locations()
-    notes: list[str] = []
-    source = "override"
-    if request.durations is not None:
-        matrices = [np.array(request.durations, dtype=np.int64)]
-        mat_of = {r.travel_mode: 0 for r in request.reps}
-    else:
-        matrices, mat_of = [], {}
-        for mode in sorted({r.travel_mode for r in request.reps}):
-            tm = travel_matrix(
-                locs,
-                mode=mode,
-                speed_kmh=options.speed(mode),
-                detour_factor=options.detour_factor,
-                osrm_url=options.osrm_url,
-                timeout=options.osrm_timeout,
-            )
-            source = tm.source
-            if tm.note:
-                notes.append(tm.note)
-            mat_of[mode] = len(matrices)
-            matrices.append(tm.seconds)
+    tr = _travel(
+        request.locations(), [r.travel_mode for r in request.reps], request.durations, options
+    )
+    matrices, mat_of = tr.matrices, tr.of_mode
     cands = request.candidates
     vehicles = [
         VehicleData(
@@ -83,7 +121,7 @@ def compile_request(request: PlanRequest, options: PlanOptions) -> Compiled:
             depart=r.depart_after,
             return_by=r.return_by,
             matrix=mat_of[r.travel_mode],
-            brk=_lunch(r),
+            brk=_lunch(r.lunch, r.depart_after, r.return_by),
         )
         for i, r in enumerate(request.reps)
     ]
@@ -96,40 +134,78 @@ def compile_request(request: PlanRequest, options: PlanOptions) -> Compiled:
         vehicles=vehicles,
         matrices=matrices,
     )
-    return Compiled(problem, request, source, notes)
+    return Compiled(problem, request, tr.source, tr.notes)
 
 
-def _blocking(c: Candidate, day: tuple[int, int]) -> Reason:
+def _blocking(busy: Sequence[Window], windows: Sequence[Window], day: tuple[int, int]) -> Reason:
     """Facts for a 'no time left' sentence: the busy period or window that constrains the visit most."""
     lo, hi = day
-    if c.busy:
-        b = max(c.busy, key=lambda w: (min(w.end, hi) - max(w.start, lo), w.end))
+    if busy:
+        b = max(busy, key=lambda w: (min(w.end, hi) - max(w.start, lo), w.end))
         if min(b.end, hi) > max(b.start, lo):
             return Reason("no_time_left", busy_until=b.end)
-    if c.windows:
-        w = max(c.windows, key=lambda w: min(w.end, hi) - max(w.start, lo))
+    if windows:
+        w = max(windows, key=lambda w: min(w.end, hi) - max(w.start, lo))
         return Reason("no_time_left", window=(w.start, w.end))
     return Reason("no_time_left")
 
 
+def _in_day(p: Problem, c: int, lo: int, hi: int) -> list[tuple[int, int]]:
+    """Customer c's allowed start windows that leave room for the visit inside [lo, hi]."""
+    return [(a, b) for a, b in p.windows[c] if b >= lo and a <= hi - int(p.service[c])]
+
+
+def _allowed(p: Problem) -> np.ndarray:
+    """allowed[c, v]: route v could make visit c as its only visit (lunch included)."""
+    nv = len(p.vehicles)
+    allowed = np.zeros((p.n, nv), dtype=bool)
+    for c in range(p.n):
+        if p.windows[c]:
+            for v in range(nv):
+                allowed[c, v] = place_break(p, v, [c]) is not None
+    return allowed
+
+
+def _search(comp: Compiled, options: PlanOptions) -> tuple[np.ndarray, SolveOutcome]:
+    """Which routes could make each visit alone, and the search's outcome (OR-Tools' check included)."""
+    allowed = _allowed(comp.problem)
+    return allowed, solve(comp.problem, options, allowed=allowed)
+
+
+def _totals(routes: Sequence[RoutePlan]) -> dict[str, float]:
+    """Travel, visiting, waiting (seconds) and value over all routes."""
+    return {
+        "travel": float(sum(r.travel_seconds for r in routes)),
+        "visiting": float(sum(s.end - s.start for r in routes for s in r.stops)),
+        "waiting": float(sum(s.wait for r in routes for s in r.stops)),
+        "value": float(sum(r.value for r in routes)),
+    }
+
+
 def _route_plan(
-    p: Problem, v: int, rep: Rep, sch: Schedule, cands: Sequence[Candidate]
+    p: Problem,
+    v: int,
+    rep: Rep,
+    sch: Schedule,
+    cands: Sequence[Candidate | WeekCandidate],
+    offset: int = 0,
 ) -> RoutePlan:
-    """Turn a schedule into stops with arrival, wait, start, end and the travel leading there."""
+    """Turn a schedule into stops with arrival, wait, start, end and the travel leading there, in
+    seconds since the route's own midnight (`offset`: where its day starts on the time axis)."""
     mat = p.matrix(v)
     veh = p.vehicles[v]
     stops: list[PlannedStop] = []
     lunch_start = lunch_end = None
     travel = 0
-    depart = int(sch.start[0])
+    depart = int(sch.start[0]) - offset
     for k, c in enumerate(sch.seq, start=1):
         if c == BREAK:
-            lunch_start = int(sch.start[k])
+            lunch_start = int(sch.start[k]) - offset
             lunch_end = lunch_start + veh.brk[0]
             continue
         leg = int(mat[sch.locs[k - 1], sch.locs[k]])
         travel += leg
-        arr, st = int(sch.arrival[k]), int(sch.start[k])
+        arr, st = int(sch.arrival[k]) - offset, int(sch.start[k]) - offset
         if k == 1:
             # leave later instead of waiting on the customer's doorstep
             depart += st - arr
@@ -142,7 +218,7 @@ def _route_plan(
                 start=st,
                 end=st + int(p.service[c]),
                 travel_seconds=leg,
-                value=float(p.value[c]),
+                value=float(p.route_value[c, v]),
             )
         )
     last = len(sch.locs) - 1
@@ -153,7 +229,7 @@ def _route_plan(
         stops=tuple(stops),
         lunch_start=lunch_start,
         lunch_end=lunch_end,
-        return_time=int(sch.arrival[last]),
+        return_time=int(sch.arrival[last]) - offset,
         travel_seconds=travel,
     )
 
@@ -162,15 +238,8 @@ def plan_day(request: PlanRequest, options: PlanOptions | None = None) -> Plan:
     """Choose and order visits for every rep to maximise value, then minimise travel."""
     options = options or PlanOptions()
     comp = compile_request(request, options)
-    p = comp.problem
-    cands = request.candidates
-    nv = len(p.vehicles)
-    allowed = np.zeros((p.n, nv), dtype=bool)
-    for c in range(p.n):
-        if p.windows[c]:
-            for v in range(nv):
-                allowed[c, v] = place_break(p, v, [c]) is not None
-    out = solve(p, options, allowed=allowed)
+    p, cands = comp.problem, request.candidates
+    allowed, out = _search(comp, options)
     routes = tuple(
         _route_plan(p, v, request.reps[v], sch, cands) for v, sch in enumerate(out.solution.routes)
     )
@@ -178,39 +247,167 @@ def plan_day(request: PlanRequest, options: PlanOptions | None = None) -> Plan:
     day = (min(r.depart_after for r in request.reps), max(r.return_by for r in request.reps))
     dropped = []
     for i, c in enumerate(cands):
-        if i in visited:
-            continue
-        in_day = [(a, b) for a, b in p.windows[i] if b >= day[0] and a <= day[1] - c.service]
-        if c.appointment is not None and not allowed[i].any():
-            reason = Reason("window_unreachable", appointment=c.appointment)
-        elif not in_day:
-            reason = Reason("busy_all_day")
-        elif not allowed[i].any():
-            w = in_day[0] if len(in_day) == 1 else None
-            reason = Reason("window_unreachable", window=w)
-        elif c.is_required:
-            reason = Reason("appointment_conflict", appointment=c.appointment)
-        else:
-            reason = _blocking(c, day)
-        dropped.append(DroppedStop(c.id, reason.code, reason))
-    required_dropped = any(cands[i].is_required for i in range(p.n) if i not in visited)
-    totals = {
-        "travel": float(sum(r.travel_seconds for r in routes)),
-        "visiting": float(sum(s.end - s.start for r in routes for s in r.stops)),
-        "waiting": float(sum(s.wait for r in routes for s in r.stops)),
-        "value": float(sum(r.value for r in routes)),
+        if i not in visited:
+            reason = _drop_reason(
+                c.appointment,
+                c.is_required,
+                _in_day(p, i, *day),
+                bool(allowed[i].any()),
+                lambda c=c: _blocking(c.busy, c.windows, day),
+            )
+            dropped.append(DroppedStop(c.id, reason.code, reason))
+    return Plan(routes=routes, dropped=tuple(dropped), **_outcome(comp, out, cands, routes))
+
+
+def _drop_reason(
+    appointment: int | None,
+    required: bool,
+    in_day: list[tuple[int, int]],
+    reachable: bool,
+    blocking: Callable[[], Reason],
+) -> Reason:
+    """Why a candidate is not in the plan, from its allowed starts inside the day (or days) and
+    whether some route could make the visit alone."""
+    if appointment is not None and not reachable:
+        return Reason("window_unreachable", appointment=appointment)
+    if not in_day:
+        return Reason("busy_all_day")
+    if not reachable:
+        return Reason("window_unreachable", window=in_day[0] if len(in_day) == 1 else None)
+    if required:
+        return Reason("appointment_conflict", appointment=appointment)
+    return blocking()
+
+
+def _outcome(
+    comp: Compiled,
+    out: SolveOutcome,
+    cands: Sequence[Candidate | WeekCandidate],
+    routes: Sequence[RoutePlan],
+) -> dict:
+    """The fields every kind of plan shares besides its routes and dropped candidates."""
+    visited = out.solution.visited()
+    required_dropped = any(c.is_required for i, c in enumerate(cands) if i not in visited)
+    return {
+        "status": "required_dropped" if required_dropped else "ok",
+        "notes": tuple(comp.notes + out.notes),
+        "matrix_source": comp.source,
+        "engine": out.engine,
+        "iterations": out.iterations,
+        "seconds": out.seconds,
+        "totals": _totals(routes),
     }
-    return Plan(
+
+
+def week_windows(c: WeekCandidate, days: int) -> list[tuple[int, int]]:
+    """Allowed start windows over the whole week, day d shifted by d × 24 h: every open day's windows
+    minus that day's busy periods; an appointment is its own window."""
+    if c.appointment is not None:
+        day, at = c.appointment
+        return [(day * DAY + at, day * DAY + at)]
+    # clipped to the day, so that no window reaches into the next day's stretch of the axis
+    base = [(w.start, min(w.end, DAY - 1)) for w in c.windows if w.start < DAY] or [(0, DAY - 1)]
+    out: list[tuple[int, int]] = []
+    for d in range(days):
+        if d not in c.closed:
+            busy = [(b.start, b.end) for b in c.busy_on(d)]
+            out += [(d * DAY + a, d * DAY + b) for a, b in subtract_busy(base, busy, c.service)]
+    return out
+
+
+def compile_week(request: WeekRequest, options: PlanOptions) -> Compiled:
+    """The week as the several-routes problem: one route per day, day d on its own stretch of one
+    time axis (from d × 24 h), with the visits' values per (customer, day)."""
+    rep, nd = request.rep, len(request.days)
+    tr = _travel(request.locations(), [rep.travel_mode], request.durations, options)
+    vehicles = [
+        VehicleData(
+            start=0,
+            end=1,
+            depart=d * DAY + day.depart_after,
+            return_by=d * DAY + day.return_by,
+            brk=_lunch(day.lunch, day.depart_after, day.return_by, offset=d * DAY),
+        )
+        for d, day in enumerate(request.days)
+    ]
+    cands = request.candidates
+    problem = Problem(
+        loc=np.arange(2, 2 + len(cands)),
+        service=[c.service for c in cands],
+        value=np.array([c.day_values for c in cands], dtype=float).reshape(len(cands), nd),
+        windows=[week_windows(c, nd) for c in cands],
+        required=[c.is_required for c in cands],
+        vehicles=vehicles,
+        matrices=tr.matrices,
+    )
+    return Compiled(problem, request, tr.source, tr.notes)
+
+
+def plan_week(request: WeekRequest, options: PlanOptions | None = None) -> WeekPlan:
+    """Choose a day and an order for the visits of one rep's week: most value over the week (each
+    customer at most once), then least time; every day's route checked by OR-Tools like a day's."""
+    options = options or PlanOptions()
+    comp = compile_week(request, options)
+    p, cands = comp.problem, request.candidates
+    allowed, out = _search(comp, options)
+    routes = tuple(
+        _route_plan(p, d, request.rep, sch, cands, offset=d * DAY)
+        for d, sch in enumerate(out.solution.routes)
+    )
+    dropped, moved = [], []
+    on_day = {c: d for d, sch in enumerate(out.solution.routes) for c in sch.seq if c != BREAK}
+    for i, c in enumerate(cands):
+        best = c.best_day
+        if i in on_day:
+            if c.appointment is None and c.day_values[on_day[i]] < c.day_values[best] - 1e-9:
+                moved.append(_moved(p, i, c, on_day[i], allowed, request))
+            continue
+        reason = _drop_reason(
+            c.appointment[1] if c.appointment else None,
+            c.is_required,
+            _in_days(p, i),
+            bool(allowed[i].any()),
+            lambda c=c, best=best: _blocking(
+                c.busy_on(best),
+                c.windows,
+                (request.days[best].depart_after, request.days[best].return_by),
+            ),
+        )
+        dropped.append(DroppedStop(c.id, reason.code, reason))
+    return WeekPlan(
         routes=routes,
         dropped=tuple(dropped),
-        status="required_dropped" if required_dropped else "ok",
-        notes=tuple(comp.notes + out.notes),
-        matrix_source=comp.source,
-        engine=out.engine,
-        iterations=out.iterations,
-        seconds=out.seconds,
-        totals=totals,
+        dates=tuple(d.date for d in request.days),
+        moved=tuple(moved),
+        **_outcome(comp, out, cands, routes),
     )
+
+
+def _in_days(p: Problem, c: int) -> list[tuple[int, int]]:
+    """Customer c's allowed start windows inside the week's days, as times of their own day."""
+    return [
+        (a - d * DAY, b - d * DAY)
+        for d, veh in enumerate(p.vehicles)
+        for a, b in _in_day(p, c, veh.depart, veh.return_by)
+    ]
+
+
+def _moved(
+    p: Problem, i: int, c: WeekCandidate, day: int, allowed: np.ndarray, request: WeekRequest
+) -> MovedStop:
+    """Why visit i is on `day` rather than its best day: closed, busy, out of reach, or full."""
+    best = c.best_day
+    veh = p.vehicles[best]
+    if best in c.closed:
+        code = "best_day_closed"
+    elif not _in_day(p, i, veh.depart, veh.return_by):
+        code = "best_day_busy"
+    elif not allowed[i, best]:
+        code = "best_day_unreachable"
+    else:
+        code = "best_day_full"
+    dates = [d.date for d in request.days]
+    return MovedStop(c.id, code, dates[day], dates[best], c.day_values[day], c.day_values[best])
 
 
 def replan(

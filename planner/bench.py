@@ -1,10 +1,14 @@
 """Benchmarks: `python -m planner.bench optw|day|gen-day|days …`, one JSON line per result.
 
-optw FILE… [--decimals 1] [--time-limit S | --iterations N] [--peers]
+optw FILE… [--decimals 1] [--time-limit S | --iterations N] [--peers] [--routes M]
     Solomon-based OPTW instances (KU Leuven text layout). Prints {"instance", "score", "route" (vertex ids in
     order), "starts" (service start times, file units), "seconds"}; with --peers also runs PyVRP and VROOM
     (extra `[bench]`) on the same instances in the same run and prints a table of gaps to bks.csv. Every
     solution, ours and the peers', is re-timed by `problem.schedule` before its score counts.
+    With --routes M, the team version (M routes, each from the depot within the same hours): prints
+    {"instance", "score", "routes": [[ids…], …], "starts": [[…], …], "seconds"} and, per instance group
+    (c, r, rc), each solver's total score, mean time and infeasible count; every route of every solver
+    is re-checked by `optw.check_routes`, written apart from the search's timing.
 day FILE.json [--time-limit S | --iterations N]
     A day in JSON: {"name", "horizon": [earliest departure, latest return] (s), "durations": square matrix of
     travel seconds (node 0 is start and end unless "start_node"/"end_node" say otherwise), "visits": [{"id",
@@ -14,6 +18,10 @@ day FILE.json [--time-limit S | --iterations N]
 gen-day --pool N --seed S [-o FILE]
     Writes a realistic day: clustered customers around Tokyo, busy periods by segment leaving one to three
     allowed windows, a 9:00–18:00 day with 45 min lunch inside 11:00–14:00, car travel times.
+week [--pools 60,120] [--days 5] [--seeds 2] [--time-limit 1.5]
+    Plan-my-week on generated weeks (`generate_week`): prints {"name", "value", "visits" per day, "moved",
+    "dropped_required", "seconds"} and, in the same run, the same days planned one by one with the same
+    total time ("day_by_day": value, visits, seconds).
 days [--pools 30,60,120,200] [--seeds 2] [--time-limit 0.5] [--reference 30] [--peers] [--runs N]
     Our planner at --time-limit against the best plan found by any solver run here (ours with the
     --reference budget; with --peers also VROOM, whose gap and time are printed beside ours), per pool.
@@ -30,13 +38,26 @@ import random
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 
+from .api import plan_day, plan_week
 from .matrix import geodesic_seconds
-from .model import Location, PlanOptions
-from .optw import read_optw
+from .model import (
+    DAY,
+    Location,
+    LunchBreak,
+    PlanOptions,
+    Rep,
+    WeekCandidate,
+    WeekRequest,
+    Window,
+    WorkDay,
+)
+from .optw import OptwInstance, check_routes, read_optw
 from .problem import BREAK, Problem, VehicleData, place_break, schedule
 from .solver import solve, warm_up
 
@@ -75,7 +96,8 @@ def solve_optw(path: str, decimals: int, time_limit: float, iterations: int | No
     }
 
 
-def _pyvrp(p: Problem, time_limit: float) -> list[int]:
+def _pyvrp(p: Problem, time_limit: float, routes: int = 1) -> list[list[int]]:
+    """PyVRP's prize-collecting search with `routes` vehicles: one customer sequence per used vehicle."""
     from pyvrp import Model
     from pyvrp.stop import MaxRuntime
 
@@ -98,7 +120,7 @@ def _pyvrp(p: Problem, time_limit: float) -> list[int]:
         for c in range(p.n)
     ]
     m.add_vehicle_type(
-        1, start_depot=depot, end_depot=depot, tw_early=veh.depart, tw_late=veh.return_by
+        routes, start_depot=depot, end_depot=depot, tw_early=veh.depart, tw_late=veh.return_by
     )
     locs = m.locations
     for i, a in enumerate(locs):
@@ -107,23 +129,25 @@ def _pyvrp(p: Problem, time_limit: float) -> list[int]:
                 d = int(mat[i, j])
                 m.add_edge(a, b, distance=d, duration=d)
     result = m.solve(stop=MaxRuntime(time_limit), seed=1, display=False)
-    routes = result.best.routes()
     del clients
-    if not routes:
-        return []
     # the schedule lists the route's activities in order; a client's idx is its index among clients
-    return [int(v.idx) for v in routes[0].schedule() if v.is_client()]
+    return [[int(v.idx) for v in r.schedule() if v.is_client()] for r in result.best.routes()]
 
 
-def _vroom(p: Problem) -> list[int]:
+def _vroom(p: Problem, routes: int = 1, timeout: float | None = None) -> list[list[int]]:
+    """VROOM with `routes` vehicles, prizes as priorities: one customer sequence per vehicle;
+    `timeout` seconds at most (None: until it stops on its own)."""
     import vroom
 
     veh = p.vehicles[0]
     problem = vroom.Input()
     problem.set_durations_matrix(profile="car", matrix_input=p.matrices[0].astype(np.uint32))
-    problem.add_vehicle(
-        vroom.Vehicle(0, start=0, end=0, time_window=vroom.TimeWindow(veh.depart, veh.return_by))
-    )
+    for v in range(routes):
+        problem.add_vehicle(
+            vroom.Vehicle(
+                v, start=0, end=0, time_window=vroom.TimeWindow(veh.depart, veh.return_by)
+            )
+        )
     problem.add_job(
         [
             vroom.Job(
@@ -136,9 +160,18 @@ def _vroom(p: Problem) -> list[int]:
             for c in range(p.n)
         ]
     )
-    solution = problem.solve(exploration_level=5, nb_threads=1)
-    steps = solution.routes
-    return [int(j) - 1 for j, kind in zip(steps["id"], steps["type"], strict=True) if kind == "job"]
+    return _vroom_routes(problem, timeout)
+
+
+def _vroom_routes(problem, timeout: float | None = None) -> list[list[int]]:
+    """Solve a pyvroom Input (jobs numbered customer + 1): the customer sequence of every used vehicle."""
+    limit = None if timeout is None else timedelta(seconds=timeout)
+    steps = problem.solve(exploration_level=5, nb_threads=1, timeout=limit).routes
+    out: dict[int, list[int]] = {}
+    for v, j, kind in zip(steps["vehicle_id"], steps["id"], steps["type"], strict=True):
+        if kind == "job":
+            out.setdefault(int(v), []).append(int(j) - 1)
+    return list(out.values())
 
 
 def _bks(path: Path) -> dict[str, float]:
@@ -146,7 +179,70 @@ def _bks(path: Path) -> dict[str, float]:
         return {r["instance"]: float(r["best_known"]) for r in csv.DictReader(f)}
 
 
+def solve_toptw(inst: OptwInstance, routes: int, time_limit: float, iterations: int | None) -> dict:
+    """Our plan for the team version of an instance: every route, its start times, its checked score."""
+    p = inst.problem(routes)
+    t0 = time.perf_counter()
+    out = solve(p, _settings(time_limit, iterations))
+    seconds = time.perf_counter() - t0
+    seqs = [[c for c in r.seq if c != BREAK] for r in out.solution.routes]
+    return {
+        "instance": inst.name,
+        "score": check_routes(inst, [[c + 1 for c in q] for q in seqs]),
+        "routes": [[int(c) + 1 for c in q] for q in seqs],
+        "starts": [
+            [float(r.start[k]) / inst.scale for k in range(1, len(q) + 1)]
+            for r, q in zip(out.solution.routes, seqs, strict=True)
+        ],
+        "seconds": round(seconds, 3),
+    }
+
+
+def cmd_toptw(args: argparse.Namespace) -> None:
+    """`optw --routes M`: the team orienteering version, a summary per instance group (c, r, rc)."""
+    m = args.routes
+    runs: list[tuple[str, str, float | None, float]] = []  # (group, solver, score, seconds)
+    for path in sorted(args.files):
+        inst = read_optw(path, args.decimals)
+        group = inst.name.rstrip("0123456789")
+        ours = solve_toptw(inst, m, args.time_limit, args.iterations)
+        print(json.dumps(ours), flush=True)
+        runs.append((group, "planner", ours["score"], ours["seconds"]))
+        if not args.peers:
+            continue
+        p = inst.problem(m)
+        for name, run in (
+            ("pyvrp", lambda p=p: _pyvrp(p, args.time_limit, m)),
+            # VROOM stops by itself; with many routes it took up to 2.7 s, so it gets the same clock
+            ("vroom", lambda p=p: _vroom(p, m, args.time_limit)),
+        ):
+            t0 = time.perf_counter()
+            try:
+                # every peer route is re-checked by the same rules as ours, vertex ids from 1
+                score = check_routes(inst, [[c + 1 for c in q] for q in run()])
+            except Exception as exc:  # a peer failing must not stop the comparison
+                print(f"# {name} failed on {inst.name}: {exc}", file=sys.stderr)
+                score = None
+            runs.append((group, name, score, time.perf_counter() - t0))
+    print(f"# {m} routes: total score per group (infeasible or failed runs score 0)")
+    print(
+        f"{'group':6} {'solver':8} {'instances':>9} {'total':>8} {'mean s':>7} {'infeasible':>10}"
+    )
+    for group in sorted({g for g, *_ in runs}):
+        for solver in ("planner", "pyvrp", "vroom"):
+            mine = [(sc, sec) for g, so, sc, sec in runs if g == group and so == solver]
+            if not mine:
+                continue
+            total = sum(sc or 0.0 for sc, _ in mine)
+            bad = sum(sc is None for sc, _ in mine)
+            mean_s = float(np.mean([sec for _, sec in mine]))
+            print(f"{group:6} {solver:8} {len(mine):>9} {total:>8.0f} {mean_s:>7.2f} {bad:>10}")
+
+
 def cmd_optw(args: argparse.Namespace) -> None:
+    if args.routes is not None:
+        cmd_toptw(args)
+        return
     files = sorted(args.files)
     bks_file = Path(files[0]).parent.parent / "bks.csv" if files else None
     bks = _bks(bks_file) if bks_file and bks_file.exists() else {}
@@ -163,7 +259,7 @@ def cmd_optw(args: argparse.Namespace) -> None:
             ):
                 t0 = time.perf_counter()
                 try:
-                    seq = run()
+                    seq = [c for r in run() for c in r]
                     value = _verified_value(p, seq)
                 except Exception as exc:  # a peer failing must not stop the comparison
                     print(f"# {name} failed on {ours['instance']}: {exc}", file=sys.stderr)
@@ -302,6 +398,87 @@ def generate_day(pool: int, seed: int) -> dict:
     }
 
 
+def generate_week(pool: int, days: int, seed: int) -> WeekRequest:
+    """A realistic week of one rep: the customers of `generate_day` (same places, visit lengths and
+    segment busy hours); overdue ones worth more and more so the sooner, the others full value from
+    two days before they are due and half before that, more before a coming busy season (15 %: busy
+    from one day on); closed one day (10 %); two appointments; a shorter third day."""
+    day = generate_day(pool, seed)
+    rng = random.Random(seed + 1)
+    here = Location(35.681, 139.767)  # the durations override decides travel
+    lunch = LunchBreak(45 * 60, 11 * 3600, 14 * 3600)
+    work = [
+        WorkDay(f"day{d + 1}", 9 * 3600, (15 if d == 2 else 18) * 3600, lunch) for d in range(days)
+    ]
+    cands = []
+    for v in day["visits"]:
+        base, due = float(v["value"]), rng.randrange(-3, days + 3)
+        if due <= 0:  # overdue already: worth more, and the sooner the better
+            values = [base * (1 + 0.2 * -due) * (1 - 0.05 * d) for d in range(days)]
+        else:  # due this week or later: full value from two days before it, half far before
+            values = [base if d >= due - 2 else 0.5 * base for d in range(days)]
+        kw: dict = {}
+        r = rng.random()
+        if r < 0.15 and days > 1:
+            season = rng.randrange(1, days)
+            kw["day_busy"] = tuple(
+                (Window(0, DAY - 1),) if d >= season else () for d in range(days)
+            )
+            values = [x * 1.5 if d < season else x for d, x in enumerate(values)]
+        elif r < 0.25:
+            kw["closed"] = (rng.randrange(days),)
+        windows = tuple(Window(a, b) for a, b in v["windows"])
+        cands.append(
+            WeekCandidate(v["id"], here, v["service"], tuple(values), windows=windows, **kw)
+        )
+    for k in range(min(2, pool)):
+        c = cands[k]
+        cands[k] = replace(
+            c, windows=(), closed=(), day_busy=(), appointment=(k % days, (10 + 4 * k) * 3600)
+        )
+    idx = [0, 0] + [v["node"] for v in day["visits"]]
+    durations = tuple(tuple(int(day["durations"][a][b]) for b in idx) for a in idx)
+    rep = Rep("rep", here, here, 9 * 3600, 18 * 3600)
+    return WeekRequest(rep, tuple(work), tuple(cands), durations)
+
+
+def day_by_day(request: WeekRequest, options: PlanOptions) -> tuple[float, int, float]:
+    """The week planned one day at a time (each day's best plan, then the next day from the rest):
+    value, visits and seconds, for comparison with `plan_week`."""
+    done: list[str] = []
+    value, seconds = 0.0, 0.0
+    for d in range(len(request.days)):
+        plan = plan_day(request.day_request(d, skip=done), options)
+        done += [s.candidate_id for s in plan.routes[0].stops]
+        value, seconds = value + plan.value, seconds + plan.seconds
+    return value, len(done), seconds
+
+
+def cmd_week(args: argparse.Namespace) -> None:
+    """Plan-my-week: our week plan against planning the same days one by one, in the same run."""
+    for pool in [int(x) for x in args.pools.split(",")]:
+        for seed in range(args.seeds):
+            req = generate_week(pool, args.days, seed)
+            plan = plan_week(req, PlanOptions(time_limit=args.time_limit, seed=seed))
+            # the days one by one get the same total time
+            one = PlanOptions(time_limit=args.time_limit / args.days, seed=seed)
+            d_value, d_visits, d_seconds = day_by_day(req, one)
+            row = {
+                "name": f"week-{pool}-{args.days}-{seed}",
+                "value": round(plan.value, 3),
+                "visits": [len(r.stops) for r in plan.routes],
+                "moved": len(plan.moved),
+                "dropped_required": plan.status != "ok",
+                "seconds": round(plan.seconds, 3),
+                "day_by_day": {
+                    "value": round(d_value, 3),
+                    "visits": d_visits,
+                    "seconds": round(d_seconds, 3),
+                },
+            }
+            print(json.dumps(row), flush=True)
+
+
 def cmd_day(args: argparse.Namespace) -> None:
     day = json.loads(Path(args.file).read_text())
     print(json.dumps(solve_day(day, args.time_limit, args.iterations)))
@@ -349,9 +526,7 @@ def _vroom_day(day: dict) -> list[int]:
             for c in range(p.n)
         ]
     )
-    solution = problem.solve(exploration_level=5, nb_threads=1)
-    steps = solution.routes
-    return [int(j) - 1 for j, kind in zip(steps["id"], steps["type"], strict=True) if kind == "job"]
+    return [c for r in _vroom_routes(problem) for c in r]
 
 
 def cmd_days(args: argparse.Namespace) -> None:
@@ -428,6 +603,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     optw.add_argument("--time-limit", type=float, default=1.0)
     optw.add_argument("--peers", action="store_true")
     optw.add_argument("--iterations", type=int, help="deterministic: iteration limit, no clock")
+    optw.add_argument(
+        "--routes", type=int, help="team orienteering: M routes from the depot in the same hours"
+    )
     optw.set_defaults(func=cmd_optw)
     day = sub.add_parser("day")
     day.add_argument("file")
@@ -449,6 +627,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--runs", type=int, default=1, help="runs of ours per day with solver seeds 0..N-1"
     )
     days.set_defaults(func=cmd_days)
+    wk = sub.add_parser("week")
+    for flag, kind, default in (
+        ("--pools", str, "60,120"),
+        ("--days", int, 5),
+        ("--seeds", int, 2),
+        ("--time-limit", float, 1.5),
+    ):
+        wk.add_argument(flag, type=kind, default=default)
+    wk.set_defaults(func=cmd_week)
     args = parser.parse_args(argv)
     if args.func is not cmd_gen_day:
         warm_up()  # measured runs must not pay for loading the compiled search

@@ -8,7 +8,7 @@ cheaper, and a half-second plan gets as many iterations as five seconds bought i
 plan on a machine pays the compilation (a few seconds).
 
 Every kernel takes the problem as the plain arrays of `Problem.arrays` (`*p.arrays`):
-`mats` (matrix, from, to) travel seconds, per customer `cloc` location, `svc` visit length, `val` prize,
+`mats` (matrix, from, to) travel seconds, per customer `cloc` location, `svc` visit length, `val` prize per (customer, vehicle),
 `req` 1 when required, `ws`/`we` sorted start windows (padded with NO_TIME/-1), and per vehicle `veh`
 (the `V_*` columns). A route is an int64 array of customers with BREAK for the lunch break.
 """
@@ -85,7 +85,7 @@ def timing(seq, v, mats, cloc, svc, val, req, ws, we, veh):
         t = s + svc[c]
         dep[i + 1] = t
         prev = loc
-        value += val[c]
+        value += val[c, v]
         n_req += req[c]
     a = t + mat[prev, veh[v, V_END]]
     if a > ret:
@@ -210,7 +210,8 @@ def best_insertions(seq, locs, arr, dep, slack, v, cand, mats, cloc, svc, val, r
 @njit(cache=True)
 def insert_greedy(seqs, lens, cand, weight, allowed, mats, cloc, svc, val, req, ws, we, veh):
     """Insert candidates into the routes (rows of `seqs`, `lens` long) by best weight / delay until
-    nothing fits; changes `seqs` and `lens` in place and returns how many went in.
+    nothing fits; changes `seqs` and `lens` in place and returns how many went in. `weight` is per
+    (candidate, vehicle): a visit may be worth more on one route than on another.
 
     A candidate that fits nowhere leaves the pass: with travel times that keep the triangle inequality a
     route only gets tighter as visits go in.
@@ -230,14 +231,16 @@ def insert_greedy(seqs, lens, cand, weight, allowed, mats, cloc, svc, val, req, 
         for i in range(nc):
             if not active[i]:
                 continue
-            vb, d = 0, best_d[0, i]
-            for v in range(1, nv):
-                if best_d[v, i] < d:
-                    vb, d = v, best_d[v, i]
-            if d >= NO_TIME:
+            vb, score = -1, -1.0
+            for v in range(nv):
+                if best_d[v, i] < NO_TIME:
+                    s = weight[i, v] / (best_d[v, i] + 1.0)
+                    # ties (equal prizes, or required visits' infinite weight): the smaller delay
+                    if vb < 0 or s > score or (s == score and best_d[v, i] < best_d[vb, i]):
+                        vb, score = v, s
+            if vb < 0:
                 active[i] = False
                 continue
-            score = weight[i] / (d + 1.0)
             if score > pick_score:
                 pick, pick_v, pick_score = i, vb, score
         if pick < 0:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 DAY = 24 * 3600
@@ -15,6 +16,43 @@ def _check_time(name: str, value: int, *, allow_negative: bool = False) -> None:
         raise TypeError(f"{name} must be an int (seconds), got {value!r}")
     if value < 0 and not allow_negative:
         raise ValueError(f"{name} must be >= 0, got {value}")
+
+
+def _durations(durations: Sequence[Sequence[int]], size: int) -> tuple[tuple[int, ...], ...]:
+    """A travel-time override as a square tuple matrix of non-negative seconds over `size` places."""
+    m = tuple(tuple(int(x) for x in row) for row in durations)
+    if len(m) != size or any(len(row) != size for row in m):
+        raise ValueError(f"durations must be a {size}x{size} matrix over locations()")
+    if any(x < 0 for row in m for x in row):
+        raise ValueError("durations must be >= 0")
+    return m
+
+
+def _check_hours(kind: str, who: str, depart_after: int, return_by: int) -> None:
+    """A day's hours: whole seconds, and the latest return not before the departure."""
+    _check_time(f"{kind}.depart_after", depart_after)
+    _check_time(f"{kind}.return_by", return_by)
+    if return_by < depart_after:
+        raise ValueError(f"{who}: return_by is before depart_after")
+
+
+def _unique(ids: Sequence[str], what: str) -> None:
+    """Refuse repeated ids (they are how results are matched back)."""
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{what} ids must be unique")
+
+
+def _check_visit(c: Candidate | WeekCandidate, more_busy: Sequence[Window] = ()) -> None:
+    """What every candidate needs: an id, a visit length, and windows and busy periods as tuples of
+    Window (tuples, not lists, keep the dataclass hashable and truly frozen)."""
+    if not c.id:
+        raise ValueError("candidate id must not be empty")
+    _check_time(f"Candidate {c.id} service", c.service)
+    object.__setattr__(c, "windows", tuple(c.windows))
+    object.__setattr__(c, "busy", tuple(c.busy))
+    for w in (*c.windows, *c.busy, *more_busy):
+        if not isinstance(w, Window):
+            raise TypeError(f"candidate {c.id}: windows and busy must be Window objects")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +125,7 @@ class Rep:
     def __post_init__(self) -> None:
         if not self.id:
             raise ValueError("rep id must not be empty")
-        _check_time("Rep.depart_after", self.depart_after)
-        _check_time("Rep.return_by", self.return_by)
-        if self.return_by < self.depart_after:
-            raise ValueError(f"rep {self.id}: return_by is before depart_after")
+        _check_hours("Rep", f"rep {self.id}", self.depart_after, self.return_by)
         if self.travel_mode not in TRAVEL_MODES:
             raise ValueError(f"rep {self.id}: travel_mode must be one of {TRAVEL_MODES}")
 
@@ -113,17 +148,9 @@ class Candidate:
     appointment: int | None = None
 
     def __post_init__(self) -> None:
-        if not self.id:
-            raise ValueError("candidate id must not be empty")
-        _check_time(f"Candidate {self.id} service", self.service)
+        _check_visit(self)
         if not math.isfinite(self.value) or self.value < 0:
             raise ValueError(f"candidate {self.id}: value must be a finite number >= 0")
-        # Tuples (not lists) keep the dataclass hashable and truly frozen.
-        object.__setattr__(self, "windows", tuple(self.windows))
-        object.__setattr__(self, "busy", tuple(self.busy))
-        for w in (*self.windows, *self.busy):
-            if not isinstance(w, Window):
-                raise TypeError(f"candidate {self.id}: windows and busy must be Window objects")
         if self.appointment is not None:
             _check_time(f"Candidate {self.id} appointment", self.appointment)
 
@@ -150,20 +177,10 @@ class PlanRequest:
         object.__setattr__(self, "candidates", tuple(self.candidates))
         if not self.reps:
             raise ValueError("a plan needs at least one rep")
-        rep_ids = [r.id for r in self.reps]
-        if len(set(rep_ids)) != len(rep_ids):
-            raise ValueError("rep ids must be unique")
-        ids = [c.id for c in self.candidates]
-        if len(set(ids)) != len(ids):
-            raise ValueError("candidate ids must be unique")
+        _unique([r.id for r in self.reps], "rep")
+        _unique([c.id for c in self.candidates], "candidate")
         if self.durations is not None:
-            m = tuple(tuple(int(x) for x in row) for row in self.durations)
-            size = len(self.locations())
-            if len(m) != size or any(len(row) != size for row in m):
-                raise ValueError(f"durations must be a {size}x{size} matrix over locations()")
-            if any(x < 0 for row in m for x in row):
-                raise ValueError("durations must be >= 0")
-            object.__setattr__(self, "durations", m)
+            object.__setattr__(self, "durations", _durations(self.durations, len(self.locations())))
 
     def locations(self) -> list[Location]:
         """Matrix order: each rep's start and end, then the candidates."""
@@ -179,6 +196,153 @@ class PlanRequest:
             if r.id == rep_id:
                 return r
         raise KeyError(rep_id)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkDay:
+    """One working day of a week plan: its date (a label) and the rep's hours and lunch that day."""
+
+    date: str
+    depart_after: int
+    return_by: int
+    lunch: LunchBreak | None = None
+
+    def __post_init__(self) -> None:
+        if not self.date:
+            raise ValueError("a working day needs a date")
+        _check_hours("WorkDay", f"day {self.date}", self.depart_after, self.return_by)
+        # each day lives on its own stretch of the week's time axis: it must end before midnight
+        if self.return_by >= DAY:
+            raise ValueError(f"day {self.date}: return_by must be before 24:00")
+
+
+@dataclass(frozen=True, slots=True)
+class WeekCandidate:
+    """A customer that could be visited on one of the week's days (at most once in the week).
+
+    `day_values[d]` is what the visit is worth on day d (one per day: the app raises the days before a
+    busy season or past the due date). Every day: `windows` are allowed START windows (empty: any time)
+    and `busy` periods the whole visit avoids; `day_busy[d]` adds day d's own busy periods (date ranges,
+    empty tuple: none); `closed` lists the day indices with no visit at all; `appointment` is
+    (day index, start time), fixed, and implies `required`.
+    """
+
+    id: str
+    location: Location
+    service: int
+    day_values: tuple[float, ...]
+    windows: tuple[Window, ...] = ()
+    busy: tuple[Window, ...] = ()
+    day_busy: tuple[tuple[Window, ...], ...] = ()
+    closed: tuple[int, ...] = ()
+    required: bool = False
+    appointment: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "day_busy", tuple(tuple(d) for d in self.day_busy))
+        _check_visit(self, [w for d in self.day_busy for w in d])
+        object.__setattr__(self, "day_values", tuple(float(v) for v in self.day_values))
+        if any(not math.isfinite(v) or v < 0 for v in self.day_values):
+            raise ValueError(f"candidate {self.id}: day values must be finite numbers >= 0")
+        object.__setattr__(self, "closed", tuple(sorted(set(self.closed))))
+        if self.appointment is not None:
+            day, at = self.appointment
+            _check_time(f"Candidate {self.id} appointment", at)
+            if day in self.closed:
+                raise ValueError(f"candidate {self.id}: appointment on a closed day")
+
+    @property
+    def is_required(self) -> bool:
+        """Appointments are always required."""
+        return self.required or self.appointment is not None
+
+    @property
+    def best_day(self) -> int:
+        """The first day on which the visit is worth most."""
+        return max(range(len(self.day_values)), key=lambda d: (self.day_values[d], -d))
+
+    def busy_on(self, day: int) -> tuple[Window, ...]:
+        """Every busy period of one day: the weekly ones and that day's own."""
+        return self.busy + (self.day_busy[day] if self.day_busy else ())
+
+
+@dataclass(frozen=True, slots=True)
+class WeekRequest:
+    """One rep's working days and the customers that could be visited on one of them.
+
+    The rep gives the start and end places and the travel mode (its own hours and lunch are not used:
+    every day has its own). `durations` optionally overrides travel times over `locations()`: the
+    rep's start and end, then the candidates.
+    """
+
+    rep: Rep
+    days: tuple[WorkDay, ...]
+    candidates: tuple[WeekCandidate, ...]
+    durations: tuple[tuple[int, ...], ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.days:
+            raise ValueError("a week needs at least one working day")
+        object.__setattr__(self, "days", tuple(self.days))
+        object.__setattr__(self, "candidates", tuple(self.candidates))
+        _unique([d.date for d in self.days], "day date")
+        for c in self.candidates:
+            self._check_days(c)
+        _unique([c.id for c in self.candidates], "candidate")
+        if self.durations is not None:
+            object.__setattr__(self, "durations", _durations(self.durations, len(self.locations())))
+
+    def _check_days(self, c: WeekCandidate) -> None:
+        """A candidate's days must be the week's: one value (and day_busy entry) per day."""
+        nd = len(self.days)
+        if len(c.day_values) != nd:
+            raise ValueError(f"candidate {c.id}: one day value per working day ({nd})")
+        if c.day_busy and len(c.day_busy) != nd:
+            raise ValueError(f"candidate {c.id}: day_busy needs one entry per working day")
+        if any(not 0 <= d < nd for d in c.closed):
+            raise ValueError(f"candidate {c.id}: closed day out of range")
+        if c.appointment is not None and not 0 <= c.appointment[0] < nd:
+            raise ValueError(f"candidate {c.id}: appointment day out of range")
+
+    def locations(self) -> list[Location]:
+        """Matrix order: the rep's start and end, then the candidates."""
+        return [self.rep.start, self.rep.end] + [c.location for c in self.candidates]
+
+    def day_request(self, day: int, skip: Sequence[str] = ()) -> PlanRequest:
+        """Day `day` alone as a day's request: the customers open that day (appointments only on
+        theirs, none of `skip`), each at its value that day, with that day's busy periods."""
+        wd, rep = self.days[day], self.rep
+        keep = [
+            i
+            for i, c in enumerate(self.candidates)
+            if day not in c.closed
+            and c.id not in skip
+            and (c.appointment is None or c.appointment[0] == day)
+        ]
+        cands = []
+        for i in keep:
+            c = self.candidates[i]
+            at = None if c.appointment is None else c.appointment[1]
+            cands.append(
+                Candidate(
+                    c.id,
+                    c.location,
+                    c.service,
+                    c.day_values[day],
+                    c.windows,
+                    c.busy_on(day),
+                    c.required,
+                    at,
+                )  # fmt: skip
+            )
+        durations = None
+        if self.durations is not None:
+            idx = [0, 1] + [2 + i for i in keep]
+            durations = tuple(tuple(self.durations[a][b] for b in idx) for a in idx)
+        day_rep = Rep(
+            rep.id, rep.start, rep.end, wd.depart_after, wd.return_by, rep.travel_mode, wd.lunch
+        )
+        return PlanRequest((day_rep,), tuple(cands), durations)
 
 
 @dataclass(frozen=True, slots=True)

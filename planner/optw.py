@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +24,9 @@ class OptwInstance:
     close: np.ndarray
     scale: int
 
-    def problem(self) -> Problem:
-        """One vehicle from the depot and back; times and travel scaled to integers by `scale`."""
+    def problem(self, routes: int = 1) -> Problem:
+        """`routes` vehicles, each from the depot and back within its hours (one: the OPTW, more: the
+        team orienteering version); times and travel scaled to integers by `scale`."""
         diff = self.xy[:, None, :] - self.xy[None, :, :]
         dist = np.sqrt((diff**2).sum(axis=2))
         # the published optima use distances truncated (not rounded); the epsilon absorbs float noise
@@ -47,9 +49,41 @@ class OptwInstance:
                     depart=int(round(self.open[0] * s)),
                     return_by=int(round(self.close[0] * s)),
                 )
-            ],
+            ]
+            * routes,
             matrices=[mat],
         )
+
+
+def check_routes(inst: OptwInstance, routes: Sequence[Sequence[int]]) -> float | None:
+    """The score of routes of vertex ids by the benchmark's own rules, or None when any is broken.
+
+    Written apart from the search's timing (plain floats from the file, distances truncated to the
+    instance's decimals): each vertex at most once, every visit starts inside its window, every route
+    leaves the depot at its opening and is back by its closing time.
+    """
+    s = inst.scale
+
+    def travel(a: int, b: int) -> float:
+        (x1, y1), (x2, y2) = inst.xy[a], inst.xy[b]
+        return math.floor(math.hypot(x1 - x2, y1 - y2) * s + 1e-7) / s
+
+    seen: set[int] = set()
+    score = 0.0
+    for route in routes:
+        t, here = float(inst.open[0]), 0
+        for c in route:
+            if c in seen or not 0 < c < len(inst.xy):
+                return None
+            seen.add(c)
+            start = max(t + travel(here, c), float(inst.open[c]))
+            if start > inst.close[c] + 1e-9:
+                return None
+            t, here = start + float(inst.service[c]), c
+            score += float(inst.score[c])
+        if t + travel(here, 0) > inst.close[0] + 1e-9:
+            return None
+    return score
 
 
 def read_optw(path: str | Path, decimals: int = 1) -> OptwInstance:

@@ -32,7 +32,12 @@ class VehicleData:
 
 @dataclass(slots=True)
 class Problem:
-    """Customers 0..n-1 with location `loc[i]`, service, prize, sorted start windows; vehicles."""
+    """Customers 0..n-1 with location `loc[i]`, service, prize, sorted start windows; vehicles.
+
+    `value` is one prize per customer, or a (customer, vehicle) matrix when a visit is worth more on
+    one route than another (the week: routes are days). `value` then keeps each customer's best prize
+    and `route_value` the whole matrix, which is what the search and the timing count.
+    """
 
     loc: np.ndarray
     service: np.ndarray
@@ -43,8 +48,7 @@ class Problem:
     matrices: list[np.ndarray]
     win_start: np.ndarray = field(init=False)
     win_end: np.ndarray = field(init=False)
-    # plain floats for the Python-side weighted choices of the search
-    value_list: list[float] = field(init=False)
+    route_value: np.ndarray = field(init=False)
     # the same data as the plain arrays every compiled kernel takes (see `kernels`)
     arrays: tuple = field(init=False)
 
@@ -52,7 +56,14 @@ class Problem:
         n = len(self.loc)
         self.loc = np.asarray(self.loc, dtype=np.int64)
         self.service = np.asarray(self.service, dtype=np.int64)
-        self.value = np.asarray(self.value, dtype=float)
+        value = np.asarray(self.value, dtype=float)
+        nv = len(self.vehicles)
+        if value.ndim == 1:
+            value = np.repeat(value.reshape(-1, 1), nv, axis=1)
+        if value.shape != (n, nv):
+            raise ValueError("value must have one prize per customer or per customer and vehicle")
+        self.route_value = np.ascontiguousarray(value)
+        self.value = value.max(axis=1) if nv else np.zeros(n)
         self.required = np.asarray(self.required, dtype=bool)
         self.matrices = [np.asarray(m, dtype=np.int64) for m in self.matrices]
         if not (
@@ -68,7 +79,6 @@ class Problem:
             for j, (a, b) in enumerate(ws):
                 self.win_start[i, j] = a
                 self.win_end[i, j] = b
-        self.value_list = [float(x) for x in self.value]
         vehicles = np.zeros((len(self.vehicles), kernels.VEHICLE_COLUMNS), dtype=np.int64)
         for v, veh in enumerate(self.vehicles):
             row = vehicles[v]
@@ -84,7 +94,7 @@ class Problem:
             np.ascontiguousarray(mats),
             self.loc,
             self.service,
-            self.value,
+            self.route_value,
             self.required.astype(np.int64),
             self.win_start,
             self.win_end,
@@ -99,6 +109,26 @@ class Problem:
     def matrix(self, v: int) -> np.ndarray:
         """Travel matrix of vehicle v."""
         return self.matrices[self.vehicles[v].matrix]
+
+    def days_apart(self) -> bool:
+        """Whether there are several routes and no two of their hours overlap (a week's days)."""
+        spans = sorted((veh.depart, veh.return_by) for veh in self.vehicles)
+        return len(spans) > 1 and all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))
+
+    def route_problem(self, v: int) -> Problem:
+        """Route v alone: its vehicle, every customer at its value there, windows cut to its hours."""
+        veh = self.vehicles[v]
+        return Problem(
+            loc=self.loc,
+            service=self.service,
+            value=self.route_value[:, v],
+            windows=[
+                [(max(a, veh.depart), min(b, veh.return_by)) for a, b in ws] for ws in self.windows
+            ],
+            required=self.required,
+            vehicles=[veh],
+            matrices=self.matrices,
+        )
 
 
 def merge_windows(windows: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

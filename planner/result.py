@@ -12,6 +12,13 @@ REASON_CODES = (
     "appointment_conflict",  # a required visit that clashes with other appointments, lunch or the day
 )
 STATUSES = ("ok", "required_dropped")
+# Why a week plan puts a customer on another day than the one it is worth most on (see MovedStop).
+MOVE_CODES = (
+    "best_day_closed",  # closed that day
+    "best_day_busy",  # its busy periods or windows leave no start time inside that day's hours
+    "best_day_unreachable",  # cannot be reached within its windows that day, even as the only visit
+    "best_day_full",  # fits alone, but not next to that day's visits with higher value
+)
 # Problems `evaluate_route` reports for a hand-made order (see RouteWarning for the facts of each).
 WARNING_CODES = ("window_missed", "busy_period", "late_return", "lunch_missed", "unknown_candidate")
 
@@ -19,6 +26,11 @@ WARNING_CODES = ("window_missed", "busy_period", "late_return", "lunch_missed", 
 def hhmm(t: int) -> str:
     """Seconds since midnight as HH:MM (24 h, may exceed 24 for the next day)."""
     return f"{t // 3600:02d}:{t % 3600 // 60:02d}"
+
+
+def _set_facts(**facts: int | tuple[int, int] | None) -> dict[str, int | list[int]]:
+    """The facts that are set (not None), in order, with (start, end) pairs as JSON lists."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in facts.items() if v is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +59,9 @@ class Reason:
 
     def facts(self) -> dict[str, int | list[int]]:
         """The facts that are set, as JSON-ready values (window as [start, end])."""
-        out: dict[str, int | list[int]] = {}
-        if self.busy_until is not None:
-            out["busy_until"] = self.busy_until
-        if self.window is not None:
-            out["window"] = list(self.window)
-        if self.appointment is not None:
-            out["appointment"] = self.appointment
-        return out
+        return _set_facts(
+            busy_until=self.busy_until, window=self.window, appointment=self.appointment
+        )
 
 
 def reason_message(reason: Reason) -> str:
@@ -168,8 +175,8 @@ class Plan:
             f" travel {self.totals.get('travel', 0) / 60:.0f} min;"
             f" waiting {self.totals.get('waiting', 0) / 60:.0f} min"
         ]
-        for r in self.routes:
-            lines.append(f"[{r.rep_id}] depart {hhmm(r.depart_time)}")
+        for i, r in enumerate(self.routes):
+            lines.append(f"[{self._label(i, r)}] depart {hhmm(r.depart_time)}")
             lunch_done = r.lunch_start is None
             for s in r.stops:
                 if not lunch_done and r.lunch_start is not None and r.lunch_start < s.start:
@@ -181,11 +188,82 @@ class Plan:
             if not lunch_done and r.lunch_start is not None:
                 lines.append(f"  {hhmm(r.lunch_start)} lunch")
             lines.append(f"  return {hhmm(r.return_time)}")
+        lines += self._extra_lines()
         for d in self.dropped:
             lines.append(f"  - {d.candidate_id}: {d.message} [{d.reason_code}]")
         for n in self.notes:
             lines.append(f"note: {n}")
         return "\n".join(lines)
+
+    def _label(self, index: int, route: RoutePlan) -> str:
+        """How `summary` names a route: by its rep."""
+        return route.rep_id
+
+    def _extra_lines(self) -> list[str]:
+        """Lines a kind of plan adds to `summary` before the dropped candidates."""
+        return []
+
+
+@dataclass(frozen=True, slots=True)
+class MovedStop:
+    """A visit planned on another day than the one it is worth most on: a code from `MOVE_CODES`
+    plus the facts (both days as their dates, and what the visit is worth on each)."""
+
+    candidate_id: str
+    code: str
+    day: str
+    best_day: str
+    value: float
+    best_value: float
+
+    def __post_init__(self) -> None:
+        if self.code not in MOVE_CODES:
+            raise ValueError(f"unknown move code {self.code!r}")
+
+    def facts(self) -> dict[str, str | float]:
+        """The facts as JSON-ready values."""
+        return {
+            "day": self.day,
+            "best_day": self.best_day,
+            "value": self.value,
+            "best_value": self.best_value,
+        }
+
+    @property
+    def message(self) -> str:
+        """Why it moved, in English (summary and bench only)."""
+        why = {
+            "best_day_closed": "closed",
+            "best_day_busy": "busy all day",
+            "best_day_unreachable": "out of reach",
+            "best_day_full": "full with visits of higher value",
+        }[self.code]
+        return f"on {self.day} instead of {self.best_day} ({why} on {self.best_day})"
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPlan(Plan):
+    """The planner's answer for a WeekRequest: a Plan whose routes are the days, in order.
+
+    Times in each day's route are seconds since that day's midnight; `dates` name the days; `moved`
+    explains every visit planned on another day than its best. Dropped reasons use the day codes,
+    meaning "on any day of the week" (busy_all_day: on every day).
+    """
+
+    dates: tuple[str, ...] = ()
+    moved: tuple[MovedStop, ...] = ()
+
+    def day(self, date: str) -> RoutePlan:
+        """The route of one day, by its date."""
+        return self.routes[self.dates.index(date)]
+
+    def _label(self, index: int, route: RoutePlan) -> str:
+        """Days are named by their date."""
+        return self.dates[index]
+
+    def _extra_lines(self) -> list[str]:
+        """The moved visits, after the days."""
+        return [f"  ~ {m.candidate_id}: {m.message} [{m.code}]" for m in self.moved]
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,14 +294,7 @@ class RouteWarning:
 
     def facts(self) -> dict[str, int | list[int]]:
         """The time facts that are set, as JSON-ready values (busy as [start, end])."""
-        out: dict[str, int | list[int]] = {}
-        if self.at is not None:
-            out["at"] = self.at
-        if self.limit is not None:
-            out["limit"] = self.limit
-        if self.busy is not None:
-            out["busy"] = list(self.busy)
-        return out
+        return _set_facts(at=self.at, limit=self.limit, busy=self.busy)
 
     @property
     def message(self) -> str:

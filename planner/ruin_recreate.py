@@ -120,7 +120,7 @@ def ruin(seqs, lens, k, how, related, optional, can_ride, mats, cloc, svc, val, 
                 timed = v
             a, b, z = locs[i], locs[i + 1], locs[i + 2]
             saving = mat[a, b] + svc[c] + mat[b, z] - mat[a, z] + (st[i + 1] - arr[i + 1])
-            ratio[t] = val[c] / (max(saving, 0) + 1.0)
+            ratio[t] = val[c, v] / (max(saving, 0) + 1.0)
         return _pop_skewed(rc[np.argsort(ratio, kind="mergesort")], k, 3.0), -1
     if how == OUTSIDER:
         # one unrouted visit, drawn by value squared, and the routed visits nearest to it
@@ -130,17 +130,20 @@ def ruin(seqs, lens, k, how, related, optional, can_ride, mats, cloc, svc, val, 
             for i in range(lens[v]):
                 if seqs[v, i] != BREAK:
                     routed[seqs[v, i]] = True
+        best = np.empty(n)  # each customer's prize on the route where it is worth most
+        for c in range(n):
+            best[c] = val[c].max()
         total = 0.0
         for c in range(n):
             if optional[c] and can_ride[c] and not routed[c]:
-                total += val[c] ** 2 + 1e-3
+                total += best[c] ** 2 + 1e-3
         if total == 0.0:
             return rc[:0], -1
         r = np.random.random() * total
         outsider = -1
         for c in range(n):
             if optional[c] and can_ride[c] and not routed[c]:
-                r -= val[c] ** 2 + 1e-3
+                r -= best[c] ** 2 + 1e-3
                 outsider = c
                 if r <= 0:
                     break
@@ -209,7 +212,7 @@ def _total_value(seqs, lens, val):
     for v in range(seqs.shape[0]):
         for i in range(lens[v]):
             if seqs[v, i] != BREAK:
-                total += val[seqs[v, i]]
+                total += val[seqs[v, i], v]
     return total
 
 
@@ -306,7 +309,7 @@ def iterate(
         cand = _unrouted(trial, tlens, n, drop)
         w = weight[cand]
         if noise > 0:
-            w = w * (1.0 + noise * np.random.random(len(cand)))
+            w = w * (1.0 + noise * np.random.random(len(cand))).reshape(-1, 1)
         insert_greedy(trial, tlens, cand, w, allowed, mats, cloc, svc, val, req, ws, we, veh)
         # whatever did not fit in the first pass still does not: only the removed ones may now
         back = np.empty(len(drop), np.int64)

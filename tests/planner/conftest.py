@@ -27,11 +27,17 @@ def grid_request(
     for _ in reps:
         pts += [(0, 0), (0, 0)]
     pts += coords
-    dur = tuple(
-        tuple((abs(a[0] - b[0]) + abs(a[1] - b[1])) * minutes_per_unit * M for b in pts)
-        for a in pts
+    return PlanRequest(tuple(reps), tuple(cands), durations=grid_durations(pts, minutes_per_unit))
+
+
+def grid_durations(
+    points: list[tuple[int, int]], minutes_per_unit: int
+) -> tuple[tuple[int, ...], ...]:
+    """Travel seconds between grid points: Manhattan distance × minutes per unit."""
+    return tuple(
+        tuple((abs(a[0] - b[0]) + abs(a[1] - b[1])) * minutes_per_unit * M for b in points)
+        for a in points
     )
-    return PlanRequest(tuple(reps), tuple(cands), durations=dur)
 
 
 def cand(cid: str, service_min: int = 30, value: float = 1.0, **kw) -> Candidate:

@@ -49,14 +49,8 @@ def travel(a: dict, b: dict) -> float:
     return math.floor(math.hypot(a["x"] - b["x"], a["y"] - b["y"]) * 10 + 1e-7) / 10
 
 
-def test_optw_prints_a_feasible_route_and_the_gap_table() -> None:
-    out = bench("optw", str(C101), "--iterations", "30")
-    lines = out.splitlines()
-    result = json.loads(lines[0])
-    assert set(result) == {"instance", "score", "route", "starts", "seconds"}
-    assert result["instance"] == "c101"
-    v = read_vertices(C101)
-    route, starts = result["route"], result["starts"]
+def assert_route(v: list[dict], route: list[int], starts: list[float]) -> None:
+    """One printed route kept every rule: reachable, inside every window, back at the depot in time."""
     assert route and len(route) == len(starts) == len(set(route)) and 0 not in route
     t, here = v[0]["o"], v[0]
     for vid, start in zip(route, starts, strict=True):
@@ -65,6 +59,17 @@ def test_optw_prints_a_feasible_route_and_the_gap_table() -> None:
         assert v[vid]["o"] - 1e-6 <= start <= v[vid]["c"] + 1e-6, f"vertex {vid} outside its window"
         t, here = start + v[vid]["d"], v[vid]
     assert t + travel(here, v[0]) <= v[0]["c"] + 1e-6, "back at the depot too late"
+
+
+def test_optw_prints_a_feasible_route_and_the_gap_table() -> None:
+    out = bench("optw", str(C101), "--iterations", "30")
+    lines = out.splitlines()
+    result = json.loads(lines[0])
+    assert set(result) == {"instance", "score", "route", "starts", "seconds"}
+    assert result["instance"] == "c101"
+    v = read_vertices(C101)
+    route = result["route"]
+    assert_route(v, route, result["starts"])
     assert result["score"] == sum(v[i]["s"] for i in route)
     assert result["score"] <= 320  # the proven optimum
     # the gap table, because bks.csv sits next to the instance folder
@@ -73,6 +78,34 @@ def test_optw_prints_a_feasible_route_and_the_gap_table() -> None:
     assert row[0] == "planner" and float(row[1]) == pytest.approx(
         100 * (320 - result["score"]) / 320
     )
+
+
+def test_optw_routes_prints_every_route_feasible_and_a_group_summary() -> None:
+    out = bench("optw", str(C101), "--iterations", "30", "--routes", "2")
+    lines = out.splitlines()
+    result = json.loads(lines[0])
+    assert set(result) == {"instance", "score", "routes", "starts", "seconds"}
+    v = read_vertices(C101)
+    assert len(result["routes"]) == len(result["starts"]) == 2
+    for route, starts in zip(result["routes"], result["starts"], strict=True):
+        assert_route(v, route, starts)
+    visited = [i for route in result["routes"] for i in route]
+    assert len(visited) == len(set(visited)), "a vertex on two routes"
+    assert result["score"] == sum(v[i]["s"] for i in visited)
+    assert result["score"] > 320  # two routes collect more than the one-route optimum
+    row = next(ln.split() for ln in lines if ln.startswith("c ") and "planner" in ln)
+    assert row[:3] == ["c", "planner", "1"] and float(row[3]) == result["score"]
+
+
+def test_week_prints_our_week_beside_the_days_planned_one_by_one() -> None:
+    out = bench("week", "--pools", "20", "--seeds", "1", "--time-limit", "0.3")
+    (row,) = [json.loads(ln) for ln in out.splitlines()]
+    assert set(row) == {
+        "name", "value", "visits", "moved", "dropped_required", "seconds", "day_by_day"
+    }  # fmt: skip
+    assert row["name"] == "week-20-5-0" and len(row["visits"]) == 5
+    assert sum(row["visits"]) <= 20 and not row["dropped_required"] and row["seconds"] < 2
+    assert set(row["day_by_day"]) == {"value", "visits", "seconds"}
 
 
 def day_checks(day: dict, result: dict) -> None:

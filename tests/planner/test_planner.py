@@ -212,6 +212,16 @@ def test_several_reps_share_one_pool() -> None:
     assert plan.value > one.value
 
 
+def test_a_visit_only_one_rep_can_make_goes_to_that_rep() -> None:
+    # rep "a" ends at 12:00, so the afternoon visit may only ride with "b" (OR-Tools is told so too)
+    reps = [Rep("a", HQ, HQ, 9 * H, 12 * H), Rep("b", HQ, HQ, 9 * H, 18 * H)]
+    cs = [cand("am", 60, 2.0), cand("pm", 60, 3.0, windows=(Window(15 * H, 16 * H),))]
+    req = grid_request(cs, [(1, 0), (0, 1)], reps=reps)
+    plan = plan_day(req, FAST)
+    assert [s.candidate_id for s in plan.route("b").stops][-1] == "pm"
+    assert check_plan(req, plan) == [] and "ortools" in plan.engine
+
+
 def _first_rep(req: PlanRequest) -> tuple:
     keep = [0, 1] + list(range(2 * len(req.reps), len(req.durations)))
     return tuple(tuple(req.durations[i][j] for j in keep) for i in keep)
