@@ -23,23 +23,22 @@ def upload():
         session = get_session()
         data = form.file.data.read()
         try:
-            report = importer.import_csv(
+            report = importer.import_and_locate(
                 session,
                 kind=form.kind.data,
                 data=data,
                 team_id=current_user.team_id,
                 actor=current_user,
                 dry_run=form.dry_run.data,
+                config=current_app.config,
+                # a request waits for the geocoder: the rest is left to `fieldapp geocode`
+                geocode_limit=50,
             )
         except importer.ImportFileError as error:
             session.rollback()
             file_error = error.message
         else:
-            if report.ok and not report.dry_run:
-                if report.kind == "customers":
-                    geocoding.geocode_pending(
-                        session, team_id=current_user.team_id, config=current_app.config, limit=50
-                    )
+            if report.writes:
                 session.commit()
             else:
                 session.rollback()

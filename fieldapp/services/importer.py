@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -31,7 +31,7 @@ from ..models import (
     Rank,
     User,
 )
-from . import audit, busy
+from . import audit, busy, geocoding
 from .contacts import clean_contact_fields
 from .customers import clean_customer_fields, search_text_for
 
@@ -137,6 +137,11 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def writes(self) -> bool:
+        """Every row passed and this was not a dry run: the import is to be committed."""
+        return self.ok and not self.dry_run
 
 
 class ImportFileError(DomainError):
@@ -275,6 +280,26 @@ def _field_errors(error: DomainError) -> str:
 
 
 # --- the import ----------------------------------------------------------------------------------
+
+
+def import_and_locate(
+    session: Session,
+    *,
+    kind: str,
+    data: bytes,
+    team_id: int,
+    actor: User | None,
+    dry_run: bool,
+    config: Mapping[str, Any],
+    geocode_limit: int,
+) -> ImportReport:
+    """import_csv, then locate imported customers (geocoder permitting); the caller commits if `writes`."""
+    report = import_csv(
+        session, kind=kind, data=data, team_id=team_id, actor=actor, dry_run=dry_run
+    )
+    if report.writes and kind == "customers":
+        geocoding.geocode_pending(session, team_id=team_id, config=config, limit=geocode_limit)
+    return report
 
 
 def import_csv(
