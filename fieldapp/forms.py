@@ -10,7 +10,7 @@ from flask import flash, redirect
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
+from wtforms import Form, HiddenField, StringField
 from wtforms.widgets import HiddenInput, Input
 
 from .db import get_session
@@ -53,6 +53,14 @@ class ButtonHiddenField(StringField):
     """A value a button posts (the phone's position, filled in by today.js), rendered per button."""
 
     widget = PerButtonHidden()
+
+
+def field_values(
+    form: Form, *, only: tuple[str, ...] = (), skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The submitted data by field name (the named fields, or all but the skipped), for a service."""
+    names = only or tuple(name for name in form._fields if name not in skip)
+    return {name: form._fields[name].data for name in names}
 
 
 def apply_error(form: FlaskForm, error: ValidationError) -> None:

@@ -21,7 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import VersionField
+from ..forms import VersionField, field_values
 from ..i18n import CHOICES, WEEKDAYS
 
 
@@ -55,11 +55,7 @@ class CustomerForm(FlaskForm):
 
     def values(self) -> dict[str, object]:
         """Submitted values by field name, for the service."""
-        return {
-            name: fld.data
-            for name, fld in self._fields.items()
-            if name not in ("version", "csrf_token")
-        }
+        return field_values(self, skip=("version", "csrf_token"))
 
 
 class LocationForm(FlaskForm):
@@ -82,11 +78,8 @@ class ContactForm(FlaskForm):
     is_primary = BooleanField(_l("Main contact"))
 
     def values(self) -> dict[str, object]:
-        return {
-            name: fld.data
-            for name, fld in self._fields.items()
-            if name not in ("csrf_token", "loaded")
-        }
+        """Submitted values by field name, for the service."""
+        return field_values(self, skip=("csrf_token", "loaded"))
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -12,9 +12,10 @@ from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from ..forms import field_values
 from ..models import FollowUpKind, User
 from ..services.followups import RESULT_MAX, TITLE_MAX
-from ..visits.forms import chip_choices
+from ..visits.forms import FOLLOWUP_FIELDS, chip_choices
 
 
 class FollowUpForm(FlaskForm):
@@ -38,12 +39,7 @@ class FollowUpForm(FlaskForm):
 
     def mapping(self) -> dict[str, Any]:
         """Plain data for FollowUpInput.from_mapping."""
-        return {
-            "kind": self.kind.data,
-            "title": self.title.data,
-            "due_date": self.due_date.data,
-            "owner_id": self.owner_id.data,
-        }
+        return field_values(self, only=FOLLOWUP_FIELDS)
 
 
 class CloseFollowUpForm(FlaskForm):

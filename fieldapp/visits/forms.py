@@ -26,7 +26,7 @@ from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from ..forms import VersionField
+from ..forms import VersionField, field_values
 from ..i18n import choices
 from ..models import FollowUpKind, Product, User
 from ..services.visits import KEY_MAX, NOTE_MAX
@@ -96,6 +96,21 @@ class ExtraLineForm(Form):
     unit_price = StringField(_l("Unit price (yen)"), render_kw=NUMBER)
 
 
+# What a follow-up carries, here and on the follow-up page's own form.
+FOLLOWUP_FIELDS = ("kind", "title", "due_date", "owner_id")
+# The notes of a visit, without the version the edit started from.
+NOTE_FIELDS = (
+    "outcome",
+    "heard",
+    "needs",
+    "changes",
+    "proposals",
+    "proposal_reception",
+    "next_action",
+    "next_action_due",
+)
+
+
 class FollowUpLineForm(Form):
     """A follow-up opened from the visit."""
 
@@ -136,16 +151,7 @@ class VisitNotesForm(FlaskForm):
 
     def notes_mapping(self) -> dict[str, Any]:
         """The notes as plain data for VisitInput.from_mapping."""
-        return {
-            "outcome": self.outcome.data,
-            "heard": self.heard.data,
-            "needs": self.needs.data,
-            "changes": self.changes.data,
-            "proposals": self.proposals.data,
-            "proposal_reception": self.proposal_reception.data,
-            "next_action": self.next_action.data,
-            "next_action_due": self.next_action_due.data,
-        }
+        return field_values(self, only=NOTE_FIELDS)
 
 
 class VisitForm(VisitNotesForm):
@@ -215,12 +221,5 @@ class VisitForm(VisitNotesForm):
             item = row.form
             if not (item.title.data or "").strip() and not (item.due_date.data or "").strip():
                 continue
-            followups.append(
-                {
-                    "kind": item.kind.data,
-                    "title": item.title.data,
-                    "due_date": item.due_date.data,
-                    "owner_id": item.owner_id.data,
-                }
-            )
+            followups.append(field_values(item, only=FOLLOWUP_FIELDS))
         return {**self.notes_mapping(), "orders": orders, "followups": followups}
