@@ -15,10 +15,10 @@ from fieldapp.models import (
     Contact,
     Customer,
 )
-from fieldapp.services import clock, contacts, geocoding
-from fieldapp.services import customers as service
+from fieldapp.services import contacts, geocoding
 from fieldapp.services.customer_search import SearchQuery, search
 from fieldapp.services.geo import haversine_km
+from tests.fieldapp.conftest import update_now
 
 
 def test_pagination(db, team, rep, add_customer):
@@ -86,20 +86,11 @@ def test_concurrent_saves_of_one_version_only_one_wins(app, db, rep, add_custome
         a = first.get(Customer, customer.id)
         b = second.get(Customer, customer.id)
         with app.test_request_context():
-            service.update_customer(
-                first, actor=rep, customer=a, version=1, data={"notes": "A"}, now=clock.now_utc()
-            )
+            update_now(first, actor=rep, customer=a, version=1, notes="A")
             first.commit()
             assert b.version == 1  # second session still holds the old row
             with pytest.raises(StaleEdit) as info:
-                service.update_customer(
-                    second,
-                    actor=rep,
-                    customer=b,
-                    version=1,
-                    data={"notes": "B"},
-                    now=clock.now_utc(),
-                )
+                update_now(second, actor=rep, customer=b, version=1, notes="B")
             second.rollback()
     assert info.value.details["current"]["notes"] == "A"
     assert info.value.details["submitted"]["notes"] == "B"
@@ -113,14 +104,7 @@ def test_assigning_a_stranger_is_refused(app, db, make_user, make_team, team, ad
     stranger = make_user(team=make_team())
     customer = add_customer()
     with app.test_request_context(), pytest.raises(ValidationError) as info:
-        service.update_customer(
-            db,
-            actor=manager,
-            customer=customer,
-            version=1,
-            data={"assigned_rep_id": stranger.id},
-            now=clock.now_utc(),
-        )
+        update_now(db, actor=manager, customer=customer, version=1, assigned_rep_id=stranger.id)
     assert "assigned_rep_id" in info.value.details["errors"]
 
 
@@ -140,30 +124,9 @@ def test_address_change_geocodes_unless_pinned(app, db, rep, add_customer, fake_
     geocoded = add_customer(address="旧住所", location_source="geocoded")
     pinned = add_customer(address="旧住所", location_source="pinned", lat=35.5, lon=139.5)
     with app.test_request_context():
-        service.update_customer(
-            db,
-            actor=rep,
-            customer=geocoded,
-            version=1,
-            data={"address": "新住所 1-1"},
-            now=clock.now_utc(),
-        )
-        service.update_customer(
-            db,
-            actor=rep,
-            customer=pinned,
-            version=1,
-            data={"address": "新住所 2-2"},
-            now=clock.now_utc(),
-        )
-        service.update_customer(
-            db,
-            actor=rep,
-            customer=geocoded,
-            version=2,
-            data={"notes": "住所は同じ"},
-            now=clock.now_utc(),
-        )
+        update_now(db, actor=rep, customer=geocoded, version=1, address="新住所 1-1")
+        update_now(db, actor=rep, customer=pinned, version=1, address="新住所 2-2")
+        update_now(db, actor=rep, customer=geocoded, version=2, notes="住所は同じ")
     db.commit()
     assert fake_geocoder == ["新住所 1-1"]
     assert (geocoded.lat, geocoded.lon) == (35.0, 135.0)
@@ -214,24 +177,22 @@ def test_concurrent_contact_saves_only_one_wins(app, db, rep, add_customer):
         a, b = first.get(Contact, contact.id), second.get(Contact, contact.id)
         fingerprint = contacts.contact_fingerprint(a)
         owner_a, owner_b = first.get(Customer, customer.id), second.get(Customer, customer.id)
-        contacts.save_contact(
-            first,
-            actor=rep,
-            customer=owner_a,
-            data={"name": "鈴木 A"},
-            contact=a,
-            loaded=fingerprint,
-        )
-        first.commit()
-        with pytest.raises(StaleEdit):
+
+        def rename(session: Session, owner: Customer, contact: Contact, name: str) -> None:
+            """Save `name` on the contact as it was when both opened it."""
             contacts.save_contact(
-                second,
+                session,
                 actor=rep,
-                customer=owner_b,
-                data={"name": "鈴木 B"},
-                contact=b,
+                customer=owner,
+                data={"name": name},
+                contact=contact,
                 loaded=fingerprint,
             )
+
+        rename(first, owner_a, a, "鈴木 A")
+        first.commit()
+        with pytest.raises(StaleEdit):
+            rename(second, owner_b, b, "鈴木 B")
         second.rollback()
     db.expire_all()
     assert db.get(Contact, contact.id).name == "鈴木 A"
