@@ -18,6 +18,12 @@ def _check_time(name: str, value: int, *, allow_negative: bool = False) -> None:
         raise ValueError(f"{name} must be >= 0, got {value}")
 
 
+def _check_degrees(name: str, value: float, limit: float) -> None:
+    """Refuse a coordinate that is not a finite number within ±limit degrees."""
+    if not (math.isfinite(value) and -limit <= value <= limit):
+        raise ValueError(f"{name} out of range: {value!r}")
+
+
 def _durations(durations: Sequence[Sequence[int]], size: int) -> tuple[tuple[int, ...], ...]:
     """A travel-time override as a square tuple matrix of non-negative seconds over `size` places."""
     m = tuple(tuple(int(x) for x in row) for row in durations)
@@ -63,10 +69,8 @@ class Location:
     lon: float
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.lat) and -90.0 <= self.lat <= 90.0):
-            raise ValueError(f"latitude out of range: {self.lat!r}")
-        if not (math.isfinite(self.lon) and -180.0 <= self.lon <= 180.0):
-            raise ValueError(f"longitude out of range: {self.lon!r}")
+        _check_degrees("latitude", self.lat, 90.0)
+        _check_degrees("longitude", self.lon, 180.0)
 
 
 @dataclass(frozen=True, slots=True)
