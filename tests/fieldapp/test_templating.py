@@ -107,3 +107,20 @@ def test_customer_page_and_followups_list_query_the_same_whatever_the_row_count(
     team_list = _queries(client, app, "/followups/?scope=team")
     _rows(db, customer=small, reps=reps, product=product, n=4)
     assert _queries(client, app, "/followups/?scope=team") == team_list
+
+
+def test_page_title_is_the_heading_and_the_app_name_unless_the_page_names_it(
+    client, make_team, make_user, make_customer, login_as
+):
+    team = make_team()
+    rep = make_user(team=team, language="en")
+    customer = make_customer(team=team, assigned_rep_id=rep.id, name="Sakura Izakaya")
+    login_as(rep)
+    titles = {
+        "/customers/": "<title>Customers · Field Companion</title>",
+        f"/customers/{customer.id}": "<title>Sakura Izakaya · Field Companion</title>",
+        f"/customers/{customer.id}/history": "<title>Change history · Sakura Izakaya</title>",
+        "/me": "<title>Me · Field Companion</title>",
+    }
+    for url, title in titles.items():
+        assert title in client.get(url).get_data(as_text=True), url
