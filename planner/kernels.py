@@ -299,6 +299,63 @@ def _node_locs(seq, v, cloc, veh):
 
 
 @njit(cache=True)
+def _move_run(seq, i, length, at, trial):
+    """Write to `trial` the route without seq[i:i+length], with that run put back at position `at` of
+    the result."""
+    t = 0
+    for q in range(len(seq)):
+        if i <= q < i + length:
+            continue
+        if t == at:
+            trial[t : t + length] = seq[i : i + length]
+            t += length
+        trial[t] = seq[q]
+        t += 1
+    if t == at:
+        trial[t : t + length] = seq[i : i + length]
+
+
+@njit(cache=True)
+def _or_opt(seq, trial, loc, mat, cur, v, mats, cloc, svc, val, req, ws, we, veh):
+    """The first or-opt move (a run of 1-3 visits put elsewhere) that keeps the route feasible and no
+    longer than `cur`, written to `trial`; False when there is none."""
+    m = len(seq)
+    # move seq[i:i+L] (nodes i+1..i+L) to between nodes j and j+1
+    for L in range(1, 4):
+        for i in range(m - L + 1):
+            a, b1, b2, z = loc[i], loc[i + 1], loc[i + L], loc[i + L + 1]
+            cut = mat[a, b1] + mat[b2, z] - mat[a, z]
+            for j in range(m + 1):
+                if i <= j <= i + L:
+                    continue
+                x, y = loc[j], loc[j + 1]
+                if mat[x, b1] + mat[b2, y] - mat[x, y] - cut >= 0:
+                    continue
+                _move_run(seq, i, L, j if j < i else j - L, trial)
+                if duration(trial, v, cur, mats, cloc, svc, val, req, ws, we, veh) >= 0:
+                    return True
+    return False
+
+
+@njit(cache=True)
+def _two_opt(seq, trial, loc, mat, cur, v, mats, cloc, svc, val, req, ws, we, veh):
+    """The first 2-opt move (nodes i..j reversed) that keeps the route feasible and no longer than
+    `cur`, written to `trial`; False when there is none. The filter assumes symmetric travel."""
+    m = len(seq)
+    for i in range(1, m):
+        a, b = loc[i - 1], loc[i]
+        for j in range(i + 1, m + 1):
+            c, e = loc[j], loc[j + 1]
+            if mat[a, c] + mat[b, e] - mat[a, b] - mat[c, e] >= 0:
+                continue
+            trial[:] = seq
+            trial[i - 1 : j] = seq[i - 1 : j][::-1]
+            if duration(trial, v, cur, mats, cloc, svc, val, req, ws, we, veh) >= 0:
+                return True
+    return False
+
+
+@njit(cache=True)
 def tighten(seq, v, max_rounds, mats, cloc, svc, val, req, ws, we, veh):
     """Shorten a route with or-opt (runs of 1-3 visits) and 2-opt moves, first improvement.
 
@@ -315,57 +372,9 @@ def tighten(seq, v, max_rounds, mats, cloc, svc, val, req, ws, we, veh):
     for _ in range(max_rounds):
         loc = _node_locs(seq, v, cloc, veh)
         cur = duration(seq, v, 0, mats, cloc, svc, val, req, ws, we, veh)
-        found = False
-        # or-opt: move seq[i:i+L] (nodes i+1..i+L) to between nodes j and j+1
-        for L in range(1, 4):
-            for i in range(m - L + 1):
-                a, b1, b2, z = loc[i], loc[i + 1], loc[i + L], loc[i + L + 1]
-                cut = mat[a, b1] + mat[b2, z] - mat[a, z]
-                for j in range(m + 1):
-                    if i <= j <= i + L:
-                        continue
-                    x, y = loc[j], loc[j + 1]
-                    if mat[x, b1] + mat[b2, y] - mat[x, y] - cut >= 0:
-                        continue
-                    # the route without the run, with the run put back at `at`
-                    at = j if j < i else j - L
-                    t = 0
-                    for q in range(m):
-                        if i <= q < i + L:
-                            continue
-                        if t == at:
-                            for r in range(L):
-                                trial[t + r] = seq[i + r]
-                            t += L
-                        trial[t] = seq[q]
-                        t += 1
-                    if t == at:
-                        for r in range(L):
-                            trial[t + r] = seq[i + r]
-                    d = duration(trial, v, cur, mats, cloc, svc, val, req, ws, we, veh)
-                    if d >= 0:
-                        found = True
-                        break
-                if found:
-                    break
-            if found:
-                break
+        found = _or_opt(seq, trial, loc, mat, cur, v, mats, cloc, svc, val, req, ws, we, veh)
         if not found:
-            # 2-opt: reverse nodes i..j (symmetric travel assumed by the filter only)
-            for i in range(1, m):
-                a, b = loc[i - 1], loc[i]
-                for j in range(i + 1, m + 1):
-                    c, e = loc[j], loc[j + 1]
-                    if mat[a, c] + mat[b, e] - mat[a, b] - mat[c, e] >= 0:
-                        continue
-                    trial[:] = seq
-                    trial[i - 1 : j] = seq[i - 1 : j][::-1]
-                    d = duration(trial, v, cur, mats, cloc, svc, val, req, ws, we, veh)
-                    if d >= 0:
-                        found = True
-                        break
-                if found:
-                    break
+            found = _two_opt(seq, trial, loc, mat, cur, v, mats, cloc, svc, val, req, ws, we, veh)
         if not found:
             break
         seq[:] = trial
@@ -388,18 +397,7 @@ def relocate(seq, v, mats, cloc, svc, val, req, ws, we, veh):
         for j in range(m):
             if j == i:
                 continue
-            # seq without position i, with seq[i] put at position j of the result
-            t = 0
-            for q in range(m):
-                if q == i:
-                    continue
-                if t == j:
-                    trial[t] = seq[i]
-                    t += 1
-                trial[t] = seq[q]
-                t += 1
-            if t == j:
-                trial[t] = seq[i]
+            _move_run(seq, i, 1, j, trial)
             d = duration(trial, v, best, mats, cloc, svc, val, req, ws, we, veh)
             if d >= 0:
                 best = d
