@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from ..errors import Forbidden, NotFound, StaleEdit, ValidationError
 from ..models import (
@@ -292,15 +292,8 @@ def update_customer(
     if address_changed and not hand_placed:
         _locate(session, customer, config)
         session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=customer.team_id,
-        entity=ENTITY_CUSTOMER,
-        entity_id=customer.id,
-        action="update",
-        before=before,
-        after=_snapshot(customer),
+    CustomerTrail(session, actor, customer).saved(
+        ENTITY_CUSTOMER, customer.id, before, _snapshot(customer)
     )
     return customer
 
@@ -338,41 +331,45 @@ def set_location(
         submitted=submitted,
         now=now,
     )
-    audit.record(
-        session,
-        actor=actor,
-        team_id=customer.team_id,
-        entity=ENTITY_CUSTOMER,
-        entity_id=customer.id,
-        action="location",
-        before=before,
-        after=_snapshot(customer),
-    )
+    trail = CustomerTrail(session, actor, customer)
+    trail.saved(ENTITY_CUSTOMER, customer.id, before, _snapshot(customer), action="location")
     return customer
 
 
-def record_child(
-    session: Session,
-    *,
-    actor: User,
-    customer: Customer,
-    entity: str,
-    entity_id: int,
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> None:
-    """Audit a change of a contact or busy period under the customer's team (it shows in the history)."""
-    audit.record(
-        session,
-        actor=actor,
-        team_id=customer.team_id,
-        entity=entity,
-        entity_id=entity_id,
-        action=action,
-        before=before,
-        after=after,
-    )
+@dataclass(frozen=True)
+class CustomerTrail:
+    """Audit events of a customer's record, contacts and busy periods, all under the customer's team
+    (so they show in its history)."""
+
+    session: Session
+    actor: User
+    customer: Customer
+
+    def saved(
+        self,
+        entity: str,
+        entity_id: int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        action: str | None = None,
+    ) -> None:
+        """Record a change; without an action it is a create (nothing before) or an update."""
+        audit.record(
+            self.session,
+            actor=self.actor,
+            team_id=self.customer.team_id,
+            entity=entity,
+            entity_id=entity_id,
+            action=action or ("create" if before is None else "update"),
+            before=before,
+            after=after,
+        )
+
+    def deleted(self, entity: str, row: SQLModel, before: dict[str, Any]) -> None:
+        """Delete a contact or busy period; the event keeps what it was (`before`, with its id)."""
+        self.session.delete(row)
+        self.session.flush()
+        self.saved(entity, before["id"], before, None, action="delete")
 
 
 # --- change history ------------------------------------------------------------------------------
