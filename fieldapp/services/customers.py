@@ -168,18 +168,15 @@ def clean_customer_fields(
         errors["segment"] = _("Choose a segment from the list.")
     if "status" in values and values["status"] not in {s.value for s in CustomerStatus}:
         errors["status"] = _("Choose a status from the list.")
-    if "cadence_days" in values:
-        message = _("Visit cadence must be between 1 and 365 days.")
-        cadence = _as_int(values["cadence_days"], "cadence_days", message, errors)
-        if cadence is not None and not 1 <= cadence <= 365:
-            errors["cadence_days"] = message
-        values["cadence_days"] = cadence
-    if "visit_minutes" in values:
-        message = _("Visit length must be between 5 and 240 minutes.")
-        minutes = _as_int(values["visit_minutes"], "visit_minutes", message, errors)
-        if minutes is not None and not 5 <= minutes <= 240:
-            errors["visit_minutes"] = message
-        values["visit_minutes"] = minutes
+    for key, low, high, message in (
+        ("cadence_days", 1, 365, _("Visit cadence must be between 1 and 365 days.")),
+        ("visit_minutes", 5, 240, _("Visit length must be between 5 and 240 minutes.")),
+    ):
+        if key in values:
+            number = _as_int(values[key], key, message, errors)
+            if number is not None and not low <= number <= high:
+                errors[key] = message
+            values[key] = number
     if values.get("assigned_rep_id") is not None:
         try:
             rep = session.get(User, int(values["assigned_rep_id"]))

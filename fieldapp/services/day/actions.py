@@ -84,16 +84,21 @@ def _audit(session: Session, actor: User, plan: DayPlan, action: str, **after) -
     )
 
 
+def _changed(session: Session, actor: User, plan: DayPlan, action: str, **after) -> None:
+    """A tap that changes the plan without retiming it: a new version (open forms go stale), then the audit."""
+    plan.version += 1
+    session.add(plan)
+    session.flush()
+    _audit(session, actor, plan, action, **after)
+
+
 def accept(session: Session, *, actor: User, day: date, version: int | None) -> DayPlan:
     """The rep takes the draft plan as it is; the nightly run leaves an accepted plan alone."""
     plan = own_plan(session, actor=actor, day=day)
     _check_version(plan, version)
     if plan.status == PlanStatus.DRAFT:
         plan.status = PlanStatus.ACCEPTED
-        plan.version += 1
-        session.add(plan)
-        session.flush()
-        _audit(session, actor, plan, "accept")
+        _changed(session, actor, plan, "accept")
     return plan
 
 
@@ -133,10 +138,7 @@ def check_in(
     stop.state = VisitStatus.IN_PROGRESS
     session.add(stop)
     plan.status = PlanStatus.IN_PROGRESS
-    plan.version += 1
-    session.add(plan)
-    session.flush()
-    _audit(session, actor, plan, "check_in", stop=stop.id, visit=visit.id)
+    _changed(session, actor, plan, "check_in", stop=stop.id, visit=visit.id)
     return visit
 
 
@@ -159,10 +161,7 @@ def check_out(
             visit.check_out_lat, visit.check_out_lon = position.lat, position.lon
         visit.updated_at = now
         session.add(visit)
-        plan.version += 1
-        session.add(plan)
-        session.flush()
-        _audit(session, actor, plan, "check_out", stop=stop.id, visit=visit.id)
+        _changed(session, actor, plan, "check_out", stop=stop.id, visit=visit.id)
     return visit
 
 
@@ -218,10 +217,7 @@ def skip(
                 created_at=now,
             )
         )
-    plan.version += 1
-    session.add(plan)
-    session.flush()
-    _audit(
+    _changed(
         session,
         actor,
         plan,
