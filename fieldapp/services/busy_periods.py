@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from ..errors import NotFound
 from ..models import BusyPeriod, Customer, User
 from . import audit, busy
-from .customers import ENTITY_BUSY, CustomerTrail, require_edit
+from .customers import ENTITY_BUSY, require_edit
 
 BUSY_FIELDS = ("kind", "weekdays", "start_date", "end_date", "start_min", "end_min", "label")
 
@@ -64,7 +64,7 @@ def save_busy(
     for key in BUSY_FIELDS:
         setattr(period, key, getattr(merged, key))
     session.flush()
-    trail = CustomerTrail(session, actor, customer)
+    trail = audit.Trail(session, actor, customer.team_id)
     for period_id, other in others:
         if period_id in absorbed:
             trail.deleted(ENTITY_BUSY, other, _busy_snapshot(other))  # type: ignore[arg-type]
@@ -74,4 +74,6 @@ def save_busy(
 
 def delete_busy(session: Session, *, actor: User, customer: Customer, period: BusyPeriod) -> None:
     require_edit(actor, customer)
-    CustomerTrail(session, actor, customer).deleted(ENTITY_BUSY, period, _busy_snapshot(period))
+    audit.Trail(session, actor, customer.team_id).deleted(
+        ENTITY_BUSY, period, _busy_snapshot(period)
+    )

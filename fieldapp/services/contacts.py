@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from ..errors import NotFound, StaleEdit, ValidationError
 from ..models import Contact, Customer, User
 from . import audit
-from .customers import ENTITY_CONTACT, CustomerTrail, blank_to_none, phone_ok, require_edit
+from .customers import ENTITY_CONTACT, blank_to_none, phone_ok, require_edit
 from .text import normalise_digits
 
 CONTACT_FIELDS = (
@@ -130,7 +130,7 @@ def save_contact(
             raise _stale_contact(session, contact, values)
         session.refresh(contact)
     session.flush()
-    trail = CustomerTrail(session, actor, customer)
+    trail = audit.Trail(session, actor, customer.team_id)
     if values["is_primary"]:
         for other in list_contacts(session, customer_id=customer.id):
             if other.id != contact.id and other.is_primary:
@@ -145,7 +145,7 @@ def save_contact(
 def delete_contact(session: Session, *, actor: User, customer: Customer, contact: Contact) -> None:
     """Remove a contact; the audit event keeps what it was."""
     require_edit(actor, customer)
-    CustomerTrail(session, actor, customer).deleted(
+    audit.Trail(session, actor, customer.team_id).deleted(
         ENTITY_CONTACT, contact, _contact_snapshot(contact)
     )
 

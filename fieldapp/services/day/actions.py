@@ -73,15 +73,7 @@ def _audit(session: Session, actor: User, plan: DayPlan, action: str, **after) -
     if plan.status == PlanStatus.DRAFT and action != "accept":
         plan.status = PlanStatus.ACCEPTED
         session.add(plan)
-    audit.record(
-        session,
-        actor=actor,
-        team_id=actor.team_id,
-        entity="day_plan",
-        entity_id=plan.id,
-        action=action,
-        after=after,
-    )
+    audit.Trail(session, actor, actor.team_id).saved("day_plan", plan.id, None, after, action)
 
 
 def _changed(session: Session, actor: User, plan: DayPlan, action: str, **after) -> None:
@@ -429,15 +421,8 @@ def book_appointment(
     )
     session.add(visit)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=actor.team_id,
-        entity="visit",
-        entity_id=visit.id,
-        action="appointment",
-        after={"customer": customer.id, "starts": starts.isoformat()},
-    )
+    booked = {"customer": customer.id, "starts": starts.isoformat()}
+    audit.Trail(session, actor, actor.team_id).saved("visit", visit.id, None, booked, "appointment")
     plan = get_plan(session, rep_id=actor.id, day=day)
     if plan is not None and customer.lat is not None:
         stops = plan_stops(session, plan)
