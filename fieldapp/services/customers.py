@@ -7,9 +7,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel, col, select
 
@@ -52,6 +53,8 @@ AUDIT_FIELDS = EDIT_FIELDS + (
     "needs_location",
     "next_due_on",
 )
+# A table whose rows belong to a customer (they have customer_id).
+RowT = TypeVar("RowT", bound=SQLModel)
 # Entities of the audit trail that belong to a customer page's history.
 ENTITY_CUSTOMER, ENTITY_CONTACT, ENTITY_BUSY = "customer", "contact", "busy_period"
 
@@ -65,6 +68,17 @@ def get_customer(session: Session, *, actor: User, customer_id: int) -> Customer
     if customer is None or customer.team_id != actor.team_id:
         raise NotFound(_("This customer does not exist."))
     return customer
+
+
+def get_customer_row(
+    session: Session, *, actor: User, model: type[RowT], row_id: int, missing: LazyString
+) -> RowT:
+    """A row that belongs to a customer of the actor's team (a visit, a follow-up); else NotFound(missing)."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(str(missing))
+    get_customer(session, actor=actor, customer_id=row.customer_id)
+    return row
 
 
 def can_edit(user: User, customer: Customer) -> bool:
@@ -289,7 +303,7 @@ def update_customer(
     if address_changed and not hand_placed:
         _locate(session, customer, config)
         session.flush()
-    CustomerTrail(session, actor, customer).saved(
+    audit.Trail(session, actor, customer.team_id).saved(
         ENTITY_CUSTOMER, customer.id, before, _snapshot(customer)
     )
     return customer
@@ -328,45 +342,9 @@ def set_location(
         submitted=submitted,
         now=now,
     )
-    trail = CustomerTrail(session, actor, customer)
+    trail = audit.Trail(session, actor, customer.team_id)
     trail.saved(ENTITY_CUSTOMER, customer.id, before, _snapshot(customer), action="location")
     return customer
-
-
-@dataclass(frozen=True)
-class CustomerTrail:
-    """Audit events of a customer's record, contacts and busy periods, all under the customer's team
-    (so they show in its history)."""
-
-    session: Session
-    actor: User
-    customer: Customer
-
-    def saved(
-        self,
-        entity: str,
-        entity_id: int,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
-        action: str | None = None,
-    ) -> None:
-        """Record a change; without an action it is a create (nothing before) or an update."""
-        audit.record(
-            self.session,
-            actor=self.actor,
-            team_id=self.customer.team_id,
-            entity=entity,
-            entity_id=entity_id,
-            action=action or ("create" if before is None else "update"),
-            before=before,
-            after=after,
-        )
-
-    def deleted(self, entity: str, row: SQLModel, before: dict[str, Any]) -> None:
-        """Delete a contact or busy period; the event keeps what it was (`before`, with its id)."""
-        self.session.delete(row)
-        self.session.flush()
-        self.saved(entity, before["id"], before, None, action="delete")
 
 
 # --- change history ------------------------------------------------------------------------------
