@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -35,29 +36,70 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent | None:
     """Write an audit event; for updates only the fields that changed are kept. Returns None if nothing changed."""
-    # SQLite does not enforce VARCHAR lengths, PostgreSQL does: fail the same way on both.
-    for name, value in (("entity", entity), ("action", action)):
-        limit = AuditEvent.__table__.c[name].type.length
-        if len(value) > limit:
-            raise ValueError(f"audit {name} {value!r} is longer than {limit} characters")
-    if before is not None and after is not None:
-        changed = {k for k in after if before.get(k) != after.get(k)}
-        if not changed:
-            return None
-        before = {k: before.get(k) for k in sorted(changed)}
-        after = {k: after[k] for k in sorted(changed)}
-    event = AuditEvent(
-        team_id=team_id,
-        actor_id=actor.id if actor else None,
-        entity=entity,
-        entity_id=entity_id,
-        action=action,
-        before=json.dumps(before, ensure_ascii=False) if before is not None else None,
-        after=json.dumps(after, ensure_ascii=False) if after is not None else None,
-    )
-    session.add(event)
-    session.flush()
-    return event
+    return Trail(session, actor, team_id).saved(entity, entity_id, before, after, action)
+
+
+@dataclass(frozen=True)
+class Trail:
+    """The audit events of one operation: the session, who acts and in which team, bound once."""
+
+    session: Session
+    actor: User | None
+    team_id: int
+
+    def saved(
+        self,
+        entity: str,
+        entity_id: int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        action: str | None = None,
+    ) -> AuditEvent | None:
+        """Record a change; without an action it is a create (nothing before) or an update."""
+        if action is None:
+            action = "create" if before is None else "update"
+        # SQLite does not enforce VARCHAR lengths, PostgreSQL does: fail the same way on both.
+        for name, value in (("entity", entity), ("action", action)):
+            limit = AuditEvent.__table__.c[name].type.length
+            if len(value) > limit:
+                raise ValueError(f"audit {name} {value!r} is longer than {limit} characters")
+        if before is not None and after is not None:
+            changed = {k for k in after if before.get(k) != after.get(k)}
+            if not changed:
+                return None
+            before = {k: before.get(k) for k in sorted(changed)}
+            after = {k: after[k] for k in sorted(changed)}
+        event = AuditEvent(
+            team_id=self.team_id,
+            actor_id=self.actor.id if self.actor else None,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            before=json.dumps(before, ensure_ascii=False) if before is not None else None,
+            after=json.dumps(after, ensure_ascii=False) if after is not None else None,
+        )
+        self.session.add(event)
+        self.session.flush()
+        return event
+
+    def flushed(
+        self,
+        entity: str,
+        row: SQLModel,
+        before: dict[str, Any] | None,
+        fields: tuple[str, ...],
+        action: str | None = None,
+    ) -> AuditEvent | None:
+        """Add and flush a new or changed row (so it has its id), then record its `fields` now."""
+        self.session.add(row)
+        self.session.flush()
+        return self.saved(entity, row.id, before, snapshot(row, fields), action)
+
+    def deleted(self, entity: str, row: SQLModel, before: dict[str, Any]) -> AuditEvent | None:
+        """Delete a row; the event keeps what it was (`before`, with its id)."""
+        self.session.delete(row)
+        self.session.flush()
+        return self.saved(entity, before["id"], before, None, action="delete")
 
 
 def history(session: Session, *, entity: str, entity_id: int, limit: int = 50) -> list[AuditEvent]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from functools import reduce
 from typing import Protocol
@@ -128,13 +128,13 @@ def validate(
             raise BusyError(_("The end time must be after the start time."), "end_time")
         if start_min == 0 and end_min == DAY_MINUTES:
             start_min = end_min = None  # 0:00–24:00 is the whole day; store it one way
+    # The time window and label are the same for both kinds; each kind adds its days.
+    window = BusySpec(kind=kind, start_min=start_min, end_min=end_min, label=label)
     if kind == BusyKind.WEEKLY:
         days = normalise_weekdays(weekdays)
         if not days:
             raise BusyError(_("Choose at least one weekday."), "weekdays")
-        return BusySpec(
-            kind=BusyKind.WEEKLY, weekdays=days, start_min=start_min, end_min=end_min, label=label
-        )
+        return replace(window, kind=BusyKind.WEEKLY, weekdays=days)
     if kind == BusyKind.DATES:
         if start_date is None:
             raise BusyError(_("Enter the first day."), "start_date")
@@ -143,28 +143,13 @@ def validate(
             raise BusyError(_("The last day must not be before the first day."), "end_date")
         if (end_date - start_date).days >= MAX_RANGE_DAYS:
             raise BusyError(_("A date range can be at most one year long."), "end_date")
-        return BusySpec(
-            kind=BusyKind.DATES,
-            start_date=start_date,
-            end_date=end_date,
-            start_min=start_min,
-            end_min=end_min,
-            label=label,
-        )
+        return replace(window, kind=BusyKind.DATES, start_date=start_date, end_date=end_date)
     raise BusyError(_("Choose weekly or dates."), "kind")
 
 
 def spec_of(period: PeriodLike) -> BusySpec:
     """A row (or anything shaped like one) as a BusySpec, without validation."""
-    return BusySpec(
-        kind=period.kind,
-        weekdays=period.weekdays,
-        start_date=period.start_date,
-        end_date=period.end_date,
-        start_min=period.start_min,
-        end_min=period.end_min,
-        label=period.label,
-    )
+    return BusySpec(**{f.name: getattr(period, f.name) for f in fields(BusySpec)})
 
 
 def applies_on(period: PeriodLike, day: date) -> bool:

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from ..errors import NotFound
 from ..models import BusyPeriod, Customer, User
 from . import audit, busy
-from .customers import ENTITY_BUSY, record_child, require_edit
+from .customers import ENTITY_BUSY, require_edit
 
 BUSY_FIELDS = ("kind", "weekdays", "start_date", "end_date", "start_min", "end_min", "label")
 
@@ -64,46 +64,16 @@ def save_busy(
     for key in BUSY_FIELDS:
         setattr(period, key, getattr(merged, key))
     session.flush()
+    trail = audit.Trail(session, actor, customer.team_id)
     for period_id, other in others:
         if period_id in absorbed:
-            other_before = _busy_snapshot(other)  # type: ignore[arg-type]
-            session.delete(other)
-            session.flush()
-            record_child(
-                session,
-                actor=actor,
-                customer=customer,
-                entity=ENTITY_BUSY,
-                entity_id=period_id,
-                action="delete",
-                before=other_before,
-                after=None,
-            )
-    record_child(
-        session,
-        actor=actor,
-        customer=customer,
-        entity=ENTITY_BUSY,
-        entity_id=period.id,
-        action="create" if before is None else "update",
-        before=before,
-        after=_busy_snapshot(period),
-    )
+            trail.deleted(ENTITY_BUSY, other, _busy_snapshot(other))  # type: ignore[arg-type]
+    trail.saved(ENTITY_BUSY, period.id, before, _busy_snapshot(period))
     return period
 
 
 def delete_busy(session: Session, *, actor: User, customer: Customer, period: BusyPeriod) -> None:
     require_edit(actor, customer)
-    before = _busy_snapshot(period)
-    session.delete(period)
-    session.flush()
-    record_child(
-        session,
-        actor=actor,
-        customer=customer,
-        entity=ENTITY_BUSY,
-        entity_id=before["id"],
-        action="delete",
-        before=before,
-        after=None,
+    audit.Trail(session, actor, customer.team_id).deleted(
+        ENTITY_BUSY, period, _busy_snapshot(period)
     )

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from ..errors import NotFound, StaleEdit, ValidationError
 from ..models import Contact, Customer, User
 from . import audit
-from .customers import ENTITY_CONTACT, blank_to_none, phone_ok, record_child, require_edit
+from .customers import ENTITY_CONTACT, blank_to_none, phone_ok, require_edit
 from .text import normalise_digits
 
 CONTACT_FIELDS = (
@@ -130,50 +130,23 @@ def save_contact(
             raise _stale_contact(session, contact, values)
         session.refresh(contact)
     session.flush()
+    trail = audit.Trail(session, actor, customer.team_id)
     if values["is_primary"]:
         for other in list_contacts(session, customer_id=customer.id):
             if other.id != contact.id and other.is_primary:
                 other_before = _contact_snapshot(other)
                 other.is_primary = False
                 session.flush()
-                record_child(
-                    session,
-                    actor=actor,
-                    customer=customer,
-                    entity=ENTITY_CONTACT,
-                    entity_id=other.id,
-                    action="update",
-                    before=other_before,
-                    after=_contact_snapshot(other),
-                )
-    record_child(
-        session,
-        actor=actor,
-        customer=customer,
-        entity=ENTITY_CONTACT,
-        entity_id=contact.id,
-        action="create" if before is None else "update",
-        before=before,
-        after=_contact_snapshot(contact),
-    )
+                trail.saved(ENTITY_CONTACT, other.id, other_before, _contact_snapshot(other))
+    trail.saved(ENTITY_CONTACT, contact.id, before, _contact_snapshot(contact))
     return contact
 
 
 def delete_contact(session: Session, *, actor: User, customer: Customer, contact: Contact) -> None:
     """Remove a contact; the audit event keeps what it was."""
     require_edit(actor, customer)
-    before = _contact_snapshot(contact)
-    session.delete(contact)
-    session.flush()
-    record_child(
-        session,
-        actor=actor,
-        customer=customer,
-        entity=ENTITY_CONTACT,
-        entity_id=before["id"],
-        action="delete",
-        before=before,
-        after=None,
+    audit.Trail(session, actor, customer.team_id).deleted(
+        ENTITY_CONTACT, contact, _contact_snapshot(contact)
     )
 
 

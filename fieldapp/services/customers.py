@@ -7,11 +7,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from ..errors import Forbidden, NotFound, StaleEdit, ValidationError
 from ..models import (
@@ -52,6 +53,8 @@ AUDIT_FIELDS = EDIT_FIELDS + (
     "needs_location",
     "next_due_on",
 )
+# A table whose rows belong to a customer (they have customer_id).
+RowT = TypeVar("RowT", bound=SQLModel)
 # Entities of the audit trail that belong to a customer page's history.
 ENTITY_CUSTOMER, ENTITY_CONTACT, ENTITY_BUSY = "customer", "contact", "busy_period"
 
@@ -65,6 +68,17 @@ def get_customer(session: Session, *, actor: User, customer_id: int) -> Customer
     if customer is None or customer.team_id != actor.team_id:
         raise NotFound(_("This customer does not exist."))
     return customer
+
+
+def get_customer_row(
+    session: Session, *, actor: User, model: type[RowT], row_id: int, missing: LazyString
+) -> RowT:
+    """A row that belongs to a customer of the actor's team (a visit, a follow-up); else NotFound(missing)."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(str(missing))
+    get_customer(session, actor=actor, customer_id=row.customer_id)
+    return row
 
 
 def can_edit(user: User, customer: Customer) -> bool:
@@ -168,18 +182,15 @@ def clean_customer_fields(
         errors["segment"] = _("Choose a segment from the list.")
     if "status" in values and values["status"] not in {s.value for s in CustomerStatus}:
         errors["status"] = _("Choose a status from the list.")
-    if "cadence_days" in values:
-        message = _("Visit cadence must be between 1 and 365 days.")
-        cadence = _as_int(values["cadence_days"], "cadence_days", message, errors)
-        if cadence is not None and not 1 <= cadence <= 365:
-            errors["cadence_days"] = message
-        values["cadence_days"] = cadence
-    if "visit_minutes" in values:
-        message = _("Visit length must be between 5 and 240 minutes.")
-        minutes = _as_int(values["visit_minutes"], "visit_minutes", message, errors)
-        if minutes is not None and not 5 <= minutes <= 240:
-            errors["visit_minutes"] = message
-        values["visit_minutes"] = minutes
+    for key, low, high, message in (
+        ("cadence_days", 1, 365, _("Visit cadence must be between 1 and 365 days.")),
+        ("visit_minutes", 5, 240, _("Visit length must be between 5 and 240 minutes.")),
+    ):
+        if key in values:
+            number = _as_int(values[key], key, message, errors)
+            if number is not None and not low <= number <= high:
+                errors[key] = message
+            values[key] = number
     if values.get("assigned_rep_id") is not None:
         try:
             rep = session.get(User, int(values["assigned_rep_id"]))
@@ -292,15 +303,8 @@ def update_customer(
     if address_changed and not hand_placed:
         _locate(session, customer, config)
         session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=customer.team_id,
-        entity=ENTITY_CUSTOMER,
-        entity_id=customer.id,
-        action="update",
-        before=before,
-        after=_snapshot(customer),
+    audit.Trail(session, actor, customer.team_id).saved(
+        ENTITY_CUSTOMER, customer.id, before, _snapshot(customer)
     )
     return customer
 
@@ -338,41 +342,9 @@ def set_location(
         submitted=submitted,
         now=now,
     )
-    audit.record(
-        session,
-        actor=actor,
-        team_id=customer.team_id,
-        entity=ENTITY_CUSTOMER,
-        entity_id=customer.id,
-        action="location",
-        before=before,
-        after=_snapshot(customer),
-    )
+    trail = audit.Trail(session, actor, customer.team_id)
+    trail.saved(ENTITY_CUSTOMER, customer.id, before, _snapshot(customer), action="location")
     return customer
-
-
-def record_child(
-    session: Session,
-    *,
-    actor: User,
-    customer: Customer,
-    entity: str,
-    entity_id: int,
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> None:
-    """Audit a change of a contact or busy period under the customer's team (it shows in the history)."""
-    audit.record(
-        session,
-        actor=actor,
-        team_id=customer.team_id,
-        entity=entity,
-        entity_id=entity_id,
-        action=action,
-        before=before,
-        after=after,
-    )
 
 
 # --- change history ------------------------------------------------------------------------------

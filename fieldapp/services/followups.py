@@ -8,12 +8,13 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlmodel import Session, select
 
-from ..errors import Forbidden, NotFound, ValidationError
+from ..errors import Forbidden, ValidationError
 from ..models import Customer, FollowUp, FollowUpKind, FollowUpState, User
 from . import audit
-from .customers import get_customer
+from .customers import get_customer, get_customer_row
 
 TITLE_MAX = 200
 RESULT_MAX = 2000
@@ -134,17 +135,7 @@ def create_followup(
         created_by_id=actor.id,
         created_at=now,
     )
-    session.add(followup)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=customer.team_id,
-        entity="followup",
-        entity_id=followup.id,
-        action="create",
-        after=audit.snapshot(followup, AUDIT_FIELDS),
-    )
+    audit.Trail(session, actor, customer.team_id).flushed("followup", followup, None, AUDIT_FIELDS)
     return followup
 
 
@@ -157,11 +148,10 @@ def may_close(user: User, followup: FollowUp, customer: Customer) -> bool:
 
 def get_followup(session: Session, *, actor: User, followup_id: int) -> FollowUp:
     """A follow-up of the actor's team (404 otherwise)."""
-    followup = session.get(FollowUp, followup_id)
-    if followup is None:
-        raise NotFound(_("Follow-up not found."))
-    get_customer(session, actor=actor, customer_id=followup.customer_id)
-    return followup
+    missing = _l("Follow-up not found.")
+    return get_customer_row(
+        session, actor=actor, model=FollowUp, row_id=followup_id, missing=missing
+    )
 
 
 def close_followup(
@@ -183,22 +173,13 @@ def close_followup(
         raise ValidationError(
             _("The result is too long (at most %(n)d characters).", n=RESULT_MAX), field="result"
         )
-    before = audit.snapshot(followup, ("state", "result"))
+    audited = ("state", "result")
+    before = audit.snapshot(followup, audited)
     followup.state = FollowUpState.DONE
     followup.result = result
     followup.closed_at = now
-    session.add(followup)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=customer.team_id,
-        entity="followup",
-        entity_id=followup.id,
-        action="close",
-        before=before,
-        after=audit.snapshot(followup, ("state", "result")),
-    )
+    trail = audit.Trail(session, actor, customer.team_id)
+    trail.flushed("followup", followup, before, audited, action="close")
     return followup
 
 

@@ -57,16 +57,8 @@ def create_user(
         password_hash=generate_password_hash(password),
         **profile,
     )
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=team_id,
-        entity="user",
-        entity_id=user.id,
-        action="create",
-        after=audit.snapshot(user, ("email", "name", "role", "active")),
+    audit.Trail(session, actor, team_id).flushed(
+        "user", user, None, ("email", "name", "role", "active")
     )
     return user
 
@@ -93,18 +85,7 @@ def set_active(session: Session, *, actor: User, user_id: int, active: bool) -> 
         raise ValidationError(_("You cannot disable your own account."))
     before = audit.snapshot(user, ("active",))
     user.active = active
-    session.add(user)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=user.team_id,
-        entity="user",
-        entity_id=user.id,
-        action="update",
-        before=before,
-        after=audit.snapshot(user, ("active",)),
-    )
+    audit.Trail(session, actor, user.team_id).flushed("user", user, before, ("active",))
     return user
 
 

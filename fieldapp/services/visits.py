@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -29,7 +30,7 @@ from ..models import (
     VisitStatus,
 )
 from . import audit, clock
-from .customers import get_customer
+from .customers import get_customer, get_customer_row
 from .day.actions import record_visit_on_plan
 from .followups import (
     FollowUpInput,
@@ -208,11 +209,8 @@ def _aware(value: Any, *, field: str) -> datetime | None:
 
 def get_visit(session: Session, *, actor: User, visit_id: int) -> Visit:
     """A visit at one of the actor's team's customers (404 otherwise)."""
-    visit = session.get(Visit, visit_id)
-    if visit is None:
-        raise NotFound(_("Visit not found."))
-    get_customer(session, actor=actor, customer_id=visit.customer_id)
-    return visit
+    missing = _l("Visit not found.")
+    return get_customer_row(session, actor=actor, model=Visit, row_id=visit_id, missing=missing)
 
 
 def recent_visits(session: Session, *, customer_id: int, limit: int = 5) -> list[Visit]:
@@ -403,15 +401,7 @@ def log_visit(
         for r in order_rows
     ]
     after["followups"] = len(data.followups)
-    audit.record(
-        session,
-        actor=actor,
-        team_id=customer.team_id,
-        entity="visit",
-        entity_id=visit.id,
-        action=action,
-        after=after,
-    )
+    audit.Trail(session, actor, customer.team_id).saved("visit", visit.id, None, after, action)
     _advance_due_date(session, actor=actor, customer=customer, visit_day=visit_day)
     record_visit_on_plan(session, visit=visit, day=visit_day)
     return visit
@@ -453,21 +443,11 @@ def _advance_due_date(
     """Last visit and next due date follow the newest visit (an older replayed one moves nothing)."""
     if customer.last_visit_on is not None and customer.last_visit_on > visit_day:
         return
-    before = audit.snapshot(customer, ("last_visit_on", "next_due_on"))
+    audited = ("last_visit_on", "next_due_on")
+    before = audit.snapshot(customer, audited)
     customer.last_visit_on = visit_day
     customer.next_due_on = visit_day + timedelta(days=customer.cadence_days)
-    session.add(customer)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=customer.team_id,
-        entity="customer",
-        entity_id=customer.id,
-        action="update",
-        before=before,
-        after=audit.snapshot(customer, ("last_visit_on", "next_due_on")),
-    )
+    audit.Trail(session, actor, customer.team_id).flushed("customer", customer, before, audited)
 
 
 def edit_visit(
@@ -499,14 +479,5 @@ def edit_visit(
     session.add(visit)
     session.flush()
     customer = session.get(Customer, visit.customer_id)
-    audit.record(
-        session,
-        actor=actor,
-        team_id=customer.team_id,
-        entity="visit",
-        entity_id=visit.id,
-        action="update",
-        before=before,
-        after=after,
-    )
+    audit.Trail(session, actor, customer.team_id).saved("visit", visit.id, before, after)
     return visit

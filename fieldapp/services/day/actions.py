@@ -73,15 +73,15 @@ def _audit(session: Session, actor: User, plan: DayPlan, action: str, **after) -
     if plan.status == PlanStatus.DRAFT and action != "accept":
         plan.status = PlanStatus.ACCEPTED
         session.add(plan)
-    audit.record(
-        session,
-        actor=actor,
-        team_id=actor.team_id,
-        entity="day_plan",
-        entity_id=plan.id,
-        action=action,
-        after=after,
-    )
+    audit.Trail(session, actor, actor.team_id).saved("day_plan", plan.id, None, after, action)
+
+
+def _changed(session: Session, actor: User, plan: DayPlan, action: str, **after) -> None:
+    """A tap that changes the plan without retiming it: a new version (open forms go stale), then the audit."""
+    plan.version += 1
+    session.add(plan)
+    session.flush()
+    _audit(session, actor, plan, action, **after)
 
 
 def accept(session: Session, *, actor: User, day: date, version: int | None) -> DayPlan:
@@ -90,11 +90,37 @@ def accept(session: Session, *, actor: User, day: date, version: int | None) -> 
     _check_version(plan, version)
     if plan.status == PlanStatus.DRAFT:
         plan.status = PlanStatus.ACCEPTED
-        plan.version += 1
-        session.add(plan)
-        session.flush()
-        _audit(session, actor, plan, "accept")
+        _changed(session, actor, plan, "accept")
     return plan
+
+
+def _stop_visit(
+    session: Session, *, actor: User, stop: DayPlanStop, now: datetime, reuse: tuple[str, ...]
+) -> Visit:
+    """The stop's visit while it is in one of the `reuse` states, else a new planned visit for it."""
+    visit = session.get(Visit, stop.visit_id) if stop.visit_id else None
+    if visit is None or visit.status not in reuse:
+        visit = Visit(
+            customer_id=stop.customer_id,
+            rep_id=actor.id,
+            status=VisitStatus.PLANNED,
+            scheduled_start=stop.start,
+            created_at=now,
+        )
+    return visit
+
+
+def _settle(
+    session: Session, *, stop: DayPlanStop, visit: Visit, state: str, now: datetime
+) -> None:
+    """Save the visit in `state` and put its stop in the same state, linked to it."""
+    visit.status = state
+    visit.updated_at = now
+    session.add(visit)
+    session.flush()
+    stop.visit_id = visit.id
+    stop.state = state
+    session.add(stop)
 
 
 def check_in(
@@ -113,30 +139,13 @@ def check_in(
     _check_version(plan, version)
     if stop.state in (VisitStatus.DONE, VisitStatus.SKIPPED):
         raise ValidationError(_("This stop is already finished."))
-    visit = session.get(Visit, stop.visit_id) if stop.visit_id else None
-    if visit is None or visit.status != VisitStatus.PLANNED:
-        visit = Visit(
-            customer_id=stop.customer_id,
-            rep_id=actor.id,
-            status=VisitStatus.PLANNED,
-            scheduled_start=stop.start,
-            created_at=now,
-        )
-    visit.status = VisitStatus.IN_PROGRESS
+    visit = _stop_visit(session, actor=actor, stop=stop, now=now, reuse=(VisitStatus.PLANNED,))
     visit.check_in_at = now
     if position is not None:
         visit.check_in_lat, visit.check_in_lon = position.lat, position.lon
-    visit.updated_at = now
-    session.add(visit)
-    session.flush()
-    stop.visit_id = visit.id
-    stop.state = VisitStatus.IN_PROGRESS
-    session.add(stop)
+    _settle(session, stop=stop, visit=visit, state=VisitStatus.IN_PROGRESS, now=now)
     plan.status = PlanStatus.IN_PROGRESS
-    plan.version += 1
-    session.add(plan)
-    session.flush()
-    _audit(session, actor, plan, "check_in", stop=stop.id, visit=visit.id)
+    _changed(session, actor, plan, "check_in", stop=stop.id, visit=visit.id)
     return visit
 
 
@@ -159,10 +168,7 @@ def check_out(
             visit.check_out_lat, visit.check_out_lon = position.lat, position.lon
         visit.updated_at = now
         session.add(visit)
-        plan.version += 1
-        session.add(plan)
-        session.flush()
-        _audit(session, actor, plan, "check_out", stop=stop.id, visit=visit.id)
+        _changed(session, actor, plan, "check_out", stop=stop.id, visit=visit.id)
     return visit
 
 
@@ -189,22 +195,10 @@ def skip(
         raise ValidationError(
             _("Choose a day after this one, within %(n)d days.", n=MAX_MOVE_DAYS), field="move_to"
         )
-    visit = session.get(Visit, stop.visit_id) if stop.visit_id else None
-    if visit is None or visit.status not in (VisitStatus.PLANNED, VisitStatus.IN_PROGRESS):
-        visit = Visit(
-            customer_id=stop.customer_id,
-            rep_id=actor.id,
-            scheduled_start=stop.start,
-            created_at=now,
-        )
-    visit.status = VisitStatus.SKIPPED
+    still_open = (VisitStatus.PLANNED, VisitStatus.IN_PROGRESS)
+    visit = _stop_visit(session, actor=actor, stop=stop, now=now, reuse=still_open)
     visit.skip_reason = reason
-    visit.updated_at = now
-    session.add(visit)
-    session.flush()
-    stop.visit_id = visit.id
-    stop.state = VisitStatus.SKIPPED
-    session.add(stop)
+    _settle(session, stop=stop, visit=visit, state=VisitStatus.SKIPPED, now=now)
     if move_to is not None:
         team = session.get(Team, actor.team_id)
         # A moved visit has no time yet: it is a candidate of that day, planned with the others.
@@ -218,10 +212,7 @@ def skip(
                 created_at=now,
             )
         )
-    plan.version += 1
-    session.add(plan)
-    session.flush()
-    _audit(
+    _changed(
         session,
         actor,
         plan,
@@ -433,15 +424,8 @@ def book_appointment(
     )
     session.add(visit)
     session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        team_id=actor.team_id,
-        entity="visit",
-        entity_id=visit.id,
-        action="appointment",
-        after={"customer": customer.id, "starts": starts.isoformat()},
-    )
+    booked = {"customer": customer.id, "starts": starts.isoformat()}
+    audit.Trail(session, actor, actor.team_id).saved("visit", visit.id, None, booked, "appointment")
     plan = get_plan(session, rep_id=actor.id, day=day)
     if plan is not None and customer.lat is not None:
         stops = plan_stops(session, plan)

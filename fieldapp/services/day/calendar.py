@@ -41,15 +41,8 @@ class CalendarDay:
 
 
 def _audit_token(session: Session, actor: User, action: str) -> None:
-    audit.record(
-        session,
-        actor=actor,
-        team_id=actor.team_id,
-        entity="user",
-        entity_id=actor.id,
-        action=action,
-        after={},  # the token itself stays out of the log: the log must not open the feed
-    )
+    # The token itself stays out of the log: the log must not open the feed.
+    audit.Trail(session, actor, actor.team_id).saved("user", actor.id, None, {}, action)
 
 
 def rotate_token(session: Session, *, actor: User) -> str:
