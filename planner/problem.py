@@ -199,11 +199,3 @@ def place_break(p: Problem, v: int, seq: Sequence[int]) -> Schedule | None:
         if s is not None and (best is None or s.duration < best.duration):
             best = s
     return best
-
-
-def route_duration(p: Problem, v: int, seq: Sequence[int], limit: int | None = None) -> int | None:
-    """Only the length of an earliest-start route (None when infeasible or not under `limit`)."""
-    if limit is not None and limit <= 0:
-        return None
-    d = kernels.duration(np.asarray(seq, dtype=np.int64), v, limit or 0, *p.arrays)
-    return None if d < 0 else int(d)
