@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
@@ -19,6 +24,7 @@ DAY = date(2026, 11, 24)  # a Tuesday
 MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TOKYO = (35.681, 139.767)
 REDIS_URL = os.environ.get("FIELDAPP_TEST_REDIS_URL")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -228,7 +234,7 @@ def test_a_job_run_twice_gives_the_same_plan(app, db, team_of_three, redis_queue
     assert db.exec(select(func.count()).select_from(DayPlanStop)).one() == len(stops)
 
 
-def test_a_killed_workers_job_is_retried(app, db, team_of_three, redis_queue, monkeypatch):
+def test_a_job_that_fails_once_is_retried(app, db, team_of_three, redis_queue, monkeypatch):
     burst_worker(redis_queue, monkeypatch)
     unlucky = team_of_three["reps"][0]
     attempts = []
@@ -247,6 +253,73 @@ def test_a_killed_workers_job_is_retried(app, db, team_of_three, redis_queue, mo
     assert len(attempts) == 2
     assert "Planned 3 reps" in result.output and "Failed 0." in result.output
     assert plan_of(db, unlucky) is not None
+
+
+def test_a_worker_killed_mid_plan_leaves_its_job_to_another_worker(
+    app, db, database_url, team_of_three, redis_queue
+):
+    """A real `fieldapp worker` process is killed (SIGKILL) while it plans; the job is not lost.
+
+    RQ finds the abandoned job when it cleans the started-job registry (a worker's maintenance does that
+    once the job's time is up; the test moves the clock forward instead of waiting), retries it because
+    it was enqueued with a retry, and the next worker plans the rep once.
+    """
+    from rq import SimpleWorker, Worker
+    from rq.job import Job
+    from rq.registry import StartedJobRegistry
+
+    rep = team_of_three["reps"][0]
+    target = jobs.RepTarget(rep.id, rep.email, rep.team_id, DAY)
+    # 8 s of search: long enough to be killed in the middle of it.
+    spec = jobs.RunSpec([target], datetime.now(UTC), time_limit=8.0)
+    (queued_id,) = jobs.enqueue(redis_queue, spec, run_id=1)
+    env = {
+        **os.environ,
+        "FIELDAPP_ENV": "development",
+        "FIELDAPP_SECRET_KEY": "worker-test-secret-key-0123456789",
+        "FIELDAPP_DATABASE_URL": database_url,
+        "FIELDAPP_REDIS_URL": REDIS_URL,
+        "PYTHONPATH": str(ROOT),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from fieldapp.cli import main; main()", "worker"]
+        + ["--queue-name", redis_queue.name],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its work horse too, so one signal kills both
+    )
+    job = Job.fetch(queued_id, connection=redis_queue.connection)
+    try:
+        deadline = time.monotonic() + 120
+        while job.get_status(refresh=True) != "started":
+            assert worker.poll() is None, "the worker stopped before taking the job"
+            assert time.monotonic() < deadline, "the worker never started the job"
+            time.sleep(0.1)
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+        assert plan_of(db, rep) is None  # killed mid-plan: nothing was written
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+        for dead in Worker.all(queue=redis_queue):
+            dead.register_death()
+            redis_queue.connection.delete(dead.key)
+
+    StartedJobRegistry(queue=redis_queue).cleanup(timestamp=time.time() + jobs.JOB_TIMEOUT + 3600)
+    assert job.get_status(refresh=True) == "queued"
+    survivor = SimpleWorker([redis_queue], connection=redis_queue.connection)
+    _burst_workers.append(survivor)
+    survivor.work(burst=True)
+
+    job.refresh()
+    assert (
+        job.get_status() == "finished" and job.retries_left < jobs.JOB_RETRIES
+    )  # a retry was used
+    assert job.return_value().state == "planned"
+    assert plan_of(db, rep) is not None
+    assert db.exec(select(func.count()).select_from(DayPlan)).one() == 1
 
 
 def test_redis_down_is_said_clearly_and_nothing_is_written(app, db, team_of_three):
