@@ -241,7 +241,12 @@ def plans_group() -> None:
 @click.option(
     "--time-limit", type=click.FloatRange(min=0.05), default=None, help="Seconds per rep."
 )
-@click.option("--queue", "use_queue", is_flag=True, help="One RQ job per rep (FIELDAPP_REDIS_URL).")
+@click.option(
+    "--queue/--in-process",
+    "use_queue",
+    default=None,
+    help="One RQ job per rep on FIELDAPP_REDIS_URL, or plan here (default: FIELDAPP_PLANS_QUEUE).",
+)
 @click.option(
     "--queue-name", default="fieldapp-plans", show_default=True, help="RQ queue of the jobs."
 )
@@ -252,7 +257,7 @@ def plans_generate(
     reps: tuple[str, ...],
     workers: int | None,
     time_limit: float | None,
-    use_queue: bool,
+    use_queue: bool | None,
     queue_name: str,
 ) -> None:
     """Plan the day of every active rep (safe to re-run: only draft plans are replaced)."""
@@ -280,12 +285,14 @@ def plans_generate(
     if not targets:
         return
     queue = None
+    if use_queue is None:
+        use_queue = bool(app.config.get("PLANS_QUEUE"))
     if use_queue:
         try:
             queue = jobs.plan_queue(app.config.get("REDIS_URL"), queue_name)
         except jobs.QueueUnavailable as error:
             raise click.ClickException(
-                f"{error} Nothing was planned. Run without --queue to plan on this machine."
+                f"{error} Nothing was planned. Run with --in-process to plan on this machine."
             ) from error
     workers = workers or os.cpu_count() or 1
     if queue is None and workers > 1:

@@ -23,6 +23,7 @@ ENV_KEYS = (
     "DEFAULT_TIMEZONE",
     "LOGIN_RATE_LIMIT",
     "PLANNER_TIME_LIMIT",
+    "PLANS_QUEUE",
 )
 
 DEV_ENVIRONMENTS = {"development", "test"}
@@ -56,6 +57,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PLANNER_TIME_LIMIT": 1.0,
         # When set, the planner stops after this many iterations instead (repeatable plans in tests).
         "PLANNER_ITERATIONS": None,
+        # `plans generate` enqueues RQ jobs (on FIELDAPP_REDIS_URL) unless told --in-process.
+        "PLANS_QUEUE": False,
         "LANGUAGES": ("ja", "en"),
         "BABEL_DEFAULT_LOCALE": "ja",
         "WTF_CSRF_TIME_LIMIT": None,
@@ -99,6 +102,9 @@ def finalize(config: dict[str, Any], instance_path: str) -> None:
     if config.get("REDIS_URL"):
         config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"]
     config["TESTING"] = config.get("TESTING", env == "test")
+    # From the environment this is text: "1", "true", "yes" and "on" mean yes.
+    if isinstance(config.get("PLANS_QUEUE"), str):
+        config["PLANS_QUEUE"] = config["PLANS_QUEUE"].strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _instance_secret(instance_path: str) -> str:

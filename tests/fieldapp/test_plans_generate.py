@@ -322,10 +322,24 @@ def test_a_worker_killed_mid_plan_leaves_its_job_to_another_worker(
     assert db.exec(select(func.count()).select_from(DayPlan)).one() == 1
 
 
+def test_the_queue_is_the_configured_default_and_in_process_overrides_it(
+    app, db, team_of_three, redis_queue, monkeypatch
+):
+    app.config["PLANS_QUEUE"] = True
+    burst_worker(redis_queue, monkeypatch)
+    result = generate(app, "--queue-name", redis_queue.name)
+    assert result.exit_code == 0, result.output
+    assert "Queued 3 jobs" in result.output
+    result = generate(app, "--in-process")
+    assert result.exit_code == 0, result.output
+    assert "Queued" not in result.output
+    assert [r.mode for r in db.exec(select(PlanRun).order_by(PlanRun.id))] == ["queue", "process"]
+
+
 def test_redis_down_is_said_clearly_and_nothing_is_written(app, db, team_of_three):
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
     result = generate(app, "--queue")
     assert result.exit_code != 0
-    assert "does not answer" in result.output and "Run without --queue" in result.output
+    assert "does not answer" in result.output and "Run with --in-process" in result.output
     assert db.exec(select(func.count()).select_from(PlanRun)).one() == 0
     assert db.exec(select(func.count()).select_from(DayPlan)).one() == 0
