@@ -289,9 +289,16 @@ class Product(SQLModel, table=True):
     code: str = Field(max_length=64, unique=True)
     name: str = Field(max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
+    # Reading in katakana, so a search for 「ぺーぱー」 finds 「ペーパータオル」.
+    kana: str | None = Field(default=None, max_length=200)
     category: str = Field(max_length=64)
+    unit: str | None = Field(default=None, max_length=16)  # 箱, 本, kg …
     unit_price: int = Field(default=0)  # yen
+    # Units in one case: an order reaching it is a pack-size step up (an upsell signal).
+    pack_of: int | None = None
     reorder_cycle_days: int | None = None
+    # The older product this one supersedes: its buyers are prompted to move to this one.
+    replaces_id: int | None = Field(default=None, foreign_key="product.id")
     # Months (1-12, comma separated) in which the product sells; empty means all year.
     season_months: str | None = Field(default=None, max_length=40)
     tags: str | None = Field(default=None, max_length=200)
