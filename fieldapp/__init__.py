@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from .manager.routes import bp as manager_bp
     from .me.routes import bp as me_bp
     from .offline.routes import bp as offline_bp
+    from .products import bp as products_bp
     from .reports.routes import bp as reports_bp
     from .today import bp as today_bp
     from .visits.routes import bp as visits_bp
@@ -96,5 +97,6 @@ def _register_blueprints(app: Flask) -> None:
         imports_bp,
         offline_bp,
         api_bp,
+        products_bp,
     ):
         app.register_blueprint(blueprint)

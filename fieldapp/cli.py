@@ -477,7 +477,7 @@ def import_command(kind: str, path: Path, team_name: str | None, dry_run: bool) 
 
 
 @click.command("export")
-@click.argument("kind", type=click.Choice(["customers", "visits"]))
+@click.argument("kind", type=click.Choice(["products", "customers", "visits"]))
 @click.option("--team", "team_name")
 @click.option(
     "-o",
@@ -487,12 +487,14 @@ def import_command(kind: str, path: Path, team_name: str | None, dry_run: bool) 
 )
 @with_appcontext
 def export_command(kind: str, team_name: str | None, output: Path | None) -> None:
-    """Write the team's customers or visit history as CSV (UTF-8 with BOM)."""
+    """Write the product catalogue, or the team's customers or visit history, as CSV (UTF-8 with BOM)."""
     with session_scope() as session:
-        team = _named_team(session, team_name)
-        lines = (exporter.customers_csv if kind == "customers" else exporter.visits_csv)(
-            session, team_id=team.id
-        )
+        if kind == "products":
+            lines = exporter.products_csv(session)
+        else:
+            team = _named_team(session, team_name)
+            export = exporter.customers_csv if kind == "customers" else exporter.visits_csv
+            lines = export(session, team_id=team.id)
         text = "".join(lines)
     if output:
         output.write_text(text, encoding="utf-8", newline="")

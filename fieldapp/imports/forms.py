@@ -10,6 +10,7 @@ class ImportForm(FlaskForm):
     kind = SelectField(
         _l("What the file contains"),
         choices=[
+            ("products", _l("Products (catalogue)")),
             ("customers", _l("Customers")),
             ("contacts", _l("Contacts")),
             ("busy-periods", _l("Busy periods")),

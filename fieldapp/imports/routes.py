@@ -63,6 +63,13 @@ def export_customers():
     )
 
 
+@bp.route("/export/products.csv")
+@manager_required
+def export_products():
+    """The product catalogue as CSV, in the import's columns."""
+    return _csv_response(exporter.products_csv(get_session()), "products.csv")
+
+
 @bp.route("/export/visits.csv")
 @manager_required
 def export_visits():

@@ -1,4 +1,4 @@
-"""CSV export of the team's customers and visit history (UTF-8 with BOM so Excel opens it correctly)."""
+"""CSV export of the catalogue, the team's customers and visit history (UTF-8 with BOM so Excel opens it)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from sqlmodel import Session, select
 
-from ..models import Customer, Team, User, Visit
+from ..models import Customer, Product, Team, User, Visit
 from .teams import zone
 
 CUSTOMER_COLUMNS = ("external_code", "name", "kana", "postal_code", "address", "phone", "segment", "rank",
@@ -17,6 +17,8 @@ CUSTOMER_COLUMNS = ("external_code", "name", "kana", "postal_code", "address", "
 VISIT_COLUMNS = ("customer_code", "customer", "rep_email", "rep", "status", "check_in", "check_out", "outcome",
                  "heard", "needs", "changes", "proposals", "proposal_reception", "next_action",
                  "next_action_due")  # fmt: skip
+PRODUCT_COLUMNS = ("product_code", "name", "name_en", "kana", "category", "unit", "unit_price", "pack_of",
+                   "reorder_days", "tags", "replaces", "active")  # fmt: skip
 BOM = "\ufeff"
 
 
@@ -74,3 +76,16 @@ def visits_csv(session: Session, *, team_id: int) -> Iterator[str]:
                    visit.proposal_reception, visit.next_action, visit.next_action_due]  # fmt: skip
 
     return _csv_lines(VISIT_COLUMNS, rows())
+
+
+def products_csv(session: Session) -> Iterator[str]:
+    """The whole catalogue in the import's own columns (the catalogue is shared by every team)."""
+    products = session.exec(select(Product).order_by(Product.code)).all()
+    codes = {p.id: p.code for p in products}
+
+    def rows() -> Iterator[list[object]]:
+        for p in products:
+            yield [p.code, p.name, p.name_en, p.kana, p.category, p.unit, p.unit_price, p.pack_of,
+                   p.reorder_cycle_days, p.tags, codes.get(p.replaces_id), 1 if p.active else 0]  # fmt: skip
+
+    return _csv_lines(PRODUCT_COLUMNS, rows())

@@ -1,4 +1,4 @@
-"""CSV import of customers, contacts, busy periods and orders: all or nothing, with a per-row report.
+"""CSV import of products, customers, contacts, busy periods and orders: all or nothing, with a per-row report.
 
 Files may be UTF-8, UTF-8 with a BOM, or Shift_JIS/CP932 (what Excel writes in Japan). Headers are accepted
 in English or Japanese. Every row is checked first (reads only); only when no row has an error are the
@@ -35,12 +35,27 @@ from . import audit, busy, geocoding
 from .contacts import clean_contact_fields
 from .customers import clean_customer_fields, search_text_for
 
-KINDS = ("customers", "contacts", "busy-periods", "orders")
+# In the order a fresh install loads them: orders name products and customers.
+KINDS = ("products", "customers", "contacts", "busy-periods", "orders")
 MAX_ROWS = 50_000
 CADENCE_BY_RANK = {Rank.A: 7, Rank.B: 14, Rank.C: 30}
 
 # Column name → accepted header spellings (compared after NFKC, lower case, no spaces).
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "products": {
+        "product_code": ("product_code", "code", "商品コード", "品番"),
+        "name": ("name", "product_name", "商品名", "品名"),
+        "name_en": ("name_en", "english_name", "英語名", "商品名(英語)"),
+        "kana": ("kana", "reading", "フリガナ", "ふりがな", "よみ", "カナ"),
+        "category": ("category", "カテゴリ", "カテゴリー", "分類"),
+        "unit": ("unit", "単位"),
+        "unit_price": ("unit_price", "price", "単価", "価格"),
+        "pack_of": ("pack_of", "pack_size", "入数", "ケース入数"),
+        "reorder_days": ("reorder_days", "reorder_cycle_days", "発注周期", "発注周期(日)"),
+        "tags": ("tags", "keywords", "タグ", "キーワード"),
+        "replaces": ("replaces", "replaces_code", "後継元", "旧商品コード"),
+        "active": ("active", "販売中", "状態"),
+    },
     "customers": {
         "external_code": ("external_code", "code", "customer_code", "顧客コード", "得意先コード"),
         "name": ("name", "顧客名", "得意先名", "会社名", "店名"),
@@ -96,6 +111,7 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 REQUIRED = {
+    "products": ("product_code", "name"),
     "customers": ("external_code", "name"),
     "contacts": ("customer_code", "name"),
     "busy-periods": ("customer_code", "kind"),
@@ -113,6 +129,7 @@ KIND_WORDS = {"毎週": "weekly", "週": "weekly", "定休": "weekly", "期間":
 WEEKDAY_WORDS = {"月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6,
                  "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}  # fmt: skip
 TRUE_WORDS = {"1", "true", "yes", "y", "はい", "○", "◯", "主"}
+FALSE_WORDS = {"0", "false", "no", "n", "いいえ", "×", "✕", "販売終了", "終売", "廃番", "停止"}
 
 
 @dataclass(frozen=True)
@@ -318,6 +335,9 @@ def import_csv(
     planner = _PLANNERS[kind]
     operations: list[Callable[[], None]] = []
     context = _Context(session=session, team_id=team_id, actor=actor, now=now or datetime.now(UTC))
+    if kind == "products":
+        # A product may name as its predecessor one that is further down the same file.
+        context.file_product_codes = {_nfkc(values["product_code"]) for _, values in rows}
     for number, values in rows:
         try:
             operation = planner(context, values)
@@ -354,6 +374,9 @@ class _Context:
     seen_keys: set[Any] = field(default_factory=set)
     touched_customers: set[int] = field(default_factory=set)
     replaced_busy: set[int] = field(default_factory=set)
+    file_product_codes: set[str] = field(default_factory=set)
+    # (product, predecessor code): linked once every product of the file exists.
+    successors: list[tuple[Product, str | None]] = field(default_factory=list)
     _customers: dict[str, Customer] | None = None
     _reps: dict[str, User] | None = None
     _products: dict[str, Product] | None = None
@@ -390,7 +413,17 @@ class _Context:
         self.seen_keys.add(key)
 
     def finish(self, report: ImportReport) -> None:
-        if self.actor is not None and report.kind in ("orders", "busy-periods", "contacts"):
+        if self.successors:
+            self.session.flush()
+            for product, code in self.successors:
+                product.replaces_id = self.products()[code].id if code else None
+                self.session.add(product)
+        if self.actor is not None and report.kind in (
+            "products",
+            "orders",
+            "busy-periods",
+            "contacts",
+        ):
             audit.record(
                 self.session,
                 actor=self.actor,
@@ -617,7 +650,97 @@ def _plan_order(ctx: _Context, values: dict[str, str]) -> tuple[str, Callable[[]
     return "update", update
 
 
+PRODUCT_TEXT_LIMITS = {
+    "name": 200,
+    "name_en": 200,
+    "kana": 200,
+    "category": 64,
+    "unit": 16,
+    "tags": 200,
+}
+
+
+def _parse_flag(text: str, column: str) -> bool | None:
+    word = _nfkc(text).lower()
+    if not word:
+        return None
+    if word in TRUE_WORDS or word == "販売中":
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise RowProblem(_("%(column)s: use 1 (yes) or 0 (no): %(value)s", column=column, value=word))
+
+
+def _plan_product(ctx: _Context, values: dict[str, str]) -> tuple[str, Callable[[], None]] | None:
+    """One catalogue row. The catalogue is the company's: every team orders from the same products."""
+    code = _nfkc(values["product_code"])
+    if not code:
+        raise RowProblem(_("product_code is required"))
+    if len(code) > 64:
+        raise RowProblem(_("product_code: at most %(n)d characters", n=64))
+    ctx.once(("product", code), _("The product code %(code)s appears twice in the file", code=code))
+    data: dict[str, Any] = {}
+    for key, limit in PRODUCT_TEXT_LIMITS.items():
+        if key not in values:
+            continue
+        text = _nfkc(values[key]) if key in ("kana", "unit", "category") else values[key].strip()
+        if len(text) > limit:
+            raise RowProblem(_("%(column)s: at most %(n)d characters", column=key, n=limit))
+        data[key] = text or None
+    if not data.get("name"):
+        raise RowProblem(_("name is required"))
+    for key, attribute in (("unit_price", "unit_price"), ("pack_of", "pack_of"),
+                           ("reorder_days", "reorder_cycle_days")):  # fmt: skip
+        if key in values:
+            number = parse_number(values[key], key)
+            if number is not None and number < (0 if key == "unit_price" else 1):
+                raise RowProblem(
+                    _(
+                        "%(column)s must be a whole number of at least %(n)d",
+                        column=key,
+                        n=0 if key == "unit_price" else 1,
+                    )  # fmt: skip
+                )
+            data[attribute] = number
+    active = _parse_flag(values.get("active", ""), "active")
+    replaces = _nfkc(values.get("replaces", "")) or None
+    if replaces == code:
+        raise RowProblem(_("replaces: a product cannot replace itself"))
+    if replaces and replaces not in ctx.products() and replaces not in ctx.file_product_codes:
+        raise RowProblem(_("replaces: unknown product code %(code)s", code=replaces))
+    # Blank optional cells keep what is stored (or the defaults for a new product).
+    data = {k: v for k, v in data.items() if v is not None}
+    if active is not None:
+        data["active"] = active
+    existing = ctx.products().get(code)
+    if existing is None:
+        product = Product(code=code, category=data.pop("category", ""), **data)
+
+        def create() -> None:
+            ctx.session.add(product)
+            ctx.products()[code] = product
+            ctx.successors.append((product, replaces))
+
+        return "create", create
+    changes = {k: v for k, v in data.items() if getattr(existing, k) != v}
+    codes_by_id = {p.id: c for c, p in ctx.products().items()}
+    old_replaces = codes_by_id.get(existing.replaces_id)
+    relinks = "replaces" in values and values["replaces"].strip() != "" and replaces != old_replaces
+    if not changes and not relinks:
+        return None
+
+    def update() -> None:
+        for key, value in changes.items():
+            setattr(existing, key, value)
+        ctx.session.add(existing)
+        if relinks:
+            ctx.successors.append((existing, replaces))
+
+    return "update", update
+
+
 _PLANNERS = {
+    "products": _plan_product,
     "customers": _plan_customer,
     "contacts": _plan_contact,
     "busy-periods": _plan_busy,

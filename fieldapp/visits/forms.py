@@ -29,6 +29,7 @@ from wtforms.validators import Length, Optional
 from ..forms import VersionField, field_values
 from ..i18n import choices
 from ..models import FollowUpKind, Product, User
+from ..services.text import normalise_search
 from ..services.visits import KEY_MAX, NOTE_MAX
 
 # Typical phrases a tap inserts into a note (visit_form.js); shown only when JavaScript runs.
@@ -72,6 +73,11 @@ NUMBER = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
 def chip_choices(kind: str) -> list[SelectChoice]:
     """A choice kind of fieldapp.i18n as radio options (rendered as chips)."""
     return [SelectChoice(value, label) for value, label in choices(kind)]
+
+
+def product_search_words(product: Product) -> str:
+    words = (product.code, product.kana, product.name_en, product.tags)
+    return normalise_search(" ".join(w for w in words if w))
 
 
 def product_label(product: Product) -> str:
@@ -184,7 +190,8 @@ class VisitForm(VisitNotesForm):
             SelectChoice(
                 str(p.id),
                 f"{product_label(p)} · ¥{p.unit_price:,}",
-                render_kw={"data-price": str(p.unit_price)},
+                # The picker's search also matches the code, reading, English name and tags.
+                render_kw={"data-price": str(p.unit_price), "data-search": product_search_words(p)},
                 optgroup=p.category,
             )
             for p in catalog

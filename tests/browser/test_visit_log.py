@@ -18,7 +18,9 @@ def shop(make_team, make_user, make_customer, make_order_line, db):
     rep = make_user(team=team, name="営業 一郎", email="ichiro@example.com")
     customer = make_customer(team=team, name="居酒屋 さくら", assigned_rep_id=rep.id)
     soy = Product(code="SOY18", name="業務用醤油 18L", category="調味料", unit_price=4800)
-    sticks = Product(code="HASHI", name="割り箸 1000膳", category="消耗品", unit_price=900)
+    sticks = Product(
+        code="HASHI", name="割り箸 1000膳", kana="ワリバシ", category="消耗品", unit_price=900
+    )
     oil = Product(code="OIL", name="サラダ油 16.5kg", category="調味料", unit_price=5200)
     db.add_all([soy, sticks, oil])
     db.commit()
@@ -47,7 +49,10 @@ def test_rep_logs_a_visit_with_taps(page, live_server, shop, db):
 
     # Another product from the catalogue: search picks it, the stepper adds one more.
     first = page.locator("[data-line]").nth(0)
-    first.locator(".product-search").fill("割り箸")
+    # The picker searches the catalogue's code and reading too (hiragana finds katakana, any width).
+    first.locator(".product-search").fill("ｈａｓｈｉ")
+    assert first.locator(".product-select").input_value() == str(shop["sticks"].id)
+    first.locator(".product-search").fill("わりばし")
     assert first.locator(".product-select").input_value() == str(shop["sticks"].id)
     first.locator("[data-step='1']").click()
     assert first.locator(".qty").input_value() == "2"

@@ -71,7 +71,8 @@
     var matches = [];
     Array.prototype.forEach.call(select.options, function (option) {
       if (!option.value) return;
-      var hit = !needle || fold(option.textContent).indexOf(needle) !== -1;
+      var words = (option.getAttribute("data-search") || "") + " " + option.textContent;
+      var hit = !needle || fold(words).indexOf(needle) !== -1;
       option.hidden = !hit;
       if (hit) matches.push(option);
     });
