@@ -73,7 +73,7 @@ def viewable_rep(session: Session, *, actor: User, rep_id: int | None) -> User:
 def rep_places(session: Session, rep: User) -> tuple[Place | None, Place | None]:
     """The start and end of the rep's day by their planning settings (the end defaults to the start)."""
     settings = settings_for(session, rep)
-    labels = {"office": _("Office"), "home": _("Home")}
+    labels = {"office": _("The office"), "home": _("Home")}
     places = []
     for place, fallback in ((settings.start, _("Start")), (settings.end, _("End"))):
         if place is None:
