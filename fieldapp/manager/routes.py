@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from ..db import get_session
 from ..errors import StaleEdit, ValidationError
 from ..forms import EmptyForm, save_form
 from ..i18n import CHOICES
-from ..me.settings_form import MemberForm, saving, settings_input
+from ..me.settings_form import MemberForm, OfficeForm, office_input, saving, settings_input
 from ..services import members, overview, plan_runs, planning_settings, users
 from .forms import AddMemberForm
 
@@ -54,6 +54,7 @@ def team():
             for c in overview.team_coverage(session, team_id=team_row.id, today=team_today())
         },
         form=form,
+        office_form=_office_form(team_row),
         toggle_form=EmptyForm(),
         plan_runs=plan_runs.recent_runs(session, team_id=team_row.id),
     )
@@ -125,3 +126,32 @@ def member(user_id: int):
 def _stale_member(error: StaleEdit, user_id: int):
     flash(error.message, "error")
     return redirect(url_for("manager.member", user_id=user_id))
+
+
+def _office_form(team_row) -> OfficeForm:
+    form = OfficeForm(formdata=None)
+    form.office_label.data = team_row.office_label
+    form.office_lat.data = "" if team_row.office_lat is None else team_row.office_lat
+    form.office_lon.data = "" if team_row.office_lon is None else team_row.office_lon
+    return form
+
+
+@bp.route("/office", methods=["POST"])
+@manager_required
+def office():
+    """Set the team's office: where reps' days start and end until they choose their own place."""
+    form = OfficeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = get_session()
+    try:
+        planning_settings.set_team_office(
+            session, actor=current_user, **office_input(form, session)
+        )
+    except ValidationError as error:
+        session.rollback()
+        flash(error.message, "error")
+    else:
+        session.commit()
+        flash(_("The team's office was saved."), "info")
+    return redirect(url_for("manager.team") + "#office")

@@ -204,3 +204,31 @@ def saving(service: Any) -> Any:
             raise on_form_fields(error) from error
 
     return save
+
+
+class OfficeForm(FlaskForm):
+    """The team's office: the default start and end of every rep's day (a manager sets it)."""
+
+    office_label = StringField(_l("Address or name of the place"), validators=[Length(max=200)])
+    office_lat = HiddenField()
+    office_lon = HiddenField()
+
+
+def office_input(form: OfficeForm, session: Session) -> dict[str, Any]:
+    """The office's name and position: the phone's, else the typed address geocoded."""
+    label = (form.office_label.data or "").strip() or None
+    lat, lon = _float(form.office_lat.data), _float(form.office_lon.data)
+    if (lat is None or lon is None) and label:
+        point = geocoding.lookup(session, address=label, config=current_app.config)
+        if point is not None:
+            lat, lon = point
+    if lat is None or lon is None:
+        message = (
+            _("This address was not found. Use your current position instead.")
+            if label and current_app.config.get("NOMINATIM_DOMAIN")
+            else _("Addresses cannot be looked up here. Use your current position.")
+            if label
+            else _("Use your position or enter an address.")
+        )
+        raise ValidationError(message, errors={"office_label": message})
+    return {"label": label, "lat": lat, "lon": lon}

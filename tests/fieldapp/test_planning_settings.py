@@ -581,3 +581,32 @@ def test_nightly_plans_follow_each_reps_weekdays_and_start_place(app, db, people
     db.expire_all()
     assert plans.get_plan(db, rep_id=rep.id, day=DAY) is None
     assert [t.rep_id for t in jobs.reps_to_plan(db, day=DAY)] == [rep.id, colleague.id]
+
+
+def test_a_manager_sets_the_team_office_and_a_rep_may_not(app, client, db, make_team, make_user):
+    team = make_team()
+    manager = make_user(team=team, role="manager", language="en")
+    rep = make_user(team=team, language="en")
+    login(client, manager.email)
+    token = csrf_token(client.get("/team/").get_data(as_text=True))
+    refused = client.post(
+        "/team/office", data={"csrf_token": token, "office_label": "本社"}, follow_redirects=True
+    )
+    assert "Addresses cannot be looked up here" in refused.get_data(as_text=True)
+    saved = client.post(
+        "/team/office",
+        data={
+            "csrf_token": token,
+            "office_label": "本社",
+            "office_lat": "35.69",
+            "office_lon": "139.7",
+        },
+    )
+    assert saved.status_code == 302
+    db.expire_all()
+    with app.test_request_context():
+        assert settings_for(db, rep).start.pair() == (35.69, 139.7)
+    rep_client = app.test_client()
+    login(rep_client, rep.email)
+    rep_token = csrf_token(rep_client.get("/me").get_data(as_text=True))
+    assert rep_client.post("/team/office", data={"csrf_token": rep_token}).status_code == 403
