@@ -21,7 +21,7 @@ from wtforms.validators import Length, Optional
 from ..customers.forms import MultiCheckboxField
 from ..errors import ValidationError
 from ..forms import VersionField
-from ..i18n import CHOICES, WEEKDAYS, minutes_hhmm
+from ..i18n import CHOICES, WEEKDAYS
 from ..models import User
 from ..services import geocoding
 
@@ -94,15 +94,11 @@ class PlanningSettingsForm(FlaskForm):
                 value = getattr(user, f"{prefix}_{part}")
                 getattr(self, f"{prefix}_{part}").data = "" if value is None else value
         self.working_weekdays.data = list(user.working_weekdays or "01234")
-        self.work_start.data = minutes_hhmm(user.work_start_min)
-        self.work_end.data = minutes_hhmm(user.work_end_min)
+        self.work_start.data = hhmm(user.work_start_min)
+        self.work_end.data = hhmm(user.work_end_min)
         self.lunch_minutes.data = user.lunch_minutes
-        self.lunch_earliest.data = (
-            minutes_hhmm(user.lunch_earliest_min) if user.lunch_earliest_min is not None else ""
-        )
-        self.lunch_latest.data = (
-            minutes_hhmm(user.lunch_latest_min) if user.lunch_latest_min is not None else ""
-        )
+        self.lunch_earliest.data = hhmm(user.lunch_earliest_min)
+        self.lunch_latest.data = hhmm(user.lunch_latest_min)
         self.travel_mode.data = user.travel_mode
         self.visits_per_day.data = user.visits_per_day
 
@@ -113,6 +109,14 @@ class MemberForm(PlanningSettingsForm):
     name = StringField(_l("Name"), validators=[Length(max=120)])
     role = SelectField(_l("Role"), validate_choice=False)
     active = BooleanField(_l("Can sign in"))
+
+
+def hhmm(minutes: int | None) -> str:
+    """Minutes after midnight as an <input type=time> value ("09:00"); empty for none."""
+    if minutes is None:
+        return ""
+    minutes = min(minutes, 24 * 60 - 1)  # the input has no 24:00
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _minutes(text: str | None, field: str, errors: dict[str, str]) -> int | None:
