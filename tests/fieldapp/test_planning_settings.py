@@ -610,3 +610,17 @@ def test_a_manager_sets_the_team_office_and_a_rep_may_not(app, client, db, make_
     login(rep_client, rep.email)
     rep_token = csrf_token(rep_client.get("/me").get_data(as_text=True))
     assert rep_client.post("/team/office", data={"csrf_token": rep_token}).status_code == 403
+
+
+def test_the_team_pages_switch_cannot_disable_a_manager_either(client, db, people):
+    login(client, people["manager"].email)
+    page = client.get("/team/").get_data(as_text=True)
+    assert f"/team/members/{people['admin'].id}/active" not in page
+    response = client.post(
+        f"/team/members/{people['other_manager'].id}/active",
+        data={"csrf_token": csrf_token(page), "active": "0"},
+        follow_redirects=True,
+    )
+    assert "Only an administrator can change" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(User, people["other_manager"].id).active
