@@ -184,6 +184,7 @@ def _quality(database_url: str, day: date, values: dict[int, float], args) -> No
     from fieldapp import create_app
     from fieldapp.models import User
     from fieldapp.services.day import planning
+    from fieldapp.services.planning_settings import settings_for
 
     app = create_app(
         {
@@ -200,7 +201,9 @@ def _quality(database_url: str, day: date, values: dict[int, float], args) -> No
         for rep_id in sample:
             rep = session.get(User, rep_id)
             pool = planning.select_candidates(session, rep=rep, day=day)
-            result = planner.plan_day(planning.build_request(rep, pool.candidates), options)
+            result = planner.plan_day(
+                planning.build_request(settings_for(session, rep), pool.candidates), options
+            )
             reference = round(sum(s.value for s in result.routes[0].stops), 2)
             gaps.append(100 * (reference - values[rep_id]) / reference if reference > 0 else 0.0)
     if gaps:

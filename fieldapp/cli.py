@@ -276,12 +276,18 @@ def plans_generate(
             if session.exec(select(Team).where(Team.name == name)).first() is None:
                 raise click.ClickException(f"No team named {name!r}.")
         targets = jobs.reps_to_plan(session, reps=reps, team_names=team_names, day=the_day)
-    if not targets:
-        raise click.ClickException("No matching rep.")
-    resting = [t for t in targets if not plan_runs.is_working_day(t.day)]
-    targets = [t for t in targets if plan_runs.is_working_day(t.day)]
+        if not targets:
+            raise click.ClickException("No matching rep.")
+        # Each rep's own working weekdays decide (the team's default, Monday to Friday, until set).
+        working = {
+            t.rep_id
+            for t in targets
+            if plan_runs.is_working_day(session, rep_id=t.rep_id, day=t.day)
+        }
+    resting = [t for t in targets if t.rep_id not in working]
+    targets = [t for t in targets if t.rep_id in working]
     if resting:
-        click.echo(f"Skipped {len(resting)} reps: {resting[0].day:%A} is not a working day.")
+        click.echo(f"Skipped {len(resting)} reps: {resting[0].day:%A} is not their working day.")
     if not targets:
         return
     queue = None

@@ -23,7 +23,13 @@ CHOICES = {
         "office": _l("Office"),
         "factory": _l("Factory"),
     },
-    "travel_mode": {"car": _l("Car"), "bicycle": _l("Bicycle"), "walking": _l("Walking")},
+    "travel_mode": {
+        "car": _l("Car"),
+        "bicycle": _l("Bicycle"),
+        "walking": _l("Walking"),
+        "transit": _l("Public transport"),
+    },
+    "place_kind": {"office": _l("The office"), "home": _l("Home"), "pin": _l("Another place")},
     "outcome": {
         "met": _l("Met"),
         "not_available": _l("Not available"),

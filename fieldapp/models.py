@@ -64,6 +64,15 @@ class TravelMode(StrEnum):
     CAR = "car"
     BICYCLE = "bicycle"
     WALKING = "walking"
+    TRANSIT = "transit"  # public transport: a slower door-to-door speed (walk, wait, ride)
+
+
+class PlaceKind(StrEnum):
+    """Where a rep's day starts or ends: the team's office, the rep's home, or a pin of their own."""
+
+    OFFICE = "office"
+    HOME = "home"
+    PIN = "pin"
 
 
 class CustomerStatus(StrEnum):
@@ -166,6 +175,10 @@ class Team(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
     timezone: str = Field(default="Asia/Tokyo", max_length=64)
+    # The team's office: where a rep's day starts and ends until they set a place of their own.
+    office_label: str | None = Field(default=None, max_length=200)
+    office_lat: float | None = None
+    office_lon: float | None = None
     created_at: datetime = created_column()
 
 
@@ -191,6 +204,17 @@ class User(SQLModel, table=True):
     work_end_min: int = Field(default=18 * 60)
     lunch_minutes: int = Field(default=45)
     travel_mode: str = Field(default=TravelMode.CAR, max_length=16)
+    # Planning settings (services/planning_settings.py); None means "the team's default".
+    start_kind: str | None = Field(default=None, max_length=8)  # PlaceKind; pin = start_lat/lon
+    end_kind: str | None = Field(default=None, max_length=8)  # None: back where the day started
+    home_label: str | None = Field(default=None, max_length=200)
+    home_lat: float | None = None
+    home_lon: float | None = None
+    working_weekdays: str | None = Field(default=None, max_length=7)  # "01234" = Monday to Friday
+    lunch_earliest_min: int | None = None  # lunch may start from … (minutes after midnight)
+    lunch_latest_min: int | None = None  # … and must have started by
+    visits_per_day: int | None = None  # the usual number of visits (a soft cap)
+    settings_version: int = Field(default=0)  # refuses a stale settings form
     # Secret in the calendar subscription URL; rotating it revokes old subscriptions.
     calendar_token: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = created_column()

@@ -5,7 +5,7 @@ Contract used by the web app (`fieldapp/services/day/planning.py`):
 
 - Times are integer seconds since local midnight of the plan's date; durations are seconds.
 - `Location(lat, lon)`, `Window(start, end)`, `LunchBreak(duration, earliest_start, latest_end)`.
-- `Rep(id, start, end, depart_after, return_by, travel_mode="car"|"bicycle"|"walking", lunch=None)`.
+- `Rep(id, start, end, depart_after, return_by, travel_mode="car"|"bicycle"|"walking"|"transit", lunch=None)`.
 - `Candidate(id, location, service, value, windows=(), busy=(), required=False, appointment=None)`:
   `windows` are allowed START windows (empty: any time), `busy` periods are avoided by the whole visit,
   `appointment` is a fixed start time (implies required).

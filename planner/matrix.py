@@ -85,7 +85,8 @@ def travel_matrix(
     timeout: float = 2.0,
 ) -> TravelMatrix:
     """A road-engine matrix when one is configured and answers, else the geodesic estimate (and why)."""
-    if osrm_url:
+    # OSRM has no public-transport profile: transit is always the estimate at its own speed.
+    if osrm_url and mode in OSRM_PROFILES:
         try:
             return TravelMatrix(
                 osrm_seconds(locations, url=osrm_url, mode=mode, timeout=timeout), "osrm"

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 DAY = 24 * 3600
-TRAVEL_MODES = ("car", "bicycle", "walking")
+# "transit" is public transport, estimated as a slower door-to-door speed (walk, wait, ride).
+TRAVEL_MODES = ("car", "bicycle", "walking", "transit")
 
 
 def _check_time(name: str, value: int, *, allow_negative: bool = False) -> None:
@@ -365,7 +366,7 @@ class PlanOptions:
     polish_share: float = 0.0
     detour_factor: float = 1.3
     speeds_kmh: tuple[tuple[str, float], ...] = field(
-        default=(("car", 30.0), ("bicycle", 14.0), ("walking", 4.5))
+        default=(("car", 30.0), ("bicycle", 14.0), ("walking", 4.5), ("transit", 12.0))
     )
     osrm_url: str | None = None
     osrm_timeout: float = 2.0

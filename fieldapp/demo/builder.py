@@ -111,7 +111,10 @@ class Builder:
                 extra = EXTRA_TEAM_NAMES[(i - len(OFFICES)) % len(EXTRA_TEAM_NAMES)]
                 suffix = "" if i - len(OFFICES) < len(EXTRA_TEAM_NAMES) else f" 第{i + 1}課"
                 name, lat, lon = f"{extra}{suffix}", area[2], area[3]
-            team = Team(name=name, timezone="Asia/Tokyo")
+            # the office is every new rep's default start and end (planning settings)
+            team = Team(
+                name=name, timezone="Asia/Tokyo", office_label=name, office_lat=lat, office_lon=lon
+            )
             self.session.add(team)
             rows.append(team)
             self.session.flush()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.decorators import manager_required
 from ..context import current_team, team_today
 from ..db import get_session
-from ..errors import ValidationError
-from ..forms import EmptyForm
-from ..services import overview, plan_runs, users
+from ..errors import StaleEdit, ValidationError
+from ..forms import EmptyForm, save_form
+from ..i18n import CHOICES
+from ..me.settings_form import MemberForm, OfficeForm, office_input, saving, settings_input
+from ..services import members, overview, plan_runs, planning_settings, users
 from .forms import AddMemberForm
 
 bp = Blueprint("manager", __name__, url_prefix="/team")
@@ -52,6 +54,7 @@ def team():
             for c in overview.team_coverage(session, team_id=team_row.id, today=team_today())
         },
         form=form,
+        office_form=_office_form(team_row),
         toggle_form=EmptyForm(),
         plan_runs=plan_runs.recent_runs(session, team_id=team_row.id),
     )
@@ -66,8 +69,6 @@ def set_active(user_id: int):
         flash(_("The form has expired. Please try again."), "error")
         return redirect(url_for("manager.team"))
     session = get_session()
-    from flask import request
-
     activate = request.form.get("active") == "1"
     try:
         user = users.set_active(session, actor=current_user, user_id=user_id, active=activate)
@@ -81,3 +82,76 @@ def set_active(user_id: int):
         )
         flash(message % {"name": user.name}, "info")
     return redirect(url_for("manager.team"))
+
+
+@bp.route("/members/<int:user_id>", methods=["GET", "POST"])
+@manager_required
+def member(user_id: int):
+    """A member of the manager's own team: name, role, active, and their planning settings."""
+    session = get_session()
+    person = members.member_for(session, actor=current_user, user_id=user_id)
+    form = MemberForm()
+    form.role.choices = [
+        (role, CHOICES["role"][role]) for role in members.assignable_roles(current_user, person)
+    ]
+    if request.method == "GET":
+        form.fill(person)
+        form.name.data, form.role.data, form.active.data = person.name, person.role, person.active
+    elif form.validate_on_submit():
+        saved = save_form(
+            form,
+            saving(members.update_member),
+            user_id=person.id,
+            version=form.version.data,
+            name=form.name.data,
+            role=form.role.data,
+            active=bool(form.active.data),
+            parse=lambda: settings_input(form, session),
+            done=_("%(name)s was saved.", name=form.name.data),
+            back=lambda saved_member: url_for("manager.member", user_id=saved_member.id),
+            conflict=lambda error: _stale_member(error, person.id),
+        )
+        if saved:
+            return saved
+    return render_template(
+        "manager/member.html",
+        member=person,
+        form=form,
+        settings=planning_settings.settings_for(session, person),
+        team=current_team(),
+        can_change_account=members.can_change_account(current_user, person),
+    ), (400 if request.method == "POST" else 200)
+
+
+def _stale_member(error: StaleEdit, user_id: int):
+    flash(error.message, "error")
+    return redirect(url_for("manager.member", user_id=user_id))
+
+
+def _office_form(team_row) -> OfficeForm:
+    form = OfficeForm(formdata=None)
+    form.office_label.data = team_row.office_label
+    form.office_lat.data = "" if team_row.office_lat is None else team_row.office_lat
+    form.office_lon.data = "" if team_row.office_lon is None else team_row.office_lon
+    return form
+
+
+@bp.route("/office", methods=["POST"])
+@manager_required
+def office():
+    """Set the team's office: where reps' days start and end until they choose their own place."""
+    form = OfficeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session = get_session()
+    try:
+        planning_settings.set_team_office(
+            session, actor=current_user, **office_input(form, session)
+        )
+    except ValidationError as error:
+        session.rollback()
+        flash(error.message, "error")
+    else:
+        session.commit()
+        flash(_("The team's office was saved."), "info")
+    return redirect(url_for("manager.team") + "#office")

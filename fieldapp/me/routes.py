@@ -9,12 +9,14 @@ from flask_login import current_user, login_required
 
 from ..context import current_team
 from ..db import get_session
-from ..forms import EmptyForm
+from ..errors import StaleEdit
+from ..forms import EmptyForm, save_form
 from ..models import Team
-from ..services import clock, users
+from ..services import clock, planning_settings, users
 from ..services.day import calendar as calendar_feed
 from ..today.map import ics_response
 from .forms import LanguageForm
+from .settings_form import PlanningSettingsForm, saving, settings_input
 
 bp = Blueprint("me", __name__)
 
@@ -22,7 +24,7 @@ bp = Blueprint("me", __name__)
 @bp.route("/me", methods=["GET", "POST"])
 @login_required
 def index():
-    """Profile, language and sign-out."""
+    """Profile, language, planning settings and sign-out."""
     session = get_session()
     form = LanguageForm(language=current_user.language or "")
     if form.validate_on_submit():
@@ -30,13 +32,49 @@ def index():
         session.commit()
         flash(_("Settings saved."), "info")
         return redirect(url_for("me.index"))
+    return _page(form=form)
+
+
+def _page(*, form: LanguageForm | None = None, planning_form: PlanningSettingsForm | None = None):
+    session = get_session()
+    if planning_form is None:
+        planning_form = PlanningSettingsForm(formdata=None)
+        planning_form.fill(current_user)
     return render_template(
         "me/index.html",
-        form=form,
+        form=form or LanguageForm(formdata=None, language=current_user.language or ""),
+        planning_form=planning_form,
+        settings=planning_settings.settings_for(session, current_user),
         team=current_team(),
         logout_form=EmptyForm(),
         calendar_form=EmptyForm(),
     )
+
+
+@bp.route("/me/planning", methods=["POST"])
+@login_required
+def planning():
+    """Save my planning settings: where my day starts and ends, my days and hours, lunch, travel."""
+    form = PlanningSettingsForm()
+    if form.validate_on_submit():
+        saved = save_form(
+            form,
+            saving(planning_settings.update_settings),
+            user=current_user,
+            version=form.version.data,
+            parse=lambda: settings_input(form, get_session()),
+            done=_("Planning settings saved."),
+            back=lambda _user: url_for("me.index") + "#planning",
+            conflict=_stale_settings,
+        )
+        if saved:
+            return saved
+    return _page(planning_form=form), 400
+
+
+def _stale_settings(error: StaleEdit):
+    flash(error.message, "error")
+    return redirect(url_for("me.index") + "#planning")
 
 
 @bp.route("/calendar/<token>.ics")

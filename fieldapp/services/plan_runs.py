@@ -14,15 +14,14 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from ..models import AuditEvent, DayPlan, PlanRun, PlanStatus
+from ..models import AuditEvent, DayPlan, PlanRun, PlanStatus, User
 from .day.plans import SETTLED_STATES, plan_stops
+from .planning_settings import settings_for
 
 # Audit actions of a rep changing a plan by hand (planning.generate_plan writes "generate").
 EDIT_ACTIONS = ("move", "reorder", "remove", "add", "skip", "check_in")
 # Why a run left a plan alone, in the order the summary lists them.
 KEEP_REASONS = ("started", "accepted", "edited")
-# Monday to Friday until reps have their own working days.
-WORKING_WEEKDAYS = (0, 1, 2, 3, 4)
 
 
 @dataclass(frozen=True)
@@ -45,8 +44,10 @@ class RepOutcome:
         return self.reason if self.state == "failed" else None
 
 
-def is_working_day(day: date) -> bool:
-    return day.weekday() in WORKING_WEEKDAYS
+def is_working_day(session: Session, *, rep_id: int, day: date) -> bool:
+    """Whether the rep works on `day`, by their own working weekdays (the team's default until set)."""
+    rep = session.get(User, rep_id)
+    return rep is not None and settings_for(session, rep).works_on(day)
 
 
 def keep_reason(session: Session, plan: DayPlan | None) -> str | None:

@@ -83,6 +83,10 @@ def set_active(session: Session, *, actor: User, user_id: int, active: bool) -> 
         raise Forbidden(_("Only managers can do this."))
     if user.id == actor.id:
         raise ValidationError(_("You cannot disable your own account."))
+    if user.role != Role.REP and actor.role != Role.ADMIN:
+        raise ValidationError(
+            _("Only an administrator can change the role or account of a manager or administrator.")
+        )
     before = audit.snapshot(user, ("active",))
     user.active = active
     audit.Trail(session, actor, user.team_id).flushed("user", user, before, ("active",))

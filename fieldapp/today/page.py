@@ -21,6 +21,7 @@ from ..services.day.candidates import (
     select_candidates,
     warning_text,
 )
+from ..services.planning_settings import settings_for
 from ..services.prompts import prompt_text, reorder_prompts_for
 
 
@@ -60,16 +61,17 @@ class DayView:
     remaining: int
 
 
-def allowed_text(busy_minutes: list[tuple[int, int]], rep: User) -> str:
-    """The times a visit may happen within the rep's working day, e.g. "9:00–11:30, 14:00–18:00"."""
+def allowed_text(busy_minutes: list[tuple[int, int]], hours: tuple[int, int]) -> str:
+    """The times a visit may happen within the rep's working `hours`, e.g. "9:00–11:30, 14:00–18:00"."""
+    day_start, day_end = hours
     free = []
-    cursor = rep.work_start_min
+    cursor = day_start
     for start, end in busy_minutes:
         if start > cursor:
-            free.append((cursor, min(start, rep.work_end_min)))
+            free.append((cursor, min(start, day_end)))
         cursor = max(cursor, end)
-    if cursor < rep.work_end_min:
-        free.append((cursor, rep.work_end_min))
+    if cursor < day_end:
+        free.append((cursor, day_end))
     return ", ".join(f"{minutes_hhmm(a)}–{minutes_hhmm(b)}" for a, b in free if b > a)
 
 
@@ -97,6 +99,8 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
     periods = busy_periods_by_customer(session, ids)
     reorders = reorder_prompts_for(session, customer_ids=ids, today=day)
     open_positions = [s.id for s in stops if s.state == "planned"]
+    settings = settings_for(session, rep)
+    hours = (settings.day_start_min, settings.day_end_min)
     cards = []
     for number, stop in enumerate(stops, start=1):
         customer = customers[stop.customer_id]
@@ -123,7 +127,7 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
                 visit=visit,
                 state=state,
                 why=reasons_text(reasons, today=today),
-                allowed=allowed_text(busy.busy_windows_on(periods[customer.id], day), rep),
+                allowed=allowed_text(busy.busy_windows_on(periods[customer.id], day), hours),
                 check_in_distance_m=distance,
                 prompts=[prompt_text(p) for p in reorders.get(customer.id, [])],
                 can_move_up=stop.id in open_positions and open_positions.index(stop.id) > 0,

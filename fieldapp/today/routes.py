@@ -147,10 +147,16 @@ def _do(action: Callable[..., T], **args: Any) -> T:
 @bp.route("/day/<day>/plan", methods=["POST"])
 @login_required
 def plan(day: str):
-    """Plan my day (or plan the rest again when the day has started)."""
+    """Plan my day: during the day from now and the phone's position (or plan the rest again)."""
     the_day = parse_day(day)
-    _submitted(PlanActionForm())
-    plan = _do(planning.generate_plan, rep=current_user, day=the_day, options=_planner_options())
+    position = _submitted(PlanActionForm()).position()
+    plan = _do(
+        planning.generate_plan,
+        rep=current_user,
+        day=the_day,
+        position=position.pair() if position else None,
+        options=_planner_options(),
+    )
     flash(_("Planned %(n)d visits.", n=len(plan_stops(get_session(), plan))), "info")
     return _back(the_day)
 

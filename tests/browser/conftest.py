@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.serving import make_server
@@ -95,8 +96,24 @@ def make_home_rep(make_team, make_user):
     return make
 
 
+def tokyo_today_at(hour: int, minute: int = 0) -> datetime:
+    """Today (in Tokyo) at this local time, as an aware UTC datetime."""
+    local = datetime.combine(clock.local_today("Asia/Tokyo"), time(hour, minute))
+    return local.replace(tzinfo=ZoneInfo("Asia/Tokyo")).astimezone(UTC)
+
+
 @pytest.fixture
-def rep_day(make_home_rep, make_customer):
+def day_not_started(monkeypatch) -> None:
+    """Plans are made as if before the day's start, whatever the hour the tests run: a plan made
+    during the day starts from now (planning.started_at), and these tests are about the whole day.
+    The server's clock stays real, so what the phone records is never "in the future"."""
+    from fieldapp.services.day import planning
+
+    monkeypatch.setattr(planning, "started_at", lambda settings, **_kw: None)
+
+
+@pytest.fixture
+def rep_day(make_home_rep, make_customer, day_not_started):
     """A Japanese-speaking rep with four overdue customers near HOME: a day worth planning."""
     rep = make_home_rep(name="営業 一郎", email="ichiro@example.com")
     today = clock.local_today("Asia/Tokyo")

@@ -17,6 +17,7 @@ from sqlmodel import select
 import planner
 from fieldapp.models import DayPlanDrop
 from fieldapp.services.day import actions, candidates, planning, plans
+from fieldapp.services.planning_settings import settings_for
 from tests.fieldapp import test_today
 from tests.fieldapp.test_today import DAY, MORNING, plan_for
 
@@ -186,7 +187,7 @@ def test_moves_and_removes_retime_without_the_candidate_pool(app, db, day_setup,
             db, rep=rep, day=DAY, extra_customer_ids=tuple(st.customer_id for st in stops)
         )
         by_id = {str(c.customer.id): c for c in pool.candidates}
-        request = planning.build_request(rep, [by_id[cid] for cid in order])
+        request = planning.build_request(settings_for(db, rep), [by_id[cid] for cid in order])
         expected = planner.evaluate_route(request, str(rep.id), order)
     tz = s["team"].timezone
     assert [planning.seconds_of_day(st.start, DAY, tz) for st in stops] == [

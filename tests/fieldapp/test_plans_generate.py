@@ -151,7 +151,7 @@ def test_managers_and_other_days(app, db, team_of_three):
     result = app.test_cli_runner().invoke(
         args=["plans", "generate", "--date", "2026-11-28", "--workers", "1"]
     )
-    assert result.exit_code == 0 and "Saturday is not a working day" in result.output
+    assert result.exit_code == 0 and "Saturday is not their working day" in result.output
     generate(app)
     manager = team_of_three["manager"]
     assert plans.get_plan(db, rep_id=manager.id, day=DAY) is None

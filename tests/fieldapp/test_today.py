@@ -373,8 +373,11 @@ def test_busy_windows_feed_the_allowed_text(app, day_setup):
     rep = day_setup["rep"]
     from fieldapp.today.page import allowed_text
 
-    assert allowed_text(busy.merge_windows([(690, 810)]), rep) == "9:00–11:30, 13:30–18:00"
-    assert allowed_text([(0, 1440)], rep) == ""
+    assert (
+        allowed_text(busy.merge_windows([(690, 810)]), (rep.work_start_min, rep.work_end_min))
+        == "9:00–11:30, 13:30–18:00"
+    )
+    assert allowed_text([(0, 1440)], (rep.work_start_min, rep.work_end_min)) == ""
 
 
 def test_other_people_cannot_touch_a_reps_stops(

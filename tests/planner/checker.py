@@ -6,7 +6,7 @@ import math
 
 from planner import Plan, PlanRequest
 
-SPEEDS = {"car": 30.0, "bicycle": 14.0, "walking": 4.5}
+SPEEDS = {"car": 30.0, "bicycle": 14.0, "walking": 4.5, "transit": 12.0}
 
 
 def _haversine_s(a, b, speed_kmh: float, detour: float = 1.3) -> float:

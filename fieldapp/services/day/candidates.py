@@ -32,6 +32,7 @@ from ...models import (
     VisitStatus,
 )
 from .. import busy
+from ..planning_settings import settings_for
 from ..prompts import reorder_prompts_for
 from ..teams import zone
 
@@ -140,7 +141,8 @@ def plan_candidates(
         for v in planned_visits(session, rep=rep, day=day, timezone=timezone)
         if v.is_appointment
     }
-    work = (rep.work_start_min, rep.work_end_min)
+    settings = settings_for(session, rep)
+    work = (settings.day_start_min, settings.day_end_min)
     out = {}
     for customer in customers:
         if customer.lat is None or customer.lon is None:
@@ -195,7 +197,8 @@ def select_candidates(
     customers = list(session.exec(stmt))
     periods = busy_periods_by_customer(session, [c.id for c in customers])
     pool = CandidatePool(day=day, candidates=[], excluded=[])
-    work = (rep.work_start_min, rep.work_end_min)
+    settings = settings_for(session, rep)
+    work = (settings.day_start_min, settings.day_end_min)
     reorders = reorder_prompts_for(session, customer_ids=[c.id for c in customers], today=day)
     for customer in customers:
         appointment = appointments.get(customer.id)
@@ -350,9 +353,10 @@ _EXCLUSIONS = {
     "busy_all_day": _l("busy for the whole working day"),
     "no_location": _l("no location yet: set it on the customer page"),
     "removed": _l("removed by you"),
+    "usual_visits": _l("more than your usual number of visits a day"),
 }
 # Drop codes that never come from the planner.
-EXCLUSION_CODES = ("closed", "no_location", "removed")
+EXCLUSION_CODES = ("closed", "no_location", "removed", "usual_visits")
 # A customer visitable in one window only, and what then went wrong.
 _WINDOW_TEXT = {
     "window_unreachable": _l(

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import func as sa_func
 from sqlmodel import Session, delete, select
 
 import planner
@@ -32,9 +33,12 @@ from ...models import (
     VisitStatus,
 )
 from .. import audit
+from ..clock import local_today
+from ..planning_settings import RepPlanningSettings, settings_for
 from .candidates import (
     Candidate,
     CandidatePool,
+    Excluded,
     Reason,
     local_day_bounds,
     plan_candidates,
@@ -42,9 +46,8 @@ from .candidates import (
 )
 from .plans import SETTLED_STATES, get_plan, plan_stops
 
-# Lunch floats inside this local window unless the rep's day does not allow it.
-LUNCH_EARLIEST = 11 * 3600
-LUNCH_LATEST_END = 14 * 3600
+# A left-out customer the planner would have visited beyond the rep's usual number of visits a day.
+OVER_USUAL_VISITS = "usual_visits"
 
 
 def warm_up() -> None:
@@ -76,11 +79,11 @@ def planner_options(
 
 
 def _rep_places(
-    rep: User, candidates: list[Candidate]
+    settings: RepPlanningSettings, candidates: list[Candidate]
 ) -> tuple[planner.Location, planner.Location]:
-    """Where the rep's day starts and ends; without a saved place, the middle of today's customers."""
-    if rep.start_lat is not None and rep.start_lon is not None:
-        start = planner.Location(rep.start_lat, rep.start_lon)
+    """Where the rep's day starts and ends; with no place set and no team office, the customers' middle."""
+    if settings.start is not None:
+        start = planner.Location(*settings.start.pair())
     elif candidates:
         start = planner.Location(
             sum(c.customer.lat for c in candidates) / len(candidates),
@@ -88,20 +91,17 @@ def _rep_places(
         )
     else:
         start = planner.Location(35.681, 139.767)
-    if rep.end_lat is not None and rep.end_lon is not None:
-        end = planner.Location(rep.end_lat, rep.end_lon)
-    else:
-        end = start
+    end = planner.Location(*settings.end.pair()) if settings.end is not None else start
     return start, end
 
 
-def _lunch(rep: User) -> planner.LunchBreak | None:
-    """The rep's lunch break floating in 11:00–14:00, when it fits into the working day."""
-    if not rep.lunch_minutes:
+def _lunch(settings: RepPlanningSettings) -> planner.LunchBreak | None:
+    """The rep's lunch, starting within their lunch window, when it fits into the working day."""
+    if not settings.lunch_minutes:
         return None
-    duration = rep.lunch_minutes * 60
-    earliest = max(LUNCH_EARLIEST, rep.work_start_min * 60)
-    latest_end = min(LUNCH_LATEST_END, rep.work_end_min * 60)
+    duration = settings.lunch_minutes * 60
+    earliest = max(settings.lunch_earliest_min, settings.day_start_min) * 60
+    latest_end = min(settings.lunch_latest_end_min, settings.day_end_min) * 60
     if earliest + duration > latest_end:
         return None
     return planner.LunchBreak(duration, earliest, latest_end)
@@ -119,21 +119,24 @@ def _planner_candidate(c: Candidate) -> planner.Candidate:
     )
 
 
-def _travel_mode(rep: User) -> str:
-    return rep.travel_mode if rep.travel_mode in planner.model.TRAVEL_MODES else "car"
+def _travel_mode(settings: RepPlanningSettings) -> str:
+    mode = settings.travel_mode
+    return mode if mode in planner.model.TRAVEL_MODES else "car"
 
 
-def build_request(rep: User, candidates: list[Candidate]) -> planner.PlanRequest:
-    """A one-rep PlanRequest for the day's candidates."""
-    start, end = _rep_places(rep, candidates)
+def build_request(
+    settings: RepPlanningSettings, candidates: list[Candidate]
+) -> planner.PlanRequest:
+    """A one-rep PlanRequest for the day's candidates, by the rep's planning settings."""
+    start, end = _rep_places(settings, candidates)
     planner_rep = planner.Rep(
-        id=str(rep.id),
+        id=str(settings.rep_id),
         start=start,
         end=end,
-        depart_after=rep.work_start_min * 60,
-        return_by=max(rep.work_end_min, rep.work_start_min) * 60,
-        travel_mode=_travel_mode(rep),
-        lunch=_lunch(rep),
+        depart_after=settings.day_start_min * 60,
+        return_by=settings.day_end_min * 60,
+        travel_mode=_travel_mode(settings),
+        lunch=_lunch(settings),
     )
     return planner.PlanRequest(
         reps=(planner_rep,), candidates=tuple(_planner_candidate(c) for c in candidates)
@@ -252,19 +255,42 @@ def generate_plan(
     rep: User,
     day: date,
     now: datetime,
+    position: tuple[float, float] | None = None,
     options: planner.PlanOptions | None = None,
 ) -> DayPlan:
-    """Plan the rep's day from scratch (or re-plan the rest when the day has already started)."""
+    """Plan the rep's day: from the day's start, or (during the day) from here and now.
+
+    Once a stop is checked in or done, planning again is re-planning the rest (visits done are kept).
+    """
     _check_planner(actor, rep)
     existing = get_plan(session, rep_id=rep.id, day=day)
     if existing is not None and any(
         s.state in SETTLED_STATES for s in plan_stops(session, existing)
     ):
-        return replan_rest(session, actor=actor, rep=rep, day=day, now=now, options=options)
+        return replan_rest(
+            session, actor=actor, rep=rep, day=day, now=now, position=position, options=options
+        )
     team = session.get(Team, rep.team_id)
+    settings = settings_for(session, rep)
     pool = select_candidates(session, rep=rep, day=day)
-    request = build_request(rep, pool.candidates)
-    result = planner.plan_day(request, options or planner.PlanOptions())
+    now_s = started_at(settings, day=day, now=now, timezone=team.timezone)
+    here = None
+    if now_s is not None:
+        # Pressed during the day: as a re-plan does, from now and here, without today's visits.
+        visited = _visited_today(session, rep=rep, day=day, timezone=team.timezone)
+        pool.candidates = [c for c in pool.candidates if str(c.customer.id) not in visited]
+        here = day_origin(
+            session,
+            rep=rep,
+            settings=settings,
+            day=day,
+            timezone=team.timezone,
+            position=position,
+            candidates=pool.candidates,
+        )
+    result = _solve(
+        settings, pool, at=here, now_s=now_s, lunch_taken=False, kept=0, options=options
+    )
     plan = existing or DayPlan(rep_id=rep.id, plan_date=day, version=0)
     session.add(plan)
     session.flush()
@@ -286,7 +312,73 @@ def generate_plan(
     plan.lunch_start = _at(day, team.timezone, route.lunch_start)
     plan.return_at = _at(day, team.timezone, route.return_time)
     after = {"date": day.isoformat(), "stops": len(route.stops), "value": plan.total_value}
+    if now_s is not None:
+        after["from"] = now_s
     return _finish(session, actor, rep, plan, result, now=now, action="generate", after=after)
+
+
+def started_at(
+    settings: RepPlanningSettings, *, day: date, now: datetime, timezone: str
+) -> int | None:
+    """Seconds after midnight a plan made `now` starts at on `day` (now rounded up to the minute), or
+    None when the rep's day has not begun (a plan for later today or a future day starts at day start).
+    """
+    if local_today(timezone, now) != day:
+        return None
+    seconds = -(-seconds_of_day(now, day, timezone) // 60) * 60
+    if seconds <= settings.day_start_min * 60:
+        return None
+    return min(seconds, settings.day_end_min * 60)
+
+
+def _solve(
+    settings: RepPlanningSettings,
+    pool: CandidatePool,
+    *,
+    at: planner.Location | None,
+    now_s: int | None,
+    lunch_taken: bool,
+    kept: int,
+    options: planner.PlanOptions | None,
+) -> planner.Plan:
+    """Plan the day (or its rest from `at` at `now_s`) within the rep's usual number of visits.
+
+    The cap is soft: when the planner fits in more than the rep's usual visits a day (`kept` already
+    on the plan), appointments stay, the most valuable of the others up to the cap too, and those are
+    planned again; the rest are left out with their reason (the rep can still add them by hand).
+    """
+    options = options or planner.PlanOptions()
+
+    def run(candidates: list[Candidate]) -> planner.Plan:
+        request = build_request(settings, candidates)
+        if now_s is None:
+            return planner.plan_day(request, options)
+        return planner.replan(
+            request,
+            rep_id=str(settings.rep_id),
+            at=at if at is not None else request.reps[0].start,
+            now=now_s,
+            done_ids=(),
+            lunch_taken=lunch_taken,
+            options=options,
+        )
+
+    result = run(pool.candidates)
+    cap, route = settings.visits_per_day, result.routes[0]
+    if cap is None or kept + len(route.stops) <= cap:
+        return result
+    by_id = {str(c.customer.id): c for c in pool.candidates}
+    chosen = [by_id[stop.candidate_id] for stop in route.stops]
+    required = [c for c in chosen if c.appointment is not None]
+    others = sorted((c for c in chosen if c.appointment is None), key=lambda c: -c.value)
+    room = max(0, cap - kept - len(required))
+    keep = {str(c.customer.id) for c in required + others[:room]}
+    over = others[room:]
+    over_ids = {str(c.customer.id) for c in over}
+    pool.excluded.extend(Excluded(c.customer, Reason(OVER_USUAL_VISITS)) for c in over)
+    pool.candidates = [c for c in pool.candidates if str(c.customer.id) not in over_ids]
+    again = run([c for c in pool.candidates if str(c.customer.id) in keep])
+    return replace(again, dropped=result.dropped + again.dropped)
 
 
 def _finish(
@@ -381,7 +473,8 @@ def retime(session: Session, *, plan: DayPlan, rep: User, now: datetime) -> DayP
     ctx = _context(session, plan=plan, rep=rep)
     active = [s for s in ctx.stops if s.state != VisitStatus.SKIPPED]
     ordered = [str(s.customer_id) for s in active if str(s.customer_id) in ctx.candidates]
-    request = build_request(rep, [ctx.candidates[cid] for cid in dict.fromkeys(ordered)])
+    settings = settings_for(session, rep)
+    request = build_request(settings, [ctx.candidates[cid] for cid in dict.fromkeys(ordered)])
     evaluation = planner.evaluate_route(request, str(rep.id), ordered)
     by_customer = {s.customer_id: s for s in active}
     for planned in evaluation.stops:
@@ -405,17 +498,54 @@ def retime(session: Session, *, plan: DayPlan, rep: User, now: datetime) -> DayP
     return plan
 
 
-def _here(ctx: DayContext, rep: User, position: tuple[float, float] | None) -> planner.Location:
-    """Where the rest of the day starts: the phone's position, else the last settled stop, else home."""
+def day_origin(
+    session: Session,
+    *,
+    rep: User,
+    settings: RepPlanningSettings,
+    day: date,
+    timezone: str,
+    position: tuple[float, float] | None,
+    candidates: list[Candidate],
+    settled: list[DayPlanStop] = (),
+) -> planner.Location:
+    """Where the rest of the day starts: the phone's position, else the customer visited last today,
+    else the plan's last settled stop, else the rep's start place."""
     if position is not None:
         return planner.Location(*position)
-    settled = [s for s in ctx.stops if s.state in (VisitStatus.DONE, VisitStatus.IN_PROGRESS)]
-    if settled:
-        customer = ctx.candidates.get(str(settled[-1].customer_id))
-        if customer is not None:
-            return planner.Location(customer.customer.lat, customer.customer.lon)
-    start, _end = _rep_places(rep, list(ctx.candidates.values()))
+    last = _last_visited_today(session, rep=rep, day=day, timezone=timezone)
+    if last is not None:
+        return planner.Location(last.lat, last.lon)
+    located = [s for s in settled if s.state in (VisitStatus.DONE, VisitStatus.IN_PROGRESS)]
+    if located:
+        customer = session.get(Customer, located[-1].customer_id)
+        if customer is not None and customer.lat is not None and customer.lon is not None:
+            return planner.Location(customer.lat, customer.lon)
+    start, _end = _rep_places(settings, candidates)
     return start
+
+
+def _last_visited_today(
+    session: Session, *, rep: User, day: date, timezone: str
+) -> Customer | None:
+    """The customer of the rep's latest visit checked in (or logged) today, when it has a place."""
+    start, end = local_day_bounds(day, timezone)
+    when = sa_func.coalesce(Visit.check_in_at, Visit.check_out_at)
+    row = session.exec(
+        select(Customer)
+        .join(Visit, Visit.customer_id == Customer.id)
+        .where(
+            Visit.rep_id == rep.id,
+            Visit.status.in_((VisitStatus.DONE, VisitStatus.IN_PROGRESS)),
+            when >= start,
+            when < end,
+            Customer.lat.is_not(None),
+            Customer.lon.is_not(None),
+        )
+        .order_by(when.desc(), Visit.id.desc())
+        .limit(1)
+    ).first()
+    return row
 
 
 def seconds_of_day(instant: datetime, day: date, timezone: str) -> int:
@@ -437,30 +567,45 @@ def replan_rest(
     _check_planner(actor, rep)
     plan = get_plan(session, rep_id=rep.id, day=day)
     if plan is None:
-        return generate_plan(session, actor=actor, rep=rep, day=day, now=now, options=options)
+        return generate_plan(
+            session, actor=actor, rep=rep, day=day, now=now, position=position, options=options
+        )
+    settings = settings_for(session, rep)
     ctx = _context(session, plan=plan, rep=rep)
     day_pool = _with_pool(session, ctx, rep)
     settled = [s for s in ctx.stops if s.state in SETTLED_STATES]
     done_ids = {str(s.customer_id) for s in settled}
     # Visits done today outside the plan (drop-ins logged from the customer page) are done too.
     done_ids |= _visited_today(session, rep=rep, day=day, timezone=ctx.team.timezone)
-    now_s = max(seconds_of_day(now, day, ctx.team.timezone), rep.work_start_min * 60)
+    now_s = started_at(settings, day=day, now=now, timezone=ctx.team.timezone)
+    if now_s is None:
+        # Before the day's start (or another day): the rest starts when the day does.
+        now_s = settings.day_start_min * 60
     in_progress = [s for s in settled if s.state == VisitStatus.IN_PROGRESS]
     if in_progress and in_progress[-1].end is not None:
         # The rep is still at a customer: the rest starts when this visit is planned to end.
         now_s = max(now_s, seconds_of_day(in_progress[-1].end, day, ctx.team.timezone))
     lunch_taken = plan.lunch_start is not None and now >= plan.lunch_start
     remaining = [c for cid, c in ctx.candidates.items() if cid not in done_ids]
-    request = build_request(rep, remaining)
-    here = _here(ctx, rep, position)
-    result = planner.replan(
-        request,
-        rep_id=str(rep.id),
+    here = day_origin(
+        session,
+        rep=rep,
+        settings=settings,
+        day=day,
+        timezone=ctx.team.timezone,
+        position=position,
+        candidates=remaining,
+        settled=settled,
+    )
+    pool = CandidatePool(day=day, candidates=remaining, excluded=day_pool.excluded)
+    result = _solve(
+        settings,
+        pool,
         at=here,
-        now=min(now_s, max(rep.work_end_min, rep.work_start_min) * 60),
-        done_ids=(),
+        now_s=min(now_s, settings.day_end_min * 60),
         lunch_taken=lunch_taken,
-        options=options or planner.PlanOptions(),
+        kept=sum(1 for s in settled if s.state != VisitStatus.SKIPPED),
+        options=options,
     )
     keep_reasons = {s.customer_id: s.reasons for s in ctx.stops if s.reasons}
     for stop in ctx.stops:
@@ -472,12 +617,11 @@ def replan_rest(
         session,
         plan=plan,
         route=route,
-        candidates={str(c.customer.id): c for c in remaining},
+        candidates={str(c.customer.id): c for c in pool.candidates},
         timezone=ctx.team.timezone,
         first_position=len(settled),
         keep_reasons=keep_reasons,
     )
-    pool = CandidatePool(day=day, candidates=remaining, excluded=day_pool.excluded)
     _store_drops(session, plan, pool, result)
     plan.total_value = round(
         sum(s.value for s in settled if s.state != VisitStatus.SKIPPED)
@@ -533,15 +677,20 @@ def nearby_now(
 ) -> list[NearbyOption]:
     """Due customers not yet visited today who can be reached and visited within `minutes` from here."""
     team = session.get(Team, rep.team_id)
+    settings = settings_for(session, rep)
     pool = select_candidates(session, rep=rep, day=day)
     plan = get_plan(session, rep_id=rep.id, day=day)
     if position is None:
-        if plan is not None:
-            ctx = _context(session, plan=plan, rep=rep)
-            _merge_pool(ctx, pool)
-            here = _here(ctx, rep, None)
-        else:
-            here = _rep_places(rep, pool.candidates)[0]
+        here = day_origin(
+            session,
+            rep=rep,
+            settings=settings,
+            day=day,
+            timezone=team.timezone,
+            position=None,
+            candidates=pool.candidates,
+            settled=plan_stops(session, plan) if plan is not None else [],
+        )
         position = (here.lat, here.lon)
     settled = (
         {s.customer_id for s in plan_stops(session, plan) if s.state in SETTLED_STATES}
@@ -554,7 +703,7 @@ def nearby_now(
         return []
     here = planner.Location(*position)
     locations = [here] + [planner.Location(c.customer.lat, c.customer.lon) for c in reachable]
-    seconds = _travel_seconds(locations, rep, options or planner.PlanOptions())
+    seconds = _travel_seconds(locations, settings, options or planner.PlanOptions())
     metres = planner.haversine_metres(locations)
     now_min = seconds_of_day(now, day, team.timezone) // 60
     out = []
@@ -581,10 +730,10 @@ def nearby_now(
 
 
 def _travel_seconds(
-    locations: list[planner.Location], rep: User, options: planner.PlanOptions
+    locations: list[planner.Location], settings: RepPlanningSettings, options: planner.PlanOptions
 ) -> Any:
     """Travel seconds between places by the rule the plans use (road engine, else distance × detour)."""
-    mode = _travel_mode(rep)
+    mode = _travel_mode(settings)
     estimate = {"speed_kmh": options.speed(mode), "detour_factor": options.detour_factor}
     road = {"osrm_url": options.osrm_url, "timeout": options.osrm_timeout}
     return planner.travel_matrix(locations, mode=mode, **estimate, **road).seconds

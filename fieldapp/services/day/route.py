@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from ...errors import NotFound
 from ...models import Customer, DayPlan, DayPlanStop, User, Visit, VisitStatus
+from ..planning_settings import settings_for
 from .candidates import reasons_text
 from .plans import get_plan, plan_stops
 
@@ -69,18 +70,17 @@ def viewable_rep(session: Session, *, actor: User, rep_id: int | None) -> User:
     return rep
 
 
-def rep_places(rep: User) -> tuple[Place | None, Place | None]:
-    """The rep's saved start and end of the day; the end defaults to the start (back home)."""
-    start = (
-        Place(rep.start_label or _("Start"), rep.start_lat, rep.start_lon)
-        if rep.start_lat is not None and rep.start_lon is not None
-        else None
-    )
-    if rep.end_lat is not None and rep.end_lon is not None:
-        end = Place(rep.end_label or _("End"), rep.end_lat, rep.end_lon)
-    else:
-        end = Place(start.label, start.lat, start.lon) if start else None
-    return start, end
+def rep_places(session: Session, rep: User) -> tuple[Place | None, Place | None]:
+    """The start and end of the rep's day by their planning settings (the end defaults to the start)."""
+    settings = settings_for(session, rep)
+    labels = {"office": _("The office"), "home": _("Home")}
+    places = []
+    for place, fallback in ((settings.start, _("Start")), (settings.end, _("End"))):
+        if place is None:
+            places.append(None)
+            continue
+        places.append(Place(place.label or labels.get(place.kind, fallback), place.lat, place.lon))
+    return places[0], places[1]
 
 
 def route_stops(
@@ -123,7 +123,7 @@ def route_stops(
 
 def day_route(session: Session, *, rep: User, day: date, today: date) -> DayRoute:
     """The rep's route for a day (an empty route when the day is not planned yet)."""
-    start, end = rep_places(rep)
+    start, end = rep_places(session, rep)
     plan = get_plan(session, rep_id=rep.id, day=day)
     if plan is None:
         return DayRoute(rep=rep, day=day, plan=None, start=start, end=end)
