@@ -138,8 +138,14 @@ def index(day: str | None = None):
 
 
 def _planner_options():
-    """The planner's search limits from the app's settings."""
-    return planning.planner_options(current_app.config)
+    """The planner's search limits while the rep waits on the phone: the phone's own time limit,
+    shorter than the nightly run's (an iteration count set for repeatable tests wins)."""
+    config = current_app.config
+    if config.get("PLANNER_ITERATIONS"):
+        return planning.planner_options(config)
+    return planning.planner_options(
+        config, time_limit=float(config.get("PLANNER_PHONE_TIME_LIMIT") or 0.5)
+    )
 
 
 def _do(action: Callable[..., T], **args: Any) -> T:
@@ -288,7 +294,15 @@ def _to_visit_log(action: Callable[..., Visit], stop_id: int):
 def check_in(stop_id: int):
     """Check in at the stop: time, and the phone's position when it gave one."""
     the_day, form = _stop_button(stop_id)
-    _do(actions.check_in, stop_id=stop_id, position=form.position(), version=form.version.data)
+    visit = _do(
+        actions.check_in, stop_id=stop_id, position=form.position(), version=form.version.data
+    )
+    if request.form.get("then") == "log":
+        # the stop card's button: checked in, the visit form opens (it says when, and how far away);
+        # saving it checks out. Offline the service worker keeps the check-in and stays on Today.
+        return redirect(
+            url_for("visits.new", customer_id=visit.customer_id, visit_id=visit.id, stop=stop_id)
+        )
     _flash_at(f"stop-{stop_id}", _("Checked in."))
     return _back(the_day, f"stop-{stop_id}")
 

@@ -40,7 +40,10 @@ def test_rep_walks_the_day_in_japanese(phone, live_server, rep_day, db):
     assert "destination=" in first.locator("a", has_text="ナビ").get_attribute("href")
 
     # Check in at the first stop: time and the distance to the customer from the phone's position.
+    # (the check-in opens the visit form at once; back on Today the card shows it)
     first.locator("button.check-in").click()
+    page.wait_for_selector("form.visit-form")
+    page.goto(f"{live_server}/")
     page.wait_for_selector("li.stop.stop-in_progress")
     card = page.locator("li.stop.stop-in_progress")
     assert "チェックイン" in card.inner_text() and "顧客から" in card.inner_text()
