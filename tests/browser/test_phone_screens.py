@@ -375,6 +375,7 @@ def test_today_with_17_stops_fits_in_three_screens(page, live_server, data, lang
     page.wait_for_selector("li.stop")
     assert page.locator("li.stop").count() == 17
     height = page.evaluate("document.documentElement.scrollHeight")
+    print(f"[{lang}] Today with 17 stops: {height} px = {height / SCREEN:.2f} screens")
     assert height <= 3 * SCREEN, f"Today is {height / SCREEN:.2f} screens long"
     # the next stop is open, the other 16 are one line each
     assert page.locator("li.stop details[open]").count() == 1
@@ -409,6 +410,7 @@ def test_typical_visit_takes_five_taps_and_chips_only_four(page, live_server, da
     thumb.tap(followup.locator(".due-chips button", has_text=words["in3"]))  # 4
     thumb.tap(page.locator("button[type=submit]", has_text=words["save"]))  # 5
     page.wait_for_selector("li.stop.stop-done")
+    print(f"[{lang}] typical visit: {thumb.taps} taps, {thumb.scrolls} thumb scrolls")
     assert thumb.taps == 5
     assert thumb.scrolls <= 2, f"{thumb.scrolls} thumb scrolls"
     # no date picker was opened: the chip set the date
@@ -436,6 +438,7 @@ def test_typical_visit_takes_five_taps_and_chips_only_four(page, live_server, da
     thumb.tap(page.locator("[data-phrases-for=heard] button", has_text=words["phrase"]))  # 3
     thumb.tap(page.locator("button[type=submit]", has_text=words["save"]))  # 4
     page.wait_for_selector("li.stop.stop-done >> nth=1")
+    print(f"[{lang}] chips-only visit: {thumb.taps} taps, {thumb.scrolls} thumb scrolls")
     assert thumb.taps == 4 and thumb.scrolls == 0
     assert db.exec(select(Visit).where(Visit.heard == words["phrase"])).one().status == "done"
 
