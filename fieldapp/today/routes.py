@@ -247,20 +247,15 @@ def add(day: str):
     """Add a customer to the plan (from the left-out list, "nearby now" or the customer page)."""
     the_day = parse_day(day)
     form = _submitted(AddStopForm())
-    _do(
+    plan = _do(
         actions.add,
         day=the_day,
         customer_id=form.customer_id.data,
         version=form.version.data,
         after_stop_id=form.after_stop_id.data or None,
     )
-    added = [
-        s
-        for s in plan_stops(
-            get_session(), get_plan(get_session(), rep_id=current_user.id, day=the_day)
-        )
-        if s.customer_id == form.customer_id.data
-    ]
+    # the confirmation goes into the new stop's card
+    added = [s for s in plan_stops(get_session(), plan) if s.customer_id == form.customer_id.data]
     place = f"stop-{added[-1].id}" if added else "stops"
     _flash_at(place, _("Added to the plan."))
     return _back(the_day, place)
