@@ -91,6 +91,7 @@ def save_form(
     back: Callable[[T], str],
     conflict: Callable[[StaleEdit], ResponseReturnValue] | None = None,
     parse: Callable[[], dict[str, Any]] | None = None,
+    done_category: str = "info",
     **args: Any,
 ) -> ResponseReturnValue | None:
     """A valid form page's POST: run the service, commit, say `done` and go `back` to where it leads.
@@ -98,7 +99,7 @@ def save_form(
     The call is `service(session, actor=<signed-in user>, **args, **parse())`: `parse` turns the form's
     input into the service's types, and its refusals go on the form like the service's own. None means
     "show the form again". A stale edit goes to `conflict` after the rollback (each page shows both
-    versions its own way).
+    versions its own way). `done_category` places the message (`info@stop-<id>`: in that stop's card).
     """
     session = get_session()
     try:
@@ -113,5 +114,5 @@ def save_form(
         session.rollback()
         return conflict(error)
     session.commit()
-    flash(done, "info")
+    flash(done, done_category)
     return redirect(back(result))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from babel.dates import get_timezone_name
 from flask import Flask, url_for
 from flask_babel import get_locale
 
@@ -61,6 +62,14 @@ def report_product(line: dict) -> str:
     return line.get("product_en") if ui_language() == "en" else line.get("product", "")
 
 
+def timezone_name(zone: str) -> str:
+    """A timezone in the UI language (「日本時間」, "Japan Time"), not its database name "Asia/Tokyo"."""
+    try:
+        return get_timezone_name(zone, locale=str(get_locale() or "ja"))
+    except LookupError:
+        return zone
+
+
 FILTERS: dict[str, Callable[..., Any]] = {
     "local_time": local_time,
     "local_datetime": local_datetime,
@@ -69,6 +78,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "report_time": report_time,
     "report_date": report_date,
     "report_yen": report_yen,
+    "timezone_name": timezone_name,
 }
 
 GLOBALS: dict[str, Any] = {

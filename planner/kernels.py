@@ -26,7 +26,7 @@ V_START, V_END, V_DEPART, V_RETURN, V_MATRIX, V_BRK_DUR, V_BRK_EARLIEST, V_BRK_L
 VEHICLE_COLUMNS = 8
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _window_start(c, a, ws, we):
     """Earliest start of customer c when arriving at `a`, in the first window not yet closed (windows
     sorted and merged), and that window's end; (-1, 0) when every window has closed."""
@@ -36,7 +36,7 @@ def _window_start(c, a, ws, we):
     return -1, 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def timing(seq, v, mats, cloc, svc, val, req, ws, we, veh):
     """Earliest-start timing of route `seq` on vehicle v.
 
@@ -102,7 +102,7 @@ def timing(seq, v, mats, cloc, svc, val, req, ws, we, veh):
     return True, locs, arr, st, dep, slack, value, a - depart, n_req
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def duration(seq, v, limit, mats, cloc, svc, val, req, ws, we, veh):
     """Only the length of the earliest-start route: -1 when infeasible or not under `limit` (> 0).
 
@@ -140,7 +140,7 @@ def duration(seq, v, limit, mats, cloc, svc, val, req, ws, we, veh):
     return a - depart
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _break_node(seq):
     """Node index (1-based, as in the timing arrays) of the lunch break, 0 when the route has none."""
     for i in range(len(seq)):
@@ -149,7 +149,7 @@ def _break_node(seq):
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def best_insertions(seq, locs, arr, dep, slack, v, cand, mats, cloc, svc, val, req, ws, we, veh):
     """For each candidate: the smallest feasible delay to the rest of the route over all gaps, and
     that gap (NO_TIME when it fits nowhere). O(1) per gap thanks to the forward slack.
@@ -207,7 +207,7 @@ def best_insertions(seq, locs, arr, dep, slack, v, cand, mats, cloc, svc, val, r
     return best_d, best_p
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def insert_greedy(seqs, lens, cand, weight, allowed, mats, cloc, svc, val, req, ws, we, veh):
     """Insert candidates into the routes (rows of `seqs`, `lens` long) by best weight / delay until
     nothing fits; changes `seqs` and `lens` in place and returns how many went in. `weight` is per
@@ -260,7 +260,7 @@ def insert_greedy(seqs, lens, cand, weight, allowed, mats, cloc, svc, val, req, 
         _fill_insertions(seqs, lens, v, cand, active, allowed, best_d, best_p, *problem)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fill_insertions(
     seqs, lens, v, cand, active, allowed, best_d, best_p, mats, cloc, svc, val, req, ws, we, veh
 ):
@@ -285,7 +285,7 @@ def _fill_insertions(
         j += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _node_locs(seq, v, cloc, veh):
     """Location of every node of a route (lunch where the rep already is)."""
     m = len(seq)
@@ -298,7 +298,7 @@ def _node_locs(seq, v, cloc, veh):
     return loc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _move_run(seq, i, length, at, trial):
     """Write to `trial` the route without seq[i:i+length], with that run put back at position `at` of
     the result."""
@@ -315,7 +315,7 @@ def _move_run(seq, i, length, at, trial):
         trial[t : t + length] = seq[i : i + length]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _or_opt(seq, trial, loc, mat, cur, v, mats, cloc, svc, val, req, ws, we, veh):
     """The first or-opt move (a run of 1-3 visits put elsewhere) that keeps the route feasible and no
     longer than `cur`, written to `trial`; False when there is none."""
@@ -337,7 +337,7 @@ def _or_opt(seq, trial, loc, mat, cur, v, mats, cloc, svc, val, req, ws, we, veh
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _two_opt(seq, trial, loc, mat, cur, v, mats, cloc, svc, val, req, ws, we, veh):
     """The first 2-opt move (nodes i..j reversed) that keeps the route feasible and no longer than
     `cur`, written to `trial`; False when there is none. The filter assumes symmetric travel."""
@@ -355,7 +355,7 @@ def _two_opt(seq, trial, loc, mat, cur, v, mats, cloc, svc, val, req, ws, we, ve
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tighten(seq, v, max_rounds, mats, cloc, svc, val, req, ws, we, veh):
     """Shorten a route with or-opt (runs of 1-3 visits) and 2-opt moves, first improvement.
 
@@ -382,7 +382,7 @@ def tighten(seq, v, max_rounds, mats, cloc, svc, val, req, ws, we, veh):
     return seq, changed
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def relocate(seq, v, mats, cloc, svc, val, req, ws, we, veh):
     """Move one visit (or lunch) to where the day gets shortest, exactly timed (the travel filter of
     `tighten` cannot see waiting). Returns (route, changed)."""
@@ -406,7 +406,7 @@ def relocate(seq, v, mats, cloc, svc, val, req, ws, we, veh):
     return best_seq, changed
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def move_lunch(seq, v, mats, cloc, svc, val, req, ws, we, veh):
     """Put lunch where the day gets shortest. Returns (route, changed)."""
     m = len(seq)

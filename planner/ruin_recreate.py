@@ -26,13 +26,13 @@ BLOCK_DONE, NEW_BEST, RESTART_DUE = 0, 1, 2
 RANDOM, WORST, RELATED, RUN, OUTSIDER = range(5)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def seed(value):
     """Seed numba's random generator (separate from numpy's and Python's)."""
     np.random.seed(value)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def route_stats(seqs, lens, rval, rdur, rreq, mats, cloc, svc, val, req, ws, we, veh):
     """Value, duration and required visits of every route (routes here are always feasible)."""
     for v in range(seqs.shape[0]):
@@ -42,7 +42,7 @@ def route_stats(seqs, lens, rval, rdur, rreq, mats, cloc, svc, val, req, ws, we,
         rval[v], rdur[v], rreq[v] = value, dur, n_req
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _key_cmp(r1, v1, d1, r2, v2, d2):
     """Compare plans: required visits first, then value, then the shorter day (1, 0 or -1)."""
     if r1 != r2:
@@ -54,7 +54,7 @@ def _key_cmp(r1, v1, d1, r2, v2, d2):
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _routed_optional(seqs, lens, optional):
     """Customer, vehicle and position of every routed optional visit."""
     total = 0
@@ -73,7 +73,7 @@ def _routed_optional(seqs, lens, optional):
     return rc[:n], rv[:n], rp[:n]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pop_skewed(order, k, power):
     """Take k entries of `order` (best first), each at index int(len * r^power): skewed to the front."""
     pool = order.copy()
@@ -88,7 +88,7 @@ def _pop_skewed(order, k, power):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ruin(seqs, lens, k, how, related, optional, can_ride, mats, cloc, svc, val, req, ws, we, veh):
     """Pick up to k optional visits to remove; returns (removed, outsider to insert first or -1).
 
@@ -170,7 +170,7 @@ def ruin(seqs, lens, k, how, related, optional, can_ride, mats, cloc, svc, val, 
     return out, -1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def remove(seqs, lens, drop, mats, cloc, svc, val, req, ws, we, veh):
     """Take customers out of every route (removal keeps earliest-start timing valid)."""
     n = len(val)
@@ -193,7 +193,7 @@ def remove(seqs, lens, drop, mats, cloc, svc, val, req, ws, we, veh):
             lens[v] = m
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _unrouted(seqs, lens, n, skip):
     """Customers on no route (and not in `skip`), ascending."""
     free = np.ones(n, np.bool_)
@@ -206,7 +206,7 @@ def _unrouted(seqs, lens, n, skip):
     return np.flatnonzero(free)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _total_value(seqs, lens, val):
     total = 0.0
     for v in range(seqs.shape[0]):
@@ -216,7 +216,7 @@ def _total_value(seqs, lens, val):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def improve(seqs, lens, weight2, allowed, mats, cloc, svc, val, req, ws, we, veh):
     """Shorten the routes (lunch moves, or-opt, 2-opt) and insert whatever now fits, while that keeps
     adding value."""
@@ -244,7 +244,7 @@ def improve(seqs, lens, weight2, allowed, mats, cloc, svc, val, req, ws, we, veh
             return
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def iterate(
     cur_seqs,
     cur_lens,
@@ -353,7 +353,7 @@ def iterate(
     return iterations, since_best, BLOCK_DONE
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _is_routed(seqs, lens, c):
     for v in range(seqs.shape[0]):
         for i in range(lens[v]):
@@ -362,7 +362,7 @@ def _is_routed(seqs, lens, c):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _same_visits(a_seqs, a_lens, b_seqs, b_lens, scratch):
     """Whether two plans visit the same customers (in any order, on any route)."""
     scratch[:] = False

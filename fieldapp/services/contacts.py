@@ -163,3 +163,23 @@ def birthday_soon(birthday: date | None, today: date, days: int = BIRTHDAY_SOON_
             delta = (next_day - today).days
             return delta if delta <= days else None
     return None
+
+
+def birthdays_by_customer(
+    session: Session, customer_ids: list[int], today: date
+) -> dict[int, tuple[str, int]]:
+    """The soonest contact birthday (name, days until) of each customer that has one coming up."""
+    if not customer_ids:
+        return {}
+    soonest: dict[int, tuple[str, int]] = {}
+    rows = session.exec(
+        select(Contact).where(Contact.customer_id.in_(customer_ids), Contact.birthday.is_not(None))
+    )
+    for contact in rows:
+        days = birthday_soon(contact.birthday, today)
+        if days is None:
+            continue
+        known = soonest.get(contact.customer_id)
+        if known is None or days < known[1]:
+            soonest[contact.customer_id] = (contact.name, days)
+    return soonest

@@ -23,6 +23,7 @@ from . import busy
 from .busy_periods import list_busy
 from .contacts import birthday_soon, list_contacts
 from .followups import open_followups_for_customer
+from .prompts import prompt_text, reorder_prompts_for
 from .visits import recent_visits
 
 
@@ -72,6 +73,12 @@ class CustomerPage:
     orders: OrderSummary
     overdue_days: int | None
     extra: dict[str, Any] = field(default_factory=dict)
+    # the first screen: what a rep reads before going in
+    busy_today: list[str] = field(
+        default_factory=list
+    )  # the busy periods that apply today, in words
+    key_contact: ContactView | None = None  # a contact with a birthday coming up, else the main one
+    top_prompt: str | None = None
 
 
 def _month_start(day: date, back: int = 0) -> date:
@@ -131,13 +138,23 @@ def customer_page(
         else None
     )
     rep = session.get(User, customer.assigned_rep_id) if customer.assigned_rep_id else None
+    described = [(p, busy.describe(p, lang)) for p in periods]
+    birthdays = sorted(
+        (c for c in contacts if c.birthday_in is not None), key=lambda c: c.birthday_in
+    )
+    prompts = reorder_prompts_for(session, customer_ids=[customer.id], today=today).get(
+        customer.id, []
+    )
     return CustomerPage(
         customer=customer,
         assigned_rep=rep,
         contacts=contacts,
-        busy=[(p, busy.describe(p, lang)) for p in periods],
+        busy=described,
         visits=recent_visits(session, customer_id=customer.id),
         followups=open_followups_for_customer(session, customer_id=customer.id),
         orders=order_summary(session, customer_id=customer.id, today=today, lang=lang),
         overdue_days=overdue,
+        busy_today=[words for p, words in described if busy.applies_on(p, today)],
+        key_contact=(birthdays or contacts or [None])[0],
+        top_prompt=prompt_text(prompts[0]) if prompts else None,
     )

@@ -126,17 +126,16 @@ def _orders_by_visit(session: Session, visit_ids: list[int]) -> dict[int, list[d
     return lines
 
 
-def _followups(
-    session: Session, *, rep: User, day: date, timezone: str, visit_ids: list[int]
-) -> list[FollowUp]:
+def _followups(session: Session, *, rep: User, day: date, timezone: str) -> list[FollowUp]:
+    """The follow-ups the rep created on that day (not those others opened on the rep's visits, nor
+    older ones that happen to hang on a visit of the day)."""
     start, end = local_day_bounds(day, timezone)
     created_today = (
         (FollowUp.created_by_id == rep.id)
         & (FollowUp.created_at >= start)
         & (FollowUp.created_at < end)
     )
-    condition = or_(created_today, FollowUp.visit_id.in_(visit_ids)) if visit_ids else created_today
-    return list(session.exec(select(FollowUp).where(condition).order_by(FollowUp.id)))
+    return list(session.exec(select(FollowUp).where(created_today).order_by(FollowUp.id)))
 
 
 def collect_day(session: Session, *, rep: User, day: date) -> dict[str, Any]:
@@ -150,7 +149,7 @@ def collect_day(session: Session, *, rep: User, day: date) -> dict[str, Any]:
     done = _visits_of_day(session, **day_of, status=VisitStatus.DONE)
     skipped = _visits_of_day(session, **day_of, status=VisitStatus.SKIPPED)
     done_ids = [v.id for v in done]
-    followups = _followups(session, rep=rep, day=day, timezone=timezone, visit_ids=done_ids)
+    followups = _followups(session, rep=rep, day=day, timezone=timezone)
     customer_ids = (
         {v.customer_id for v in done}
         | {v.customer_id for v in skipped}

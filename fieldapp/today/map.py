@@ -80,6 +80,8 @@ def map_data(route: DayRoute) -> dict[str, Any]:
             "end": _("End"),
             "navigate": _("Navigate"),
             "customer": _("Customer page"),
+            "zoom_in": _("Zoom in"),
+            "zoom_out": _("Zoom out"),
         },
     }
 

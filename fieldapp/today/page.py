@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from ..i18n import minutes_hhmm
 from ..models import Customer, DayPlan, DayPlanStop, User, Visit
 from ..services import busy
+from ..services.contacts import birthdays_by_customer
 from ..services.day import planning, plans
 from ..services.day.candidates import (
     CandidatePool,
@@ -38,6 +39,10 @@ class StopCard:
     prompts: list[str]
     can_move_up: bool
     can_move_down: bool
+    # a contact's birthday within the next days: (contact name, days until it; 0 = today)
+    birthday: tuple[str, int] | None = None
+    # the stop the rep works on now (in progress) or goes to next: shown expanded, the rest compact
+    is_next: bool = False
 
 
 @dataclass
@@ -59,6 +64,29 @@ class DayView:
     preview: CandidatePool | None
     done: int
     remaining: int
+    # what the plan's main button offers now: "start" (nothing begun yet), "next" (on time),
+    # "late" (the next stop should have begun), "finished" (nothing left)
+    moment: str = "start"
+    next_card: StopCard | None = None
+
+
+# Minutes past a stop's planned start before the main button offers a re-plan instead of the next stop.
+LATE_AFTER_MIN = 10
+
+
+def day_moment(cards: list[StopCard], *, now, is_today: bool) -> tuple[str, StopCard | None]:
+    """The moment of the day for the main button, and the stop shown expanded."""
+    current = next((c for c in cards if c.state == "in_progress"), None)
+    upcoming = next((c for c in cards if c.state == "planned"), None)
+    focus = current or upcoming
+    if focus is None:
+        return "finished", None
+    begun = any(c.state in ("done", "in_progress", "skipped") for c in cards)
+    if current is None and is_today and upcoming.stop.start is not None:
+        late_by = (now - upcoming.stop.start).total_seconds() / 60
+        if late_by > LATE_AFTER_MIN:
+            return "late", focus
+    return ("next" if begun else "start"), focus
 
 
 def allowed_text(busy_minutes: list[tuple[int, int]], hours: tuple[int, int]) -> str:
@@ -75,8 +103,8 @@ def allowed_text(busy_minutes: list[tuple[int, int]], hours: tuple[int, int]) ->
     return ", ".join(f"{minutes_hhmm(a)}–{minutes_hhmm(b)}" for a, b in free if b > a)
 
 
-def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
-    """Everything the Today page needs for one rep and one date."""
+def day_view(session: Session, *, rep: User, day: date, today: date, now=None) -> DayView:
+    """Everything the Today page needs for one rep and one date (`now`: for the main button)."""
     plan = plans.get_plan(session, rep_id=rep.id, day=day)
     if plan is None:
         pool = select_candidates(session, rep=rep, day=day)
@@ -98,6 +126,7 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
     )
     periods = busy_periods_by_customer(session, ids)
     reorders = reorder_prompts_for(session, customer_ids=ids, today=day)
+    birthdays = birthdays_by_customer(session, ids, day)
     open_positions = [s.id for s in stops if s.state == "planned"]
     settings = settings_for(session, rep)
     hours = (settings.day_start_min, settings.day_end_min)
@@ -133,8 +162,14 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
                 can_move_up=stop.id in open_positions and open_positions.index(stop.id) > 0,
                 can_move_down=stop.id in open_positions
                 and open_positions.index(stop.id) < len(open_positions) - 1,
+                birthday=birthdays.get(customer.id),
             )
         )
+    moment, next_card = (
+        day_moment(cards, now=now, is_today=day == today) if now is not None else ("next", None)
+    )
+    if next_card is not None:
+        next_card.is_next = True
     on_plan = {s.customer_id for s in stops if s.state != "skipped"}
     drops = plans.plan_drops(session, plan)
     drop_customers = (
@@ -169,6 +204,8 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
         preview=None,
         done=done,
         remaining=len(cards) - done,
+        moment=moment,
+        next_card=next_card,
     )
 
 

@@ -57,6 +57,12 @@ def _back(day: date, anchor: str | None = None):
     return redirect(_day_url(day, anchor))
 
 
+def _flash_at(place: str, message: str, kind: str = "info") -> None:
+    """A confirmation shown in the card acted on (`stop-<id>`, or `stops` above the list), not at the
+    page's top: after the redirect the card is in view and its message next to it."""
+    flash(message, f"{kind}@{place}")
+
+
 def _submitted(form: F) -> F:
     """The button's form, or 400 (no CSRF token, or an input no page of ours sends)."""
     if not form.validate_on_submit():
@@ -84,9 +90,9 @@ def refused(error: ValidationError | StaleEdit):
     if request.method != "POST":
         return domain_error_response(error)  # a page, not a button: nothing to go back to
     get_session().rollback()
-    flash(error.message, "error")
     args = request.view_args or {}
     stop_id = args.get("stop_id")
+    _flash_at(f"stop-{stop_id}" if stop_id is not None else "stops", error.message, "error")
     if "day" in args:
         the_day = parse_day(args["day"])
     elif stop_id is not None:
@@ -111,7 +117,7 @@ def index(day: str | None = None):
     the_day = parse_day(day) if day is not None else today_date
     if day is not None and the_day == today_date:
         return redirect(url_for("today.index"))
-    view = day_view(session, rep=current_user, day=the_day, today=today_date)
+    view = day_view(session, rep=current_user, day=the_day, today=today_date, now=clock.now_utc())
     return render_template(
         "today/index.html",
         team=team,
@@ -132,8 +138,14 @@ def index(day: str | None = None):
 
 
 def _planner_options():
-    """The planner's search limits from the app's settings."""
-    return planning.planner_options(current_app.config)
+    """The planner's search limits while the rep waits on the phone: the phone's own time limit,
+    shorter than the nightly run's (an iteration count set for repeatable tests wins)."""
+    config = current_app.config
+    if config.get("PLANNER_ITERATIONS"):
+        return planning.planner_options(config)
+    return planning.planner_options(
+        config, time_limit=float(config.get("PLANNER_PHONE_TIME_LIMIT") or 0.5)
+    )
 
 
 def _do(action: Callable[..., T], **args: Any) -> T:
@@ -200,6 +212,7 @@ def move(day: str, stop_id: int):
     _do(
         actions.move, day=the_day, stop_id=stop_id, direction=form.step(), version=form.version.data
     )
+    _flash_at(f"stop-{stop_id}", _("Moved."))
     return _back(the_day, f"stop-{stop_id}")
 
 
@@ -209,7 +222,11 @@ def reorder(day: str):
     """The whole order of the stops not yet visited (from drag and drop)."""
     the_day = parse_day(day)
     form = _submitted(ReorderForm())
-    _do(actions.reorder, day=the_day, stop_ids=form.stop_ids(), version=form.version.data)
+    stop_ids = form.stop_ids()
+    _do(actions.reorder, day=the_day, stop_ids=stop_ids, version=form.version.data)
+    if stop_ids:
+        _flash_at(f"stop-{stop_ids[0]}", _("Moved."))
+        return _back(the_day, f"stop-{stop_ids[0]}")
     return _back(the_day, "stops")
 
 
@@ -219,9 +236,15 @@ def remove(day: str, stop_id: int):
     """Take a stop off the plan."""
     the_day = parse_day(day)
     version = _submitted(PlanActionForm()).version.data
+    # the rep stays where they were: the confirmation goes to the stop before (else after) it
+    plan = get_plan(get_session(), rep_id=current_user.id, day=the_day)
+    ids = [s.id for s in plan_stops(get_session(), plan)] if plan else []
+    where = ids.index(stop_id) if stop_id in ids else -1
+    neighbours = ids[:where][-1:] + ids[where + 1 :][:1] if where >= 0 else []
     _do(actions.remove, day=the_day, stop_id=stop_id, version=version)
-    flash(_("Removed from the plan."), "info")
-    return _back(the_day, "stops")
+    place = f"stop-{neighbours[0]}" if neighbours else "stops"
+    _flash_at(place, _("Removed from the plan."))
+    return _back(the_day, place)
 
 
 @bp.route("/day/<day>/add", methods=["POST"])
@@ -230,15 +253,18 @@ def add(day: str):
     """Add a customer to the plan (from the left-out list, "nearby now" or the customer page)."""
     the_day = parse_day(day)
     form = _submitted(AddStopForm())
-    _do(
+    plan = _do(
         actions.add,
         day=the_day,
         customer_id=form.customer_id.data,
         version=form.version.data,
         after_stop_id=form.after_stop_id.data or None,
     )
-    flash(_("Added to the plan."), "info")
-    return _back(the_day, "stops")
+    # the confirmation goes into the new stop's card
+    added = [s for s in plan_stops(get_session(), plan) if s.customer_id == form.customer_id.data]
+    place = f"stop-{added[-1].id}" if added else "stops"
+    _flash_at(place, _("Added to the plan."))
+    return _back(the_day, place)
 
 
 @bp.route("/stops/<int:stop_id>/check-out", methods=["POST"])
@@ -269,7 +295,16 @@ def _to_visit_log(action: Callable[..., Visit], stop_id: int):
 def check_in(stop_id: int):
     """Check in at the stop: time, and the phone's position when it gave one."""
     the_day, form = _stop_button(stop_id)
-    _do(actions.check_in, stop_id=stop_id, position=form.position(), version=form.version.data)
+    visit = _do(
+        actions.check_in, stop_id=stop_id, position=form.position(), version=form.version.data
+    )
+    if request.form.get("then") == "log":
+        # the stop card's button: checked in, the visit form opens (it says when, and how far away);
+        # saving it checks out. Offline the service worker keeps the check-in and stays on Today.
+        return redirect(
+            url_for("visits.new", customer_id=visit.customer_id, visit_id=visit.id, stop=stop_id)
+        )
+    _flash_at(f"stop-{stop_id}", _("Checked in."))
     return _back(the_day, f"stop-{stop_id}")
 
 
@@ -291,8 +326,8 @@ def skip(stop_id: int):
             version=form.version.data,
         )
         session.commit()
-        flash(_("Skipped."), "info")
-        return _back(plan.plan_date, "stops")
+        _flash_at(f"stop-{stop_id}", _("Skipped."))
+        return _back(plan.plan_date, f"stop-{stop_id}")
     customer = session.get(Customer, stop.customer_id)
     return render_template(
         "today/skip.html", form=form, stop=stop, customer=customer, day=plan.plan_date
@@ -319,9 +354,13 @@ def nearby(day: str):
             options=_planner_options(),
         )
     plan = get_plan(session, rep_id=current_user.id, day=the_day)
+    # "move up" puts a later stop next: the order of the stops still to visit, that one first
+    planned = [s.id for s in plan_stops(session, plan) if s.state == "planned"] if plan else []
     return render_template(
         "today/nearby.html",
         add_form=AddStopForm(),
+        reorder_form=ReorderForm(),
+        planned_ids=planned,
         form=form,
         options=options,
         day=the_day,

@@ -13,6 +13,7 @@ from ..followups.forms import CloseFollowUpForm
 from ..forms import save_form
 from ..models import Visit
 from ..services import clock, users, visits
+from ..services.contacts import birthdays_by_customer
 from ..services.customers import get_customer
 from ..services.followups import followups_of_visit
 from ..services.followups import item_rows as followup_rows
@@ -59,6 +60,10 @@ def new(customer_id: int):
             idempotency_key=form.submission_key.data,
             visit_id=visit_id,
             done=_("Visit saved."),
+            # opened from a stop card: the confirmation shows in that card on Today
+            done_category=(
+                f"info@stop-{stop}" if (stop := request.args.get("stop", type=int)) else "info"
+            ),
             back=_after_logging,
         )
         if saved:
@@ -84,6 +89,7 @@ def new(customer_id: int):
         note_templates=NOTE_TEMPLATES,
         due_shortcuts=DUE_SHORTCUTS,
         today_iso=team_today().isoformat(),
+        birthday=birthdays_by_customer(session, [customer.id], team_today()).get(customer.id),
         back_url=url_for("customers.detail", customer_id=customer.id),
     )
 

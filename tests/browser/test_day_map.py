@@ -105,6 +105,7 @@ def test_today_to_map_shows_numbered_stops_and_calendar_downloads(
 
     # Back on Today, the Calendar button downloads the day as iCalendar.
     page.goto(f"{live_server}/")
+    page.locator(".more-actions > summary").click()  # the calendar is under "More"
     with page.expect_download() as info:
         page.get_by_role("link", name="カレンダー", exact=True).click()
     download = info.value

@@ -47,7 +47,9 @@ def test_rep_logs_a_visit_with_taps(page, live_server, shop, db):
     usual.locator("[data-step='1']").click()
     assert usual.locator(".qty").input_value() == "2"
 
-    # Another product from the catalogue: search picks it, the stepper adds one more.
+    # Another product from the catalogue (folded under "other products" beside the usual ones): search
+    # picks it, the stepper adds one more.
+    page.locator("#other-products > summary").click()
     first = page.locator("[data-line]").nth(0)
     # The picker searches the catalogue's code and reading too (hiragana finds katakana, any width).
     first.locator(".product-search").fill("ｈａｓｈｉ")
@@ -100,6 +102,7 @@ def test_visit_form_works_without_javascript(browser, browser_context_args, live
         assert page.locator("[data-phrase]").first.is_hidden()
         assert page.locator("#add-line").is_hidden()
         assert page.locator("[data-line]").count() == 3
+        page.locator("#other-products > summary").click()  # folded beside the usual products
         assert page.locator("[data-line]").nth(2).is_visible()
         page.locator("#outcome label", has_text="面談").click()
         page.fill("textarea[name=heard]", "新メニュー検討中")

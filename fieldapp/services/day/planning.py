@@ -662,6 +662,8 @@ class NearbyOption:
     distance_m: int
     value: float
     reasons: list[dict[str, Any]]
+    # set when the customer is a later stop of today's plan: "move up" instead of "add"
+    stop_id: int | None = None
 
 
 def nearby_now(
@@ -675,7 +677,11 @@ def nearby_now(
     limit: int = 10,
     options: planner.PlanOptions | None = None,
 ) -> list[NearbyOption]:
-    """Due customers not yet visited today who can be reached and visited within `minutes` from here."""
+    """Due customers not yet visited today who can be reached and visited within `minutes` from here.
+
+    Customers already on the day's plan are not offered again, except its later stops (after the next
+    one): those come back with their `stop_id`, to move up.
+    """
     team = session.get(Team, rep.team_id)
     settings = settings_for(session, rep)
     pool = select_candidates(session, rep=rep, day=day)
@@ -692,13 +698,17 @@ def nearby_now(
             settled=plan_stops(session, plan) if plan is not None else [],
         )
         position = (here.lat, here.lon)
-    settled = (
-        {s.customer_id for s in plan_stops(session, plan) if s.state in SETTLED_STATES}
-        if plan
-        else set()
-    )
+    stops = plan_stops(session, plan) if plan else []
+    # a skipped stop may be tried again later; any other stop is on the plan already
+    on_plan = {s.customer_id for s in stops if s.state != VisitStatus.SKIPPED}
+    planned = [s for s in stops if s.state == VisitStatus.PLANNED]
+    later = {s.customer_id: s.id for s in planned[1:]}
     visited = {int(x) for x in _visited_today(session, rep=rep, day=day, timezone=team.timezone)}
-    reachable = [c for c in pool.candidates if c.customer.id not in settled | visited]
+    reachable = [
+        c
+        for c in pool.candidates
+        if c.customer.id not in visited and (c.customer.id not in on_plan or c.customer.id in later)
+    ]
     if not reachable:
         return []
     here = planner.Location(*position)
@@ -723,10 +733,12 @@ def nearby_now(
                 distance_m=int(metres[0, index]),
                 value=candidate.value,
                 reasons=[r.as_json() for r in candidate.reasons],
+                stop_id=later.get(candidate.customer.id),
             )
         )
     out.sort(key=lambda o: (-o.value, o.travel_minutes))
-    return out[:limit]
+    new = [o for o in out if o.stop_id is None][:limit]
+    return new + [o for o in out if o.stop_id is not None]
 
 
 def _travel_seconds(

@@ -7,7 +7,9 @@
   var source = document.getElementById("day-map-data");
   if (!box || !source || !window.L) return;
   var data = JSON.parse(source.textContent);
-  var map = L.map(box, { zoomControl: true, attributionControl: !!data.tiles });
+  var map = L.map(box, { zoomControl: false, attributionControl: !!data.tiles });
+  // Leaflet's own zoom buttons say "Zoom in"/"Zoom out" in English: name them in the UI language.
+  L.control.zoom({ zoomInTitle: data.labels.zoom_in, zoomOutTitle: data.labels.zoom_out }).addTo(map);
   if (data.tiles) { L.tileLayer(data.tiles, { maxZoom: 19 }).addTo(map); }
 
   // The marker text is a stop number or a fixed symbol, never data from a record.
@@ -15,8 +17,8 @@
     return L.divIcon({
       className: "day-map-marker " + cls,
       html: "<span>" + text + "</span>",
-      iconSize: [32, 32],
-      iconAnchor: [16, 16],
+      iconSize: [44, 44],  // a tap target like any other button
+      iconAnchor: [22, 22],
       popupAnchor: [0, -14]
     });
   }

@@ -131,6 +131,17 @@
       }
       card.querySelector(".stop-actions").before(box);
     });
+    // Compact cards (the stop card's <details>): show what waits, and open the next stop still to do.
+    var opened = false;
+    document.querySelectorAll("li.stop[data-stop-id]").forEach(function (card) {
+      var fold = card.querySelector("details.stop-fold");
+      if (!fold) return;
+      if (byStop[card.dataset.stopId]) { fold.open = true; return; }
+      if (!opened && card.querySelector("button.check-in, a.log-visit")) {
+        if (pending.length) fold.open = true;
+        opened = true;
+      }
+    });
   }
 
   // Keep Today's plan, its customers and their visit forms for offline use (at most every 5 min).

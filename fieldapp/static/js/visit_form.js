@@ -42,6 +42,10 @@
     var day = new Date(Date.UTC(parts[0], parts[1] - 1, parts[2]));
     day.setUTCDate(day.getUTCDate() + Number(chip.getAttribute("data-days")));
     target.value = day.toISOString().slice(0, 10);
+    // the chip tapped stays marked, so the rep sees which day was set without opening the date
+    box.querySelectorAll("[data-days]").forEach(function (el) {
+      el.setAttribute("aria-pressed", el === chip ? "true" : "false");
+    });
   });
 
   // --- quantity steppers ----------------------------------------------------------------------
@@ -107,8 +111,8 @@
   function renumber(row, prefix, index) {
     var pattern = new RegExp(prefix + "-\\d+-", "g");
     var replacement = prefix + "-" + index + "-";
-    row.querySelectorAll("[name], [id], [for]").forEach(function (el) {
-      ["name", "id", "for"].forEach(function (attr) {
+    row.querySelectorAll("[name], [id], [for], [data-due-for]").forEach(function (el) {
+      ["name", "id", "for", "data-due-for"].forEach(function (attr) {
         var value = el.getAttribute(attr);
         if (value) el.setAttribute(attr, value.replace(pattern, replacement));
       });
