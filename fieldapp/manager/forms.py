@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class AddMemberForm(FlaskForm):
@@ -17,3 +17,25 @@ class AddMemberForm(FlaskForm):
         _l("Language"),
         choices=[("", _l("Same as the browser")), ("ja", "日本語"), ("en", "English")],
     )
+
+
+class DashboardForm(FlaskForm):
+    """GET choice of the dashboard's period (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    period = SelectField(
+        _l("Period"),
+        choices=[
+            ("week", _l("Week")),
+            ("month", _l("Month")),
+            ("quarter", _l("Quarter")),
+            ("custom", _l("Custom")),
+        ],
+        validators=[Optional()],
+        validate_choice=False,
+    )
+    day = DateField(_l("Including the day"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])

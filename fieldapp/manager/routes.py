@@ -12,9 +12,11 @@ from ..db import get_session
 from ..errors import ValidationError
 from ..forms import EmptyForm
 from ..services import overview, plan_runs, users
+from .dashboard import bp as dashboard_bp
 from .forms import AddMemberForm
 
 bp = Blueprint("manager", __name__, url_prefix="/team")
+bp.register_blueprint(dashboard_bp)
 
 
 @bp.route("/", methods=["GET", "POST"])
