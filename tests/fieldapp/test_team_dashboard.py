@@ -3,7 +3,7 @@ and who may see them (a rep: 403; another team's manager: nothing of this team).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -105,7 +105,7 @@ def small_team(db, make_people, make_customer, make_product, make_order_line):
 
 
 def test_figures_by_hand(app, db, small_team):
-    team, a, b = small_team["team"], small_team["ichiro"], small_team["jiro"]
+    team = small_team["team"]
     with app.test_request_context():
         board = team_dashboard.build(db, team=team, period=WEEK, today=TODAY)
     assert [f.rep.name for f in board.reps] == ["A Ichiro", "B Jiro"]

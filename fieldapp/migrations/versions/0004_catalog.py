@@ -18,12 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("product") as batch:
-        batch.add_column(
-            sa.Column("kana", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
-        )
-        batch.add_column(
-            sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True)
-        )
+        batch.add_column(sa.Column("kana", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True))
+        batch.add_column(sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
         batch.add_column(sa.Column("pack_of", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("replaces_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_product_replaces_id", "product", ["replaces_id"], ["id"])
