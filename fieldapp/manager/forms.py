@@ -1,9 +1,19 @@
-"""Manager forms: adding team members."""
+"""Manager forms: adding team members, the dashboard's period, covering an absent rep."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class AddMemberForm(FlaskForm):
@@ -39,3 +49,51 @@ class DashboardForm(FlaskForm):
     day = DateField(_l("Including the day"), validators=[Optional()])
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
+
+
+class CoverForm(FlaskForm):
+    """Who is away, which days, and which teammates take their visits; `assignment` carries the
+    previewed plan to the confirmation."""
+
+    rep = SelectField(_l("Absent rep"), validate_choice=False)
+    first_day = DateField(_l("First day away"), validators=[DataRequired()])
+    days = IntegerField(
+        _l("Working days"), default=1, validators=[DataRequired(), NumberRange(min=1, max=5)]
+    )
+    teammates = SelectMultipleField(
+        _l("Teammates who cover"),
+        coerce=int,
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    assignment = HiddenField()
+
+    def __init__(self, *args, reps: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rep.choices = [(str(r.id), r.name) for r in reps]
+        self.teammates.choices = [(r.id, r.name) for r in reps]
+
+    def rep_id(self) -> int | None:
+        try:
+            return int(self.rep.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class AbsenceForm(FlaskForm):
+    """A manager notes a rep's day away (sick, training) so the cover page suggests it."""
+
+    rep = SelectField(_l("Rep"), validate_choice=False)
+    day = DateField(_l("Day"), validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+
+    def __init__(self, *args, reps: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.rep.choices = [(str(r.id), r.name) for r in reps]
+
+    def rep_id(self) -> int | None:
+        try:
+            return int(self.rep.data)
+        except (TypeError, ValueError):
+            return None

@@ -12,11 +12,13 @@ from ..db import get_session
 from ..errors import ValidationError
 from ..forms import EmptyForm
 from ..services import overview, plan_runs, users
+from .cover import bp as cover_bp
 from .dashboard import bp as dashboard_bp
 from .forms import AddMemberForm
 
 bp = Blueprint("manager", __name__, url_prefix="/team")
 bp.register_blueprint(dashboard_bp)
+bp.register_blueprint(cover_bp)
 
 
 @bp.route("/", methods=["GET", "POST"])
