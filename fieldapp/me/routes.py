@@ -11,7 +11,7 @@ from ..context import current_team
 from ..db import get_session
 from ..forms import EmptyForm
 from ..models import Team
-from ..services import clock, users
+from ..services import clock, report_review, users
 from ..services.day import calendar as calendar_feed
 from ..today.map import ics_response
 from .forms import LanguageForm
@@ -36,6 +36,7 @@ def index():
         team=current_team(),
         logout_form=EmptyForm(),
         calendar_form=EmptyForm(),
+        unread_report_comments=report_review.unread_count(session, rep_id=current_user.id),
     )
 
 

@@ -27,16 +27,6 @@ from .forms import CommentForm, EditCommentForm, ReportFilterForm, ReportForm
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 
-@bp.app_context_processor
-def unread_comments() -> dict[str, int]:
-    """The badge on *Me*: comments on the signed-in rep's reports they have not read yet."""
-    if not current_user.is_authenticated:
-        return {"unread_report_comments": 0}
-    return {
-        "unread_report_comments": report_review.unread_count(get_session(), rep_id=current_user.id)
-    }
-
-
 @bp.route("/day/<day>", methods=["GET", "POST"])
 @login_required
 def edit(day: str):
