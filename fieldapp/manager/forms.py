@@ -84,16 +84,17 @@ class CoverForm(FlaskForm):
 class AbsenceForm(FlaskForm):
     """A manager notes a rep's day away (sick, training) so the cover page suggests it."""
 
-    rep = SelectField(_l("Rep"), validate_choice=False)
+    # not "rep": the cover form on the same page has one (ids must be unique)
+    away_rep = SelectField(_l("Rep"), validate_choice=False)
     day = DateField(_l("Day"), validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
     def __init__(self, *args, reps: list, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.rep.choices = [(str(r.id), r.name) for r in reps]
+        self.away_rep.choices = [(str(r.id), r.name) for r in reps]
 
     def rep_id(self) -> int | None:
         try:
-            return int(self.rep.data)
+            return int(self.away_rep.data)
         except (TypeError, ValueError):
             return None

@@ -106,7 +106,10 @@ def _detail_page(session, report, rep, *, comment_form=None, edit_forms=None, st
     for view in comments:
         if view.mine and view.comment.id not in edit_forms:
             edit_forms[view.comment.id] = EditCommentForm(
-                formdata=None, body=view.comment.body, version=view.comment.version
+                formdata=None,
+                prefix=_edit_prefix(view.comment.id),
+                body=view.comment.body,
+                version=view.comment.version,
             )
     return (
         render_template(
@@ -123,6 +126,11 @@ def _detail_page(session, report, rep, *, comment_form=None, edit_forms=None, st
         ),
         status,
     )
+
+
+def _edit_prefix(comment_id: int) -> str:
+    """Each comment's edit form has its own field names and ids (several on one page)."""
+    return f"comment{comment_id}"
 
 
 @bp.route("/<int:report_id>/comments", methods=["POST"])
@@ -159,7 +167,7 @@ def comment(report_id: int):
 def edit_comment(comment_id: int):
     """The author changes their comment (nobody else can); a stale version is refused."""
     session = get_session()
-    form = EditCommentForm()
+    form = EditCommentForm(prefix=_edit_prefix(comment_id))
     report_id = None
     if form.validate_on_submit():
         try:

@@ -251,7 +251,7 @@ def test_absence_noted_and_suggested(client, login_as, db, office):
     response = post_form(
         client,
         "/team/cover/absences",
-        {"rep": str(o["absent"].id), "day": DAY.isoformat(), "note": "Training"},
+        {"away_rep": str(o["absent"].id), "day": DAY.isoformat(), "note": "Training"},
     )
     assert response.status_code == 302
     page = client.get("/team/cover/").get_data(as_text=True)
@@ -280,7 +280,7 @@ def test_another_teams_manager_sees_nothing(client, db, office):
     assert response.status_code in (400, 404)
     assert "Ben customer" not in response.get_data(as_text=True)
     response = post_form(
-        client, "/team/cover/absences", {"rep": str(o["absent"].id), "day": DAY.isoformat()}
+        client, "/team/cover/absences", {"away_rep": str(o["absent"].id), "day": DAY.isoformat()}
     )
     assert response.status_code == 404
     assert db.exec(select(RepAbsence)).first() is None

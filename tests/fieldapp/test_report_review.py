@@ -78,7 +78,7 @@ def test_comment_review_badge_read_and_audit(client, login_as, team, db):
     response = post(
         client,
         f"/reports/comments/{comment.id}",
-        {"body": "とても良い提案です", "version": "1"},
+        {f"comment{comment.id}-body": "とても良い提案です", f"comment{comment.id}-version": "1"},
         page,
     )
     assert response.status_code == 302
@@ -145,7 +145,10 @@ def test_reps_and_other_teams_cannot_comment_review_or_edit(client, login_as, te
     for url, data in (
         (f"/reports/{report.id}/comments", {"body": "hack", "review": "y"}),
         (f"/reports/{report.id}/review", {}),
-        (f"/reports/comments/{comment.id}", {"body": "hack", "version": "1"}),
+        (
+            f"/reports/comments/{comment.id}",
+            {f"comment{comment.id}-body": "hack", f"comment{comment.id}-version": "1"},
+        ),
     ):
         assert client.post(url, data={"csrf_token": token, **data}).status_code in expected, url
     db.expire_all()
