@@ -42,7 +42,7 @@ def _nice_max(value: int) -> int:
 
 
 def trend_chart(
-    weeks: list[date], rows: list[tuple[str, list[int]]], *, width: int = 640, height: int = 240
+    weeks: list[date], rows: list[tuple[str, list[int]]], *, width: int = 420, height: int = 220
 ) -> LineChart:
     """One line per rep over the weeks (visits done per week)."""
     left, right, top, bottom = 36, 12, 12, 28
@@ -91,7 +91,7 @@ class BarChart:
 
 
 def made_vs_planned(
-    rows: list[tuple[str, int, int]], *, width: int = 640, row_h: int = 30
+    rows: list[tuple[str, int, int]], *, width: int = 420, row_h: int = 30
 ) -> BarChart:
     """Per rep: planned stops (light bar) and visits made (dark bar over it)."""
     label_w, right = 120, 48
