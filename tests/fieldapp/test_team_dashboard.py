@@ -223,3 +223,30 @@ def test_reps_get_403_other_managers_see_nothing(client, login_as, small_team):
     assert "A Ichiro" not in html and "B Jiro" not in html
     assert other.get(drill_url(a, "visits")).status_code == 404
     assert client.application.test_client().get("/team/dashboard/").status_code == 302
+
+
+def test_the_page_model_costs_the_same_queries_for_any_team_size(app, db, make_user, small_team):
+    """Grouped queries, never one per rep: twelve reps cost what two do."""
+    from sqlalchemy import event
+
+    team = small_team["team"]
+    engine = app.extensions["fieldapp.engine"]
+
+    def statements() -> int:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany) -> None:
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with app.test_request_context():
+                team_dashboard.build(db, team=team, period=WEEK, today=TODAY)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    few = statements()
+    for i in range(10):
+        make_user(team=team, name=f"Z rep {i}")
+    assert statements() == few
