@@ -370,6 +370,9 @@ class FollowUp(SQLModel, table=True):
 
 
 class OrderLine(SQLModel, table=True):
+    # A customer's order days read from the index alone (the order rhythm behind "at risk").
+    __table_args__ = (sa.Index("ix_orderline_customer_ordered", "customer_id", "ordered_on"),)
+
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     product_id: int = Field(foreign_key="product.id", index=True)

@@ -49,6 +49,8 @@ RANKS = tuple(r.value for r in Rank)
 RISK_GAP_FACTOR = 2.0
 RISK_MIN_ORDERS = 3
 RISK_MIN_DAYS = 14
+# The order rhythm is read from the last year only: older habits say little, and it keeps the query small.
+RISK_HISTORY_DAYS = 365
 
 # When a visit happened: a done one by its check-in (else check-out), a skipped one by its planned time.
 DONE_AT = func.coalesce(Visit.check_in_at, Visit.check_out_at, Visit.created_at)
@@ -405,11 +407,13 @@ class AtRisk:
 def at_risk_customers(session: Session, *, team_id: int, today: date) -> dict[int, list[AtRisk]]:
     """Customers at risk by rep: marked at risk, or ordering much later than they usually do.
 
-    The order rule: a customer with at least RISK_MIN_ORDERS order days whose time since the last order
-    is over RISK_GAP_FACTOR times their average gap between orders (and at least RISK_MIN_DAYS). One
-    grouped query over the order lines; the richer risk engine (fieldapp/insights) can replace this.
+    The order rule: a customer with at least RISK_MIN_ORDERS order days in the last year whose time since
+    the last order is over RISK_GAP_FACTOR times their average gap between orders (and at least
+    RISK_MIN_DAYS). One grouped query over the order lines; the richer risk engine (fieldapp/insights)
+    can replace this.
     """
     days = func.count(func.distinct(OrderLine.ordered_on))
+    team_customers = select(Customer.id).where(Customer.team_id == team_id)
     history = (
         select(
             OrderLine.customer_id,
@@ -417,8 +421,12 @@ def at_risk_customers(session: Session, *, team_id: int, today: date) -> dict[in
             func.max(OrderLine.ordered_on),
             days,
         )
-        .join(Customer, Customer.id == OrderLine.customer_id)
-        .where(Customer.team_id == team_id, OrderLine.ordered_on <= today)
+        # IN, not a join: each customer's order days come from the (customer, day) index alone
+        .where(
+            OrderLine.customer_id.in_(team_customers),
+            OrderLine.ordered_on > today - timedelta(days=RISK_HISTORY_DAYS),
+            OrderLine.ordered_on <= today,
+        )
         .group_by(OrderLine.customer_id)
     )
     late: dict[int, tuple[date, int]] = {}

@@ -1,4 +1,5 @@
-"""report review and absences: reviewed reports, comment edits and reads, a rep's days away
+"""report review and absences: reviewed reports, comment edits and reads, a rep's days away; a
+customer's order days as one index (the dashboard's "at risk" rule)
 
 Revision ID: 0009_report_review
 Revises: 0004_catalog
@@ -45,9 +46,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("rep_id", "absent_on"),
     )
     op.create_index(op.f("ix_repabsence_rep_id"), "repabsence", ["rep_id"], unique=False)
+    op.create_index(
+        "ix_orderline_customer_ordered", "orderline", ["customer_id", "ordered_on"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_orderline_customer_ordered", table_name="orderline")
     op.drop_index(op.f("ix_repabsence_rep_id"), table_name="repabsence")
     op.drop_table("repabsence")
     with op.batch_alter_table("reportcomment") as batch:
