@@ -284,3 +284,21 @@ def test_another_teams_manager_sees_nothing(client, db, office):
     )
     assert response.status_code == 404
     assert db.exec(select(RepAbsence)).first() is None
+
+
+def test_two_days_visit_each_customer_once(client, login_as, db, office):
+    o = office
+    login_as(o["manager"])
+    html = post_form(client, "/team/cover/preview", cover_data(o, days="2")).get_data(as_text=True)
+    routes = json.loads(assignment_from(html))["routes"]
+    assert sorted(routes) == [DAY.isoformat(), (DAY + timedelta(days=1)).isoformat()]
+    mine = {c.id for c in o["mine"]}
+    taken = [
+        {cid for ids in by_rep.values() for cid in ids if cid in mine} for by_rep in routes.values()
+    ]
+    assert taken[0] and taken[0].isdisjoint(taken[1])
+    response = post_form(
+        client, "/team/cover/confirm", cover_data(o, days="2", assignment=assignment_from(html))
+    )
+    assert response.status_code == 302
+    assert len(db.exec(select(RepAbsence)).all()) == 2

@@ -140,7 +140,9 @@ class DayInputs:
     ]  # the absent rep's planned visits that day (appointments, moved ones)
 
 
-def _inputs(session: Session, cast: Cast, day: date) -> DayInputs:
+def _inputs(session: Session, cast: Cast, day: date, covered_before: set[int]) -> DayInputs:
+    """`covered_before`: the absent rep's customers a teammate already visits on an earlier day of
+    the cover (due on every day of it, they are visited once; appointments keep their own day)."""
     absent_plan = get_plan(session, rep_id=cast.absent.id, day=day)
     absent_stops = (
         [s.customer_id for s in plan_stops(session, absent_plan) if s.state not in SETTLED_STATES]
@@ -188,7 +190,12 @@ def _inputs(session: Session, cast: Cast, day: date) -> DayInputs:
             ]
         taken |= {c.customer.id for c, _r in mine}
         own[mate.id] = mine
-    shared = [c for c in pool.candidates if c.customer.id not in taken]
+    shared = [
+        c
+        for c in pool.candidates
+        if c.customer.id not in taken
+        and (c.customer.id not in covered_before or c.appointment is not None)
+    ]
     for candidate in shared:
         candidate.reasons.insert(0, Reason("covering", {"rep": cast.absent.name}))
     absent_visits = planned_visits(session, rep=cast.absent, day=day, timezone=cast.team.timezone)
@@ -277,8 +284,9 @@ def preview(session: Session, *, cast: Cast, options: Any) -> CoverPreview:
     """Plan every day of the cover (nothing is written)."""
     out = CoverPreview(cast)
     tz = cast.team.timezone
+    earlier: set[int] = set()  # the absent rep's customers taken on an earlier day
     for day in cast.days:
-        inputs = _inputs(session, cast, day)
+        inputs = _inputs(session, cast, day, earlier)
         by_id: dict[str, tuple[Candidate, bool]] = {
             str(c.customer.id): (c, False) for pairs in inputs.own.values() for c, _r in pairs
         }
@@ -321,6 +329,7 @@ def preview(session: Session, *, cast: Cast, options: Any) -> CoverPreview:
             Undone(e.customer, e.reason.code, {"excluded": True}, False) for e in inputs.excluded
         ]
         out.days.append(CoverDay(day, routes, undone))
+        earlier |= {s.customer.id for r in routes for s in r.stops if s.covered}
         out.versions[day.isoformat()] = {str(k): v for k, v in inputs.versions.items()}
     return out
 
@@ -362,9 +371,10 @@ def confirm(
         raise ValidationError(_("The cover plan could not be read. Please preview it again."))
     trail = audit.Trail(session, actor, cast.team.id)
     taken = moved = 0
+    earlier: set[int] = set()  # the absent rep's customers taken on an earlier day
     for day in cast.days:
         iso = day.isoformat()
-        inputs = _inputs(session, cast, day)
+        inputs = _inputs(session, cast, day, earlier)
         if {str(k): v for k, v in inputs.versions.items()} != versions.get(iso):
             raise StaleEdit(
                 _("A teammate's plan changed after the preview. Please preview the cover again.")
@@ -388,6 +398,7 @@ def confirm(
                 if cid in shared:
                     owner_of[cid] = mate
             plans_written.append((mate, ordered))
+        earlier |= set(owner_of)
         for mate, ordered in plans_written:
             taken += sum(1 for c in ordered if c.customer.id in shared)
             _write_plan(session, trail, cast, mate, day, ordered, shared, now)
