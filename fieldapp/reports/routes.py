@@ -7,8 +7,6 @@ rep who wrote it and the managers of the same team (another team's report is "no
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -239,8 +237,9 @@ def index():
         day=day,
         page=request.args.get("page", 1, type=int),
     )
-    # Who has not handed in: the chosen day, else yesterday (today's reports are still being written).
-    missing_day = day or team_today() - timedelta(days=1)
+    # Who has not handed in: the chosen day, else the last working day before today (today's reports
+    # are still being written, and nobody owes one for a Sunday).
+    missing_day = day or report_review.last_working_day(team_today())
     missing = (
         report_review.reps_not_handed_in(session, actor=current_user, day=missing_day)
         if current_user.is_manager and not form.rep_id()

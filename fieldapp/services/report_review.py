@@ -12,7 +12,7 @@ day, and pages past PAGE_SIZE so a large team's months of reports stay one cheap
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func
@@ -236,6 +236,14 @@ def review_list(
         for r, rep in found
     ]
     return ReportPage(rows, total, page, pages)
+
+
+def last_working_day(today: date) -> date:
+    """The Monday-to-Friday day before `today`."""
+    day = today - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
 
 
 def reps_not_handed_in(session: Session, *, actor: User, day: date) -> list[User]:

@@ -200,3 +200,10 @@ def test_the_list_pages_past_200(client, login_as, app, db, team):
     second = client.get("/reports/?page=2").get_data(as_text=True)
     assert "Page 2 of 2" in second and 'rel="prev"' in second
     assert client.get("/reports/?page=99").status_code == 200
+
+
+def test_missing_reports_default_to_the_last_working_day():
+    assert report_review.last_working_day(date(2026, 11, 23)) == date(
+        2026, 11, 20
+    )  # Monday → Friday
+    assert report_review.last_working_day(date(2026, 11, 25)) == date(2026, 11, 24)
