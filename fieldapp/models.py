@@ -240,6 +240,21 @@ class User(SQLModel, table=True):
         return str(self.id)
 
 
+class RepAbsence(SQLModel, table=True):
+    """A day a rep is away (sick, training): the cover page offers to plan their visits on teammates."""
+
+    __table_args__ = (sa.UniqueConstraint("rep_id", "absent_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rep_id: int = Field(foreign_key="app_user.id", index=True)
+    absent_on: date
+    note: str | None = Field(default=None, max_length=300)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = created_column()
+    # Set when a manager confirmed a cover plan for the day.
+    covered_at: datetime | None = utc_column()
+
+
 # --- customers -------------------------------------------------------------------------------------
 
 
@@ -379,6 +394,9 @@ class FollowUp(SQLModel, table=True):
 
 
 class OrderLine(SQLModel, table=True):
+    # A customer's order days read from the index alone (the order rhythm behind "at risk").
+    __table_args__ = (sa.Index("ix_orderline_customer_ordered", "customer_id", "ordered_on"),)
+
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     product_id: int = Field(foreign_key="product.id", index=True)
@@ -448,14 +466,22 @@ class DailyReport(SQLModel, table=True):
     submitted_at: datetime | None = utc_column()
     version: int = Field(default=1)
     created_at: datetime = created_column()
+    reviewed_at: datetime | None = utc_column()
+    reviewed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 class ReportComment(SQLModel, table=True):
+    """上長コメント: a manager's comment on a report; the rep sees a badge on *Me* until they read it."""
+
     id: int | None = Field(default=None, primary_key=True)
     report_id: int = Field(foreign_key="dailyreport.id", index=True)
     author_id: int = Field(foreign_key="app_user.id")
     body: str
     created_at: datetime = created_column()
+    updated_at: datetime | None = utc_column()
+    # When the report's rep first saw the comment (or its latest edit); None shows the badge.
+    read_at: datetime | None = utc_column()
+    version: int = Field(default=1)
 
 
 class PlanRun(SQLModel, table=True):

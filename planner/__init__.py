@@ -8,7 +8,9 @@ Contract used by the web app (`fieldapp/services/day/planning.py`):
 - `Rep(id, start, end, depart_after, return_by, travel_mode="car"|"bicycle"|"walking"|"transit", lunch=None)`.
 - `Candidate(id, location, service, value, windows=(), busy=(), required=False, appointment=None)`:
   `windows` are allowed START windows (empty: any time), `busy` periods are avoided by the whole visit,
-  `appointment` is a fixed start time (implies required).
+  `appointment` is a fixed start time (implies required), `reps` the ids of the reps who may make
+  the visit when several reps share the candidates (empty: any; covering an absent rep keeps each
+  teammate's own stops on their own route this way).
 - `PlanRequest(reps, candidates, durations=None)`; `durations` overrides travel seconds over
   `request.locations()` = each rep's start and end, then the candidates.
 - `PlanOptions(time_limit=1.0, iteration_limit=None, solution_limit=None, seed=0, polish=True, ...,

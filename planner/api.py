@@ -166,9 +166,22 @@ def _allowed(p: Problem) -> np.ndarray:
     return allowed
 
 
+def _rep_mask(request: PlanRequest) -> np.ndarray:
+    """mask[c, v]: route v belongs to a rep allowed to make visit c (`Candidate.reps`; empty: all)."""
+    index = {r.id: v for v, r in enumerate(request.reps)}
+    mask = np.ones((len(request.candidates), len(request.reps)), dtype=bool)
+    for c, cand in enumerate(request.candidates):
+        if cand.reps:
+            mask[c] = False
+            mask[c, [index[r] for r in cand.reps]] = True
+    return mask
+
+
 def _search(comp: Compiled, options: PlanOptions) -> tuple[np.ndarray, SolveOutcome]:
     """Which routes could make each visit alone, and the search's outcome (OR-Tools' check included)."""
     allowed = _allowed(comp.problem)
+    if isinstance(comp.request, PlanRequest):
+        allowed &= _rep_mask(comp.request)
     return allowed, solve(comp.problem, options, allowed=allowed)
 
 

@@ -140,7 +140,9 @@ class Candidate:
     """A customer that could be visited today.
 
     `windows` are allowed START windows (empty: any time in the rep's day); `busy` are periods the whole
-    visit must avoid; `appointment` is a fixed start time and implies `required`.
+    visit must avoid; `appointment` is a fixed start time and implies `required`. `reps` are the ids of
+    the reps who may make the visit when several reps share the pool (empty: any of them), so a rep's
+    own stops stay theirs while a shared pool is spread over the others.
     """
 
     id: str
@@ -151,9 +153,11 @@ class Candidate:
     busy: tuple[Window, ...] = ()
     required: bool = False
     appointment: int | None = None
+    reps: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _check_visit(self)
+        object.__setattr__(self, "reps", tuple(self.reps))
         if not math.isfinite(self.value) or self.value < 0:
             raise ValueError(f"candidate {self.id}: value must be a finite number >= 0")
         if self.appointment is not None:
@@ -184,6 +188,10 @@ class PlanRequest:
             raise ValueError("a plan needs at least one rep")
         _unique([r.id for r in self.reps], "rep")
         _unique([c.id for c in self.candidates], "candidate")
+        known = {r.id for r in self.reps}
+        for c in self.candidates:
+            if not known.issuperset(c.reps):
+                raise ValueError(f"candidate {c.id}: unknown rep in reps {c.reps}")
         if self.durations is not None:
             object.__setattr__(self, "durations", _durations(self.durations, len(self.locations())))
 

@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from ..models import Customer, OrderLine, Product, Role, Team, User, Visit
 from .builder import DEMO_PASSWORD, TOKYO, Builder, DemoLogin, weekday_on_or_before
+from .names import COACH_COMMENTS
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -111,6 +112,8 @@ def generate(
     builder.visits(customer_rows, products)
     builder.followups(customer_rows)
     builder.appointments(customer_rows, staff)
+    builder.past_plans()
+    builder.absences(staff)
     session.flush()
     return DemoSummary(logins=_login_order(builder.logins), counts=_counts(session))
 
@@ -150,4 +153,44 @@ def submit_daily_reports(session: Session, *, today: date | None = None, seed: i
                          submit=True, lang="ja")  # fmt: skip
             written += 1
     session.flush()
+    _review_some(session, rng, sorted(days))
     return written
+
+
+def _review_some(session: Session, rng: random.Random, days: list[date]) -> None:
+    """The managers' side of the demo: the oldest day mostly reviewed, some with a comment (上長コメント),
+    the middle day commented here and there, the latest day still waiting for review."""
+    from ..models import DailyReport
+    from ..services import report_review
+
+    managers: dict[int, User] = {}
+    for manager in session.exec(
+        select(User).where(User.role == Role.MANAGER, User.active).order_by(User.id)
+    ):
+        managers.setdefault(manager.team_id, manager)
+    rows = session.exec(
+        select(DailyReport, User)
+        .join(User, User.id == DailyReport.rep_id)
+        .where(DailyReport.report_date.in_(days[:-1]))
+        .order_by(DailyReport.report_date, DailyReport.id)
+    ).all()
+    for report, rep in rows:
+        manager = managers.get(rep.team_id)
+        if manager is None:
+            continue
+        morning = datetime.combine(
+            report.report_date + timedelta(days=1), time(8, 40), tzinfo=TOKYO
+        )
+        now = morning.astimezone(UTC)
+        oldest = report.report_date == days[0]
+        if rng.random() < (0.6 if oldest else 0.3):
+            report_review.add_comment(
+                session,
+                actor=manager,
+                report_id=report.id,
+                body=rng.choice(COACH_COMMENTS),
+                now=now,
+            )
+        if oldest and rng.random() < 0.8:
+            report_review.mark_reviewed(session, actor=manager, report_id=report.id, now=now)
+    session.flush()

@@ -18,9 +18,12 @@ from ..models import (
     BusyPeriod,
     Contact,
     Customer,
+    DayPlan,
+    DayPlanStop,
     FollowUp,
     OrderLine,
     Product,
+    RepAbsence,
     Role,
     Team,
     User,
@@ -58,6 +61,8 @@ from .names import (
 DEMO_PASSWORD = "fieldcompanion"  # every demo user's password
 TOKYO = ZoneInfo("Asia/Tokyo")
 CHUNK = 20_000  # rows per bulk INSERT
+BEHIND_SHARE = 0.1  # of a behind rep's active customers visited well past their cadence
+PAST_PLAN_DAYS = 20  # working days of past day plans (the team dashboard's "plan kept")
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,9 @@ class Builder:
         self.logins: list[DemoLogin] = []
         self.team_hubs: dict[int, tuple[float, float]] = {}
         self.team_names: dict[int, str] = {}
+        # The coaching figures' own stream (behind on cadence, past plans, late follow-ups, absences):
+        # seeded from the main stream's state without drawing from it, so the rest stays as it was.
+        self.coach = random.Random(hash(rng.getstate()))
 
     # organisation ------------------------------------------------------------------------------
 
@@ -433,6 +441,7 @@ class Builder:
         rows: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         horizon = self.today - timedelta(days=183)
+        behind = self._behind_customers(customers)
         for c in customers:
             if self.rng.random() < 0.02:  # never visited yet: a new account
                 continue
@@ -440,6 +449,13 @@ class Builder:
                 last = self.today - timedelta(days=self.rng.randint(60, 150))
             else:
                 last = self.today - timedelta(days=self.rng.randint(1, round(c.cadence * 1.15)))
+                if c.id in behind:
+                    # this rep is behind: some customers well past their cadence
+                    last = self.today - timedelta(
+                        days=self.coach.randint(
+                            round(c.cadence * 1.3) + 3, round(c.cadence * 1.8) + 4
+                        )
+                    )
             last = weekday_on_or_before(last)
             c.last_visit = last
             day = last
@@ -573,11 +589,103 @@ class Builder:
                     "state": "open" if is_open else "done",
                     "result": None if is_open else "対応済み。先方了承",
                     "created_at": now,
-                    "closed_at": None if is_open else now,
+                    "closed_at": None if is_open else self._closed_around(due, now),
                     "visit_id": None,
                 }
             )
         _bulk(self.session, FollowUp, rows)
+
+    def _behind_customers(self, customers: list[_CustomerPlan]) -> set[int]:
+        """BEHIND_SHARE of the active customers of each team's behind rep, to be visited too late."""
+        reps = behind_reps(customers)
+        out: set[int] = set()
+        for rep_id in sorted(reps):
+            active = [c.id for c in customers if c.rep_id == rep_id and c.status == "active"]
+            out |= set(self.coach.sample(active, k=round(BEHIND_SHARE * len(active))))
+        return out
+
+    def _closed_around(self, due: date, now: datetime) -> datetime:
+        """When a done follow-up was closed: around its due day, some a few days late (never future)."""
+        day = due + timedelta(days=self.coach.choice((-2, -1, -1, 0, 0, 0, 1, 3)))
+        return min(now, datetime.combine(day, time(17), tzinfo=TOKYO).astimezone(UTC))
+
+    # coaching: past day plans and a rep away tomorrow ---------------------------------------------
+
+    def past_plans(self, days: int = PAST_PLAN_DAYS) -> None:
+        """Day plans of the last working days rebuilt from the visits done then, with a few planned stops
+        skipped (with a reason) or not reached, so "plan kept" and "skipped with reasons" mean something."""
+        first = self.today - timedelta(days=days * 7 // 5 + 2)
+        start = datetime.combine(first, time(0), tzinfo=TOKYO).astimezone(UTC)
+        end = datetime.combine(self.today, time(0), tzinfo=TOKYO).astimezone(UTC)
+        done = self.session.exec(
+            select(Visit.id, Visit.rep_id, Visit.customer_id, Visit.check_in_at)
+            .where(Visit.status == "done", Visit.check_in_at >= start, Visit.check_in_at < end)
+            .order_by(Visit.rep_id, Visit.check_in_at, Visit.id)
+        ).all()
+        by_day: dict[tuple[int, date], list[tuple[int, int, datetime]]] = {}
+        for visit_id, rep_id, customer_id, at in done:
+            by_day.setdefault((rep_id, at.astimezone(TOKYO).date()), []).append(
+                (visit_id, customer_id, at)
+            )
+        customers_of: dict[int, list[int]] = {}
+        for customer_id, rep_id in self.session.exec(
+            select(Customer.id, Customer.assigned_rep_id).where(Customer.lat.is_not(None))
+        ):
+            customers_of.setdefault(rep_id, []).append(customer_id)
+        keys = sorted(by_day)
+        _bulk(self.session, DayPlan, [
+            {"rep_id": rep_id, "plan_date": day, "status": "done", "version": 1, "total_value": 0,
+             "travel_seconds": 0, "solver_status": "ok"}
+            for rep_id, day in keys
+        ])  # fmt: skip
+        plan_ids = {
+            (rep_id, day): plan_id
+            for plan_id, rep_id, day in self.session.exec(
+                select(DayPlan.id, DayPlan.rep_id, DayPlan.plan_date).where(
+                    DayPlan.plan_date >= first, DayPlan.plan_date < self.today
+                )
+            )
+        }
+        stops: list[tuple] = []
+        skipped: list[dict[str, Any]] = []
+        for key in keys:
+            rep_id, day = key
+            plan_id = plan_ids[key]
+            visits = by_day[key]
+            for position, (visit_id, customer_id, at) in enumerate(visits):
+                stops.append((plan_id, customer_id, position, at, at, "done", visit_id, 1.0, False))
+            extra = self.coach.choices((0, 1, 2), weights=(60, 30, 10))[0]
+            pool = [c for c in customers_of.get(rep_id, []) if c not in {v[1] for v in visits}]
+            for n, customer_id in enumerate(self.coach.sample(pool, k=min(extra, len(pool)))):
+                at = datetime.combine(day, time(16 + n, 30), tzinfo=TOKYO).astimezone(UTC)
+                state = "skipped" if self.coach.random() < 0.7 else "planned"
+                stops.append(
+                    (plan_id, customer_id, len(visits) + n, at, at, state, None, 1.0, False)
+                )
+                if state == "skipped":
+                    reason = self.coach.choice(("busy", "absent", "closed", "busy", "other"))
+                    skipped.append({"customer_id": customer_id, "rep_id": rep_id, "status": "skipped",
+                                    "is_appointment": False, "scheduled_start": at,
+                                    "skip_reason": reason, "version": 1, "created_at": at,
+                                    "updated_at": at})  # fmt: skip
+        # Core inserts (not _fast_insert): the timestamps must go through UTCDateTime on SQLite too.
+        columns = ("day_plan_id", "customer_id", "position", "arrival", "start", "state", "visit_id",
+                   "value", "is_appointment")  # fmt: skip
+        _bulk(self.session, DayPlanStop, [dict(zip(columns, row, strict=True)) for row in stops])
+        _bulk(self.session, Visit, skipped)
+
+    def absences(self, reps_by_team: dict[int, list[User]]) -> None:
+        """The first team's first rep is away on the next working day (the cover page suggests it)."""
+        for reps in list(reps_by_team.values())[:1]:
+            if len(reps) >= 2:
+                self.session.add(
+                    RepAbsence(
+                        rep_id=reps[0].id,
+                        absent_on=_next_weekday(self.today),
+                        note="研修のため終日不在",
+                    )
+                )
+        self.session.flush()
 
     def appointments(
         self, customers: list[_CustomerPlan], reps_by_team: dict[int, list[User]]
@@ -658,6 +766,15 @@ def _all_keys(rows: Iterable[dict[str, Any]]) -> list[str]:
 def _chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(rows), size):
         yield rows[i : i + size]
+
+
+def behind_reps(customers: Iterable[Any]) -> set[int]:
+    """One rep per team (the last by id) who is behind on their visit cadence in the demo."""
+    last: dict[int, int] = {}
+    for c in customers:
+        if c.rep_id is not None:
+            last[c.team_id] = max(last.get(c.team_id, 0), c.rep_id)
+    return set(last.values())
 
 
 def weekday_on_or_before(day: date) -> date:

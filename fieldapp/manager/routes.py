@@ -14,9 +14,13 @@ from ..forms import EmptyForm, save_form
 from ..i18n import CHOICES
 from ..me.settings_form import MemberForm, OfficeForm, office_input, saving, settings_input
 from ..services import members, overview, plan_runs, planning_settings, users
+from .cover import bp as cover_bp
+from .dashboard import bp as dashboard_bp
 from .forms import AddMemberForm
 
 bp = Blueprint("manager", __name__, url_prefix="/team")
+bp.register_blueprint(dashboard_bp)
+bp.register_blueprint(cover_bp)
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from ..db import get_session
 from ..errors import StaleEdit
 from ..forms import EmptyForm, save_form
 from ..models import Team
-from ..services import clock, planning_settings, users
+from ..services import clock, planning_settings, report_review, users
 from ..services.day import calendar as calendar_feed
 from ..today.map import ics_response
 from .forms import LanguageForm
@@ -48,6 +48,7 @@ def _page(*, form: LanguageForm | None = None, planning_form: PlanningSettingsFo
         team=current_team(),
         logout_form=EmptyForm(),
         calendar_form=EmptyForm(),
+        unread_report_comments=report_review.unread_count(session, rep_id=current_user.id),
     )
 
 

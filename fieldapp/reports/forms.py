@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
 from ..forms import VersionField
@@ -46,3 +46,18 @@ class ReportFilterForm(FlaskForm):
 
     def status_value(self) -> str | None:
         return self.status.data if self.status.data in dict(choices("report_status")) else None
+
+
+class CommentForm(FlaskForm):
+    """A manager's comment on a report (上長コメント), optionally marking it reviewed at the same time."""
+
+    # The length is checked by the service (one message for every caller).
+    body = TextAreaField(_l("Comment"), render_kw={"rows": 4, "maxlength": 4000})
+    review = BooleanField(_l("Mark the report as reviewed"), default=True)
+
+
+class EditCommentForm(FlaskForm):
+    """The author's new words for their comment, with the version they opened."""
+
+    body = TextAreaField(_l("Comment"), render_kw={"rows": 4, "maxlength": 4000})
+    version = VersionField()

@@ -218,5 +218,55 @@ def test_demo_reports_of_the_last_working_days(app, seeded):
     days = {r.report_date for r in reports}
     # Friday 20 Nov 2026: the three working days before it
     assert days == {date(2026, 11, 17), date(2026, 11, 18), date(2026, 11, 19)}
-    assert all(r.status == "submitted" and "【訪問】" in r.body for r in reports)
+    # handed in: the oldest day mostly reviewed by the managers (see test_demo_makes_every_…)
+    assert all(r.status in ("submitted", "reviewed") and "【訪問】" in r.body for r in reports)
     assert sum(r.report_date == date(2026, 11, 19) for r in reports) <= 4
+
+
+def test_demo_makes_every_coaching_figure_non_trivial(app, seeded):
+    """The dashboard, report review and cover pages have something to show on the demo data."""
+    from fieldapp.demo import builder
+    from fieldapp.models import DailyReport, RepAbsence, ReportComment, Team
+    from fieldapp.services import team_dashboard
+
+    with app.app_context():
+        demo.submit_daily_reports(seeded, today=TODAY, seed=7)
+        seeded.commit()
+    with app.test_request_context():
+        month = team_dashboard.make_period("month", today=TODAY)
+        boards = [
+            team_dashboard.build(seeded, team=team, period=month, today=TODAY)
+            for team in seeded.exec(select(Team)).all()
+        ]
+    reps = [f for board in boards for f in board.reps]
+    assert all(f.visits_done > 0 and f.planned > 0 for f in reps)
+    assert all(0 < f.plan_done <= f.planned for f in reps)
+    assert sum(f.skipped for f in reps) > 0 and sum(f.needs for f in reps) > 0
+    assert sum(f.proposals for f in reps) > 0 and sum(f.order_lines for f in reps) > 0
+    assert sum(f.order_lines_last_year for f in reps) > 0 and sum(f.at_risk for f in reps) > 0
+    assert 0 < sum(f.followups_on_time for f in reps) < sum(f.followups_due for f in reps)
+    assert all(sum(f.trend) > 0 for f in reps)
+
+    # One rep per team is behind: several active customers well past their cadence (overdue by more
+    # than a fifth of it), which the others' ordinary rhythm never gives.
+    customers = seeded.exec(select(Customer).where(Customer.status == "active")).all()
+    behind = builder.behind_reps(
+        type("C", (), {"rep_id": c.assigned_rep_id, "team_id": c.team_id})() for c in customers
+    )
+    late: dict[int, int] = {}
+    for c in customers:
+        if c.next_due_on is not None and (TODAY - c.next_due_on).days > 0.2 * c.cadence_days + 1:
+            late[c.assigned_rep_id] = late.get(c.assigned_rep_id, 0) + 1
+    assert len(behind) == 2 and all(late.get(rep_id, 0) >= 3 for rep_id in behind)
+    assert all(n == 0 for rep_id, n in late.items() if rep_id not in behind)
+    by_rep = {f.rep.id: f for f in reps}
+    assert all(
+        sum(w for w, _t in by_rep[r].cadence.values())
+        < sum(t for _w, t in by_rep[r].cadence.values())
+        for r in behind
+    )
+    statuses = {r.status for r in seeded.exec(select(DailyReport)).all()}
+    assert {"submitted", "reviewed"} <= statuses
+    assert seeded.exec(select(func.count()).select_from(ReportComment)).one() > 0
+    absence = seeded.exec(select(RepAbsence)).one()
+    assert absence.absent_on == date(2026, 11, 23) and absence.covered_at is None

@@ -222,6 +222,21 @@ def test_a_visit_only_one_rep_can_make_goes_to_that_rep() -> None:
     assert check_plan(req, plan) == [] and "ortools" in plan.engine
 
 
+def test_a_visit_kept_for_its_rep_rides_only_with_that_rep() -> None:
+    # "mine" is worth most and "a" could make it, but it belongs to "b" (a covering teammate's own stop)
+    reps = [Rep("a", HQ, HQ, 9 * H, 13 * H), Rep("b", HQ, HQ, 9 * H, 13 * H)]
+    cs = [cand(f"c{i}", 45, 1.0) for i in range(6)] + [
+        cand("mine", 45, 9.0, required=True, reps=("b",))
+    ]
+    req = grid_request(cs, [(i % 3, i // 3) for i in range(6)] + [(1, 1)], reps=reps)
+    plan = plan_day(req, FAST)
+    assert "mine" in [s.candidate_id for s in plan.route("b").stops]
+    assert "mine" not in [s.candidate_id for s in plan.route("a").stops]
+    assert check_plan(req, plan) == []
+    with pytest.raises(ValueError):
+        PlanRequest(reps, [cand("x", 10, 1.0, reps=("nobody",))])
+
+
 def _first_rep(req: PlanRequest) -> tuple:
     keep = [0, 1] + list(range(2 * len(req.reps), len(req.durations)))
     return tuple(tuple(req.durations[i][j] for j in keep) for i in keep)

@@ -337,6 +337,8 @@ def reason_text(reason: dict[str, Any], *, today: date) -> str:
         return _("reorder due: %(product)s", product=reason.get("product", ""))
     if code == "added":
         return _("added by you")
+    if code == "covering":
+        return _("covering for %(name)s", name=reason.get("rep", ""))
     if code == "upsell":
         return str(reason.get("text", ""))
     return str(code)

@@ -755,3 +755,85 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> int:
     """Metres between two points (for "checked in 35 m from the customer")."""
     metres = planner.haversine_metres([planner.Location(*a), planner.Location(*b)])
     return int(round(float(metres[0, 1])))
+
+
+# --- covering an absent rep (several teammates, one shared pool) -----------------------------------
+
+
+def cover_request(
+    reps: list[User],
+    own: dict[int, list[tuple[Candidate, bool]]],
+    shared: list[Candidate],
+) -> planner.PlanRequest:
+    """One request for the teammates' day: each teammate's own stops ride only with them (required when
+    already on their plan, so the plan they have is kept), the absent rep's visits go to whoever fits."""
+    every = [c for rep in reps for c, _required in own.get(rep.id, [])] + shared
+    planner_reps = []
+    for rep in reps:
+        start, end = _rep_places(rep, [c for c, _r in own.get(rep.id, [])] or every)
+        planner_reps.append(
+            planner.Rep(
+                id=str(rep.id),
+                start=start,
+                end=end,
+                depart_after=rep.work_start_min * 60,
+                return_by=max(rep.work_end_min, rep.work_start_min) * 60,
+                travel_mode=_travel_mode(rep),
+                lunch=_lunch(rep),
+            )
+        )
+    candidates = []
+    for rep in reps:
+        for c, required in own.get(rep.id, []):
+            base = _planner_candidate(c)
+            candidates.append(
+                planner.Candidate(
+                    id=base.id,
+                    location=base.location,
+                    service=base.service,
+                    value=base.value,
+                    busy=base.busy,
+                    appointment=base.appointment,
+                    required=required,
+                    reps=(str(rep.id),),
+                )
+            )
+    candidates += [_planner_candidate(c) for c in shared]
+    return planner.PlanRequest(reps=tuple(planner_reps), candidates=tuple(candidates))
+
+
+def plan_cover(request: planner.PlanRequest, options: planner.PlanOptions) -> planner.Plan:
+    """The several-reps search over the cover request (value first, then travel)."""
+    return planner.plan_day(request, options)
+
+
+def time_route(rep: User, ordered: list[Candidate]) -> planner.RouteEvaluation:
+    """Times for a route in the given order (a confirmed cover plan is written as previewed)."""
+    request = build_request(rep, ordered)
+    return planner.evaluate_route(request, str(rep.id), [str(c.customer.id) for c in ordered])
+
+
+def write_route(
+    session: Session,
+    *,
+    plan: DayPlan,
+    route: planner.RoutePlan | planner.RouteEvaluation,
+    candidates: dict[str, Candidate],
+    timezone: str,
+    first_position: int,
+) -> list[DayPlanStop]:
+    """Planned stops for the route after the plan's settled ones (see _apply_route), with its return."""
+    stops = _apply_route(
+        session,
+        plan=plan,
+        route=route,
+        candidates=candidates,
+        timezone=timezone,
+        first_position=first_position,
+    )
+    plan.lunch_start = _at(plan.plan_date, timezone, route.lunch_start)
+    plan.return_at = _at(plan.plan_date, timezone, route.return_time)
+    plan.total_value = round(sum(c.value for c in stops), 2)
+    if isinstance(route, planner.RouteEvaluation):
+        plan.warnings = _warnings_json(route)
+    return stops
