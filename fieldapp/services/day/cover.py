@@ -31,7 +31,7 @@ from ...models import (
     User,
     Visit,
 )
-from .. import audit
+from .. import audit, planning_settings
 from . import planning
 from .candidates import (
     Candidate,
@@ -291,7 +291,8 @@ def preview(session: Session, *, cast: Cast, options: Any) -> CoverPreview:
             str(c.customer.id): (c, False) for pairs in inputs.own.values() for c, _r in pairs
         }
         by_id |= {str(c.customer.id): (c, True) for c in inputs.shared}
-        request = planning.cover_request(cast.teammates, inputs.own, inputs.shared)
+        teammates = [planning_settings.settings_for(session, m) for m in cast.teammates]
+        request = planning.cover_request(teammates, inputs.own, inputs.shared)
         result = planning.plan_cover(request, options)
         mates = {str(m.id): m for m in cast.teammates}
         routes = []
@@ -418,7 +419,7 @@ def _write_plan(session, trail, cast, mate, day, ordered, shared, now) -> None:
     for stop in plan_stops(session, plan):
         session.delete(stop)
     session.flush()
-    evaluation = planning.time_route(mate, ordered)
+    evaluation = planning.time_route(planning_settings.settings_for(session, mate), ordered)
     planning.write_route(
         session,
         plan=plan,

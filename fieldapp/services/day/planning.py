@@ -761,30 +761,30 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> int:
 
 
 def cover_request(
-    reps: list[User],
+    reps: list[RepPlanningSettings],
     own: dict[int, list[tuple[Candidate, bool]]],
     shared: list[Candidate],
 ) -> planner.PlanRequest:
     """One request for the teammates' day: each teammate's own stops ride only with them (required when
     already on their plan, so the plan they have is kept), the absent rep's visits go to whoever fits."""
-    every = [c for rep in reps for c, _required in own.get(rep.id, [])] + shared
+    every = [c for rep in reps for c, _required in own.get(rep.rep_id, [])] + shared
     planner_reps = []
     for rep in reps:
-        start, end = _rep_places(rep, [c for c, _r in own.get(rep.id, [])] or every)
+        start, end = _rep_places(rep, [c for c, _r in own.get(rep.rep_id, [])] or every)
         planner_reps.append(
             planner.Rep(
-                id=str(rep.id),
+                id=str(rep.rep_id),
                 start=start,
                 end=end,
-                depart_after=rep.work_start_min * 60,
-                return_by=max(rep.work_end_min, rep.work_start_min) * 60,
+                depart_after=rep.day_start_min * 60,
+                return_by=max(rep.day_end_min, rep.day_start_min) * 60,
                 travel_mode=_travel_mode(rep),
                 lunch=_lunch(rep),
             )
         )
     candidates = []
     for rep in reps:
-        for c, required in own.get(rep.id, []):
+        for c, required in own.get(rep.rep_id, []):
             base = _planner_candidate(c)
             candidates.append(
                 planner.Candidate(
@@ -795,7 +795,7 @@ def cover_request(
                     busy=base.busy,
                     appointment=base.appointment,
                     required=required,
-                    reps=(str(rep.id),),
+                    reps=(str(rep.rep_id),),
                 )
             )
     candidates += [_planner_candidate(c) for c in shared]
@@ -807,10 +807,12 @@ def plan_cover(request: planner.PlanRequest, options: planner.PlanOptions) -> pl
     return planner.plan_day(request, options)
 
 
-def time_route(rep: User, ordered: list[Candidate]) -> planner.RouteEvaluation:
+def time_route(settings: RepPlanningSettings, ordered: list[Candidate]) -> planner.RouteEvaluation:
     """Times for a route in the given order (a confirmed cover plan is written as previewed)."""
-    request = build_request(rep, ordered)
-    return planner.evaluate_route(request, str(rep.id), [str(c.customer.id) for c in ordered])
+    request = build_request(settings, ordered)
+    return planner.evaluate_route(
+        request, str(settings.rep_id), [str(c.customer.id) for c in ordered]
+    )
 
 
 def write_route(
