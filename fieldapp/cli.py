@@ -98,6 +98,31 @@ def users_create(
         raise click.ClickException(error.message) from error
 
 
+@users_group.command("set-password")
+@click.argument("email")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (scripts) instead of prompting.",
+)
+@with_appcontext
+def users_set_password(email: str, password_stdin: bool) -> None:
+    """Set EMAIL's password; every session of that user ends."""
+    from .errors import DomainError
+    from .services import users
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        with session_scope() as session:
+            user = users.set_password(session, email=email, password=password)
+            click.echo(f"Password set for {user.email}; their sessions have ended.")
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
 @click.command("seed")
 @click.option("--customers", default=420, show_default=True)
 @click.option("--reps", default=8, show_default=True)

@@ -193,6 +193,12 @@ class User(SQLModel, table=True):
     travel_mode: str = Field(default=TravelMode.CAR, max_length=16)
     # Secret in the calendar subscription URL; rotating it revokes old subscriptions.
     calendar_token: str | None = Field(default=None, max_length=64, unique=True)
+    # Part of every session's id (get_id): raising it on logout, a password change or reset, or disabling
+    # ends every session of this user, the remember-me cookie included.
+    session_version: int = Field(default=1)
+    # Set by a manager's reset: every page leads to the password form until the user picks their own.
+    must_change_password: bool = Field(default=False)
+    last_login_at: datetime | None = utc_column()
     created_at: datetime = created_column()
 
     @property
@@ -213,7 +219,8 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # "id:version": a cookie made before the version was raised no longer loads a user.
+        return f"{self.id}:{self.session_version}"
 
 
 # --- customers -------------------------------------------------------------------------------------

@@ -17,3 +17,11 @@ class AddMemberForm(FlaskForm):
         _l("Language"),
         choices=[("", _l("Same as the browser")), ("ja", "日本語"), ("en", "English")],
     )
+
+
+class ResetPasswordForm(FlaskForm):
+    """A temporary password for a member, who must replace it at their next sign-in."""
+
+    password = PasswordField(
+        _l("Temporary password"), validators=[DataRequired(), Length(min=8, max=200)]
+    )

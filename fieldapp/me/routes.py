@@ -5,16 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from ..context import current_team
 from ..db import get_session
-from ..forms import EmptyForm
+from ..errors import ValidationError
+from ..forms import EmptyForm, apply_error
 from ..models import Team
 from ..services import clock, users
 from ..services.day import calendar as calendar_feed
 from ..today.map import ics_response
-from .forms import LanguageForm
+from .forms import LanguageForm, PasswordForm
 
 bp = Blueprint("me", __name__)
 
@@ -37,6 +38,34 @@ def index():
         logout_form=EmptyForm(),
         calendar_form=EmptyForm(),
     )
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password; after a manager's reset, the only page open until it is done."""
+    session = get_session()
+    form = PasswordForm()
+    forced = current_user.must_change_password
+    if form.validate_on_submit():
+        try:
+            user = users.change_password(
+                session,
+                actor=current_user,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                confirm=form.confirm_password.data,
+            )
+        except ValidationError as error:
+            session.rollback()
+            apply_error(form, error)
+        else:
+            session.commit()
+            # Every session of the user ended with the change; this browser continues under the new one.
+            login_user(user)
+            flash(_("Your password was changed. Other devices are signed out."), "info")
+            return redirect(url_for("me.index") if not forced else url_for("today.index"))
+    return render_template("me/password.html", form=form, forced=forced, logout_form=EmptyForm())
 
 
 @bp.route("/calendar/<token>.ics")
