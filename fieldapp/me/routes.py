@@ -46,12 +46,14 @@ def password():
     """Change one's own password; after a manager's reset, the only page open until it is done."""
     session = get_session()
     form = PasswordForm()
-    forced = current_user.must_change_password
+    # The user row itself (login_user below must not be given the current_user proxy).
+    me = current_user._get_current_object()
+    forced = me.must_change_password
     if form.validate_on_submit():
         try:
             user = users.change_password(
                 session,
-                actor=current_user,
+                actor=me,
                 current=form.current_password.data,
                 new=form.new_password.data,
                 confirm=form.confirm_password.data,
