@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 
@@ -79,6 +80,25 @@ def register(app: Flask) -> None:
     def too_many(_error: HTTPException):
         return render_error(
             429, _("Too many attempts"), _("Too many attempts. Please wait a minute and try again.")
+        )
+
+    @app.errorhandler(413)
+    def too_large(_error: HTTPException):
+        limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        return render_error(
+            413,
+            _("File too large"),
+            _("The file is too large: at most %(n)d MB can be sent.", n=limit_mb),
+        )
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(sa_exc.DataError)
+    def out_of_range(_error: Exception):
+        # A number or text the database cannot hold (an id past 2**63, a value too long for its column)
+        # slipped past the checks: the request is refused, nothing of it is kept.
+        get_session().rollback()
+        return render_error(
+            400, _("Please check"), _("Some of the data sent is out of range. Nothing was saved.")
         )
 
     @app.errorhandler(CSRFError)

@@ -15,6 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+# The largest id PostgreSQL and SQLite store (a signed 64-bit integer): a larger one names no row, and
+# passing it to a query would fail in the driver, so URLs and JSON refuse it first.
+MAX_ID = 2**63 - 1
+
 
 def utcnow() -> datetime:
     """Now, timezone-aware in UTC."""

@@ -9,7 +9,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from .errors import render_error
 
 # Responses that are files anyone may cache (they hold nothing of the signed-in user).
 ASSET_ENDPOINTS = {"static", "customers.leaflet_asset"}
@@ -79,6 +82,34 @@ def require_own_password():
     return None
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in value for _key, value in values.items(multi=True))
+
+
+def _json_has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_json_has_nul(k) or _json_has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_json_has_nul(item) for item in value)
+    return False
+
+
+def refuse_nul_bytes():
+    """No form, query or JSON text with a NUL character reaches a service (SQLite would store it,
+    PostgreSQL fails on it): the request is refused with a message, nothing is stored."""
+    body = request.get_json(silent=True) if request.is_json else None
+    if _json_has_nul(body) or _has_nul(request.args) or _has_nul(request.form):
+        return render_error(
+            400,
+            _("Please check"),
+            _("The text sent contains a control character (NUL) and was not saved."),
+        )
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
     app.before_request(require_own_password)
     app.after_request(security_headers)

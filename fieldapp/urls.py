@@ -6,18 +6,17 @@ import re
 from datetime import date
 from urllib.parse import quote, urlsplit
 
-from flask import abort
+from flask import abort, make_response
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 from .errors import render_error
+from .models import MAX_ID
 
 # Days the app can plan and show: a year outside this range is a mistyped URL, not a page (and 9999-12-31
 # has no next day, 0001-01-01 no previous one: the navigation arrows would fail).
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
-# The largest id the databases store (a signed 64-bit integer); a larger one would overflow the query.
-MAX_ID = 2**63 - 1
 # Control characters (a line break, a tab) make browsers and proxies read a redirect differently.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -38,14 +37,16 @@ def parse_day(value: str) -> date:
         day = None
     if day is None or not FIRST_DAY <= day <= LAST_DAY:
         abort(
-            render_error(
-                404,
-                _("Not found"),
-                _(
-                    "There is no page for this day. Days from %(first)s to %(last)s can be shown.",
-                    first=FIRST_DAY.isoformat(),
-                    last=LAST_DAY.isoformat(),
-                ),
+            make_response(
+                *render_error(
+                    404,
+                    _("Not found"),
+                    _(
+                        "There is no page for this day. Days from %(first)s to %(last)s can be shown.",
+                        first=FIRST_DAY.isoformat(),
+                        last=LAST_DAY.isoformat(),
+                    ),
+                )
             )
         )
     return day
