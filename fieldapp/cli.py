@@ -541,6 +541,35 @@ def geocode_command(team_name: str | None, limit: int) -> None:
     click.echo(f"{summary.located} located, {summary.failed} still need a location.")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Copy the whole database to PATH (SQLite online backup, or pg_dump for PostgreSQL)."""
+    from .services import backup
+
+    try:
+        written = backup.backup(get_engine(), path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up to {written} ({written.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Replace the database with the backup in PATH (refuses a non-empty database without --force)."""
+    from .services import backup
+
+    try:
+        result = backup.restore(get_engine(), path, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored from {path}: {result.rows:,} rows.")
+
+
 def register(app: Flask) -> None:
     for command in (
         db_group,
@@ -554,6 +583,8 @@ def register(app: Flask) -> None:
         import_command,
         export_command,
         geocode_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 
