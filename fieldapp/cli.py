@@ -323,6 +323,8 @@ def plans_generate(
     if queue is None and workers > 1:
         click.echo(f"Planning {len(targets)} reps with {workers} processes…")
     progress = _Progress(len(targets))
+    from redis.exceptions import RedisError
+
     try:
         result, wall = jobs.run(
             app,
@@ -336,6 +338,11 @@ def plans_generate(
                 " start more with `fieldapp worker`)."
             ),
         )
+    except RedisError as error:
+        raise click.ClickException(
+            f"Redis stopped answering ({error}). Nothing was planned by this run; "
+            "run again, or with --in-process to plan on this machine."
+        ) from error
     finally:
         progress.close()
     for line in plan_runs.summary_lines(result, wall_seconds=wall):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -100,6 +100,35 @@ def register(app: Flask) -> None:
         return render_error(
             400, _("Please check"), _("Some of the data sent is out of range. Nothing was saved.")
         )
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    def database_unavailable(error: sa_exc.DBAPIError):
+        """Busy or briefly gone even after the retries: nothing was saved, say so (503 lets the phone's
+        outbox send it again later)."""
+        from .db import is_transient
+
+        get_session().rollback()
+        if not is_transient(error):
+            raise error
+        title = _("Please try again")
+        message = _(
+            "The database is busy or briefly unavailable. Nothing was saved; please try again."
+        )
+        try:
+            response = make_response(*render_error(503, title, message))
+        except sa_exc.SQLAlchemyError:
+            # Gone entirely: the page cannot read the signed-in user, so it is shown without them.
+            from flask import g
+
+            from .extensions import login_manager
+
+            get_session().rollback()
+            g._login_user = login_manager.anonymous_user()
+            response = make_response(*render_error(503, title, message))
+        response.headers["Retry-After"] = "5"
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
