@@ -94,7 +94,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(OverflowError)
     @app.errorhandler(sa_exc.DataError)
     def out_of_range(_error: Exception):
-        # A number or text the database cannot hold (an id past 2**63, a value too long for its column)
+        # A number or text the database cannot hold (an id past the id columns' range, a value too long for its column)
         # slipped past the checks: the request is refused, nothing of it is kept.
         get_session().rollback()
         return render_error(

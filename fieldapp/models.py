@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-# The largest id PostgreSQL and SQLite store (a signed 64-bit integer): a larger one names no row, and
-# passing it to a query would fail in the driver, so URLs and JSON refuse it first.
-MAX_ID = 2**63 - 1
+# The largest id an id column holds on every database (INTEGER: 32 bits on PostgreSQL, while SQLite's are
+# 64): a larger one names no row, and a query with it would fail (PostgreSQL: "integer out of range";
+# past 2**63 SQLite's driver too), so URLs and JSON refuse it first.
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:

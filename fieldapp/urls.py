@@ -22,7 +22,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` in every rule: an id the database can hold, else the route does not match (404)."""
+    """`<int:...>` in every rule: an id the id columns can hold (models.MAX_ID), else the route does not
+    match (404)."""
 
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 (werkzeug's parameter name)
         kwargs.setdefault("max", MAX_ID)
