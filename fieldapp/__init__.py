@@ -39,16 +39,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import cli
 
     cli.register(app)
-    app.after_request(_security_headers)
+    from . import proxies, security
+
+    proxies.init_app(app)
+    security.init_app(app)
     return app
-
-
-def _security_headers(response):
-    """Headers every page gets: no MIME sniffing, no framing, no referrer leaks to other sites."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
 
 
 def _init_extensions(app: Flask) -> None:
@@ -62,8 +57,13 @@ def _init_extensions(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
-    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
+    # The limiter is one object for the process: each app builds its own storage (a fresh memory store, or
+    # the shared Redis) even when limits start off, so counts never leak from one app (or test) to the next.
+    enabled = app.config.get("RATELIMIT_ENABLED", True)
+    app.config["RATELIMIT_ENABLED"] = True
     limiter.init_app(app)
+    limiter.enabled = enabled
+    app.config["RATELIMIT_ENABLED"] = enabled
 
     from .auth.routes import load_user
 
@@ -72,6 +72,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per screen, each with its own URL prefix (the README's table says which serves what)."""
+    from .urls import BoundedIntConverter
+
+    # Every `<int:...>` of every rule stops at the largest id a database holds (larger → 404, not a 500).
+    app.url_map.converters["int"] = BoundedIntConverter
     from .api import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .customers.routes import bp as customers_bp

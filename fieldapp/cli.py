@@ -98,6 +98,31 @@ def users_create(
         raise click.ClickException(error.message) from error
 
 
+@users_group.command("set-password")
+@click.argument("email")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input (scripts) instead of prompting.",
+)
+@with_appcontext
+def users_set_password(email: str, password_stdin: bool) -> None:
+    """Set EMAIL's password; every session of that user ends."""
+    from .errors import DomainError
+    from .services import users
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        with session_scope() as session:
+            user = users.set_password(session, email=email, password=password)
+            click.echo(f"Password set for {user.email}; their sessions have ended.")
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+
+
 @click.command("seed")
 @click.option("--customers", default=420, show_default=True)
 @click.option("--reps", default=8, show_default=True)
@@ -304,6 +329,8 @@ def plans_generate(
     if queue is None and workers > 1:
         click.echo(f"Planning {len(targets)} reps with {workers} processes…")
     progress = _Progress(len(targets))
+    from redis.exceptions import RedisError
+
     try:
         result, wall = jobs.run(
             app,
@@ -317,6 +344,11 @@ def plans_generate(
                 " start more with `fieldapp worker`)."
             ),
         )
+    except RedisError as error:
+        raise click.ClickException(
+            f"Redis stopped answering ({error}). Nothing was planned by this run; "
+            "run again, or with --in-process to plan on this machine."
+        ) from error
     finally:
         progress.close()
     for line in plan_runs.summary_lines(result, wall_seconds=wall):
@@ -524,6 +556,35 @@ def geocode_command(team_name: str | None, limit: int) -> None:
     click.echo(f"{summary.located} located, {summary.failed} still need a location.")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Copy the whole database to PATH (SQLite online backup, or pg_dump for PostgreSQL)."""
+    from .services import backup
+
+    try:
+        written = backup.backup(get_engine(), path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backed up to {written} ({written.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Replace the database with the backup in PATH (refuses a non-empty database without --force)."""
+    from .services import backup
+
+    try:
+        result = backup.restore(get_engine(), path, force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored from {path}: {result.rows:,} rows.")
+
+
 def register(app: Flask) -> None:
     for command in (
         db_group,
@@ -537,6 +598,8 @@ def register(app: Flask) -> None:
         import_command,
         export_command,
         geocode_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 

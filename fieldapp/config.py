@@ -25,6 +25,7 @@ ENV_KEYS = (
     "PLANNER_TIME_LIMIT",
     "PLANNER_PHONE_TIME_LIMIT",
     "PLANS_QUEUE",
+    "TRUSTED_PROXIES",
 )
 
 DEV_ENVIRONMENTS = {"development", "test"}
@@ -73,6 +74,11 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Redis down: sign-ins are still limited, per process, instead of failing with a 500.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Reverse proxies whose X-Forwarded-For is believed: a count or a list of addresses (fieldapp/proxies.py).
+        "TRUSTED_PROXIES": None,
     }
 
 

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, event
+from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, create_engine
+
+T = TypeVar("T")
+# What a busy or briefly unreachable database says (SQLite's lock, PostgreSQL restarting or a dropped link);
+# a transaction that failed this way left nothing behind and may simply be run again.
+TRANSIENT_MARKERS = (
+    "database is locked",
+    "database table is locked",
+    "could not connect",
+    "connection refused",
+    "server closed the connection",
+    "terminating connection",
+    "connection reset",
+    "the database system is starting up",
+    "the database system is shutting down",
+)
 
 ENGINE_KEY = "fieldapp.engine"
 
@@ -56,6 +73,36 @@ def close_session(exc: BaseException | None = None) -> None:
         if exc is not None:
             session.rollback()
         session.close()
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether a database error is a busy or briefly missing database (worth a retry), not a bug."""
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError):
+        message = str(error.orig or error).lower()
+        return any(marker in message for marker in TRANSIENT_MARKERS)
+    return False
+
+
+def commit_with_retries(
+    session: Session, work: Callable[[], T], *, attempts: int = 3, pause: float = 0.2
+) -> T:
+    """`work()` then commit; when the database was busy or briefly gone, roll back and run it all again
+    (safe: the failed attempt was rolled back whole). The last failure is raised for the error page."""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = work()
+            session.commit()
+            return result
+        except sa_exc.DBAPIError as error:
+            session.rollback()
+            if attempt == attempts or not is_transient(error):
+                raise
+            time.sleep(pause * attempt)
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 @contextmanager

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 
@@ -80,6 +81,54 @@ def register(app: Flask) -> None:
         return render_error(
             429, _("Too many attempts"), _("Too many attempts. Please wait a minute and try again.")
         )
+
+    @app.errorhandler(413)
+    def too_large(_error: HTTPException):
+        limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        return render_error(
+            413,
+            _("File too large"),
+            _("The file is too large: at most %(n)d MB can be sent.", n=limit_mb),
+        )
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(sa_exc.DataError)
+    def out_of_range(_error: Exception):
+        # A number or text the database cannot hold (an id past the id columns' range, a value too long for its column)
+        # slipped past the checks: the request is refused, nothing of it is kept.
+        get_session().rollback()
+        return render_error(
+            400, _("Please check"), _("Some of the data sent is out of range. Nothing was saved.")
+        )
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    def database_unavailable(error: sa_exc.DBAPIError):
+        """Busy or briefly gone even after the retries: nothing was saved, say so (503 lets the phone's
+        outbox send it again later)."""
+        from .db import is_transient
+
+        get_session().rollback()
+        if not is_transient(error):
+            raise error
+        title = _("Please try again")
+        message = _(
+            "The database is busy or briefly unavailable. Nothing was saved; please try again."
+        )
+        try:
+            response = make_response(*render_error(503, title, message))
+        except sa_exc.SQLAlchemyError:
+            # Gone entirely: the page cannot read the signed-in user, so it is shown without them.
+            from flask import g
+
+            from .extensions import login_manager
+
+            get_session().rollback()
+            g._login_user = login_manager.anonymous_user()
+            response = make_response(*render_error(503, title, message))
+        response.headers["Retry-After"] = "5"
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, StringField
 from wtforms.widgets import HiddenInput, Input
 
-from .db import get_session
+from .db import commit_with_retries, get_session
 from .errors import StaleEdit, ValidationError
 
 T = TypeVar("T")
@@ -103,7 +103,11 @@ def save_form(
     """
     session = get_session()
     try:
-        result = service(session, actor=current_user, **args, **(parse() if parse else {}))
+        # A busy or briefly missing database: the whole save runs again (see commit_with_retries).
+        result = commit_with_retries(
+            session,
+            lambda: service(session, actor=current_user, **args, **(parse() if parse else {})),
+        )
     except ValidationError as error:
         session.rollback()
         apply_error(form, error)
@@ -113,6 +117,5 @@ def save_form(
             raise
         session.rollback()
         return conflict(error)
-    session.commit()
     flash(done, done_category)
     return redirect(back(result))

@@ -267,6 +267,37 @@ def enqueue(queue, spec: RunSpec, *, run_id: int) -> dict[str, RepTarget]:
     return jobs
 
 
+def _run_on_queue(
+    queue,
+    spec: RunSpec,
+    *,
+    run_id: int,
+    on_done: Callable[[RepOutcome], None],
+    on_queued: Callable[[int], None],
+) -> list[RepOutcome]:
+    """enqueue + follow; when Redis stops answering midway, every rep not yet reported fails with a
+    reason saying so, and the run is still recorded as finished (a re-run plans them: drafts only)."""
+    from redis.exceptions import RedisError
+
+    outcomes: list[RepOutcome] = []
+
+    def done(outcome: RepOutcome) -> None:
+        outcomes.append(outcome)
+        on_done(outcome)
+
+    try:
+        ids = enqueue(queue, spec, run_id=run_id)
+        on_queued(len(ids))
+        follow(queue, ids=ids, on_done=done)
+    except RedisError as error:
+        reported = {outcome.rep_id for outcome in outcomes}
+        reason = f"the queue (Redis) stopped answering ({type(error).__name__}); run again"
+        for target in spec.targets:
+            if target.rep_id not in reported:
+                done(_outcome(target, "failed", reason=reason))
+    return outcomes
+
+
 def wait_for_workers(seconds: float) -> None:
     """Pause between looks at the queue (tests run a burst worker here instead)."""
     time.sleep(seconds)
@@ -286,9 +317,7 @@ def follow(
     outcomes = []
     while pending:
         waiting = list(pending)
-        for job_key, job in zip(
-            waiting, Job.fetch_many(waiting, connection=queue.connection), strict=True
-        ):
+        for job_key, job in zip(waiting, _fetch_jobs(Job, waiting, queue, poll), strict=True):
             target = pending[job_key]
             status = job.get_status(refresh=False) if job is not None else None
             if job is None:
@@ -307,6 +336,21 @@ def follow(
         if pending:
             wait_for_workers(poll)
     return outcomes
+
+
+def _fetch_jobs(job_class, ids: list[str], queue, pause: float, attempts: int = 3) -> list:
+    """The jobs' state; a Redis connection error is tried again (only a read) before it is given up."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            return job_class.fetch_many(ids, connection=queue.connection)
+        except (RedisConnectionError, RedisTimeoutError):
+            if attempt == attempts:
+                raise
+            wait_for_workers(pause * attempt)
+    raise AssertionError("unreachable")
 
 
 # --- a recorded run ---------------------------------------------------------------------------------
@@ -343,9 +387,9 @@ def run(
         ).id
     started = time.perf_counter()
     if queue is not None:
-        ids = enqueue(queue, spec, run_id=run_id)
-        on_queued(len(ids), workers)
-        outcomes = follow(queue, ids=ids, on_done=on_done)
+        outcomes = _run_on_queue(
+            queue, spec, run_id=run_id, on_done=on_done, on_queued=lambda n: on_queued(n, workers)
+        )
     else:
         outcomes = run_in_process(app, spec, workers=workers, on_done=on_done)
     wall = time.perf_counter() - started

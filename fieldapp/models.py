@@ -15,6 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+# The largest id an id column holds on every database (INTEGER: 32 bits on PostgreSQL, while SQLite's are
+# 64): a larger one names no row, and a query with it would fail (PostgreSQL: "integer out of range";
+# past 2**63 SQLite's driver too), so URLs and JSON refuse it first.
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Now, timezone-aware in UTC."""
@@ -217,6 +222,12 @@ class User(SQLModel, table=True):
     settings_version: int = Field(default=0)  # refuses a stale settings form
     # Secret in the calendar subscription URL; rotating it revokes old subscriptions.
     calendar_token: str | None = Field(default=None, max_length=64, unique=True)
+    # Part of every session's id (get_id): raising it on logout, a password change or reset, or disabling
+    # ends every session of this user, the remember-me cookie included.
+    session_version: int = Field(default=1)
+    # Set by a manager's reset: every page leads to the password form until the user picks their own.
+    must_change_password: bool = Field(default=False)
+    last_login_at: datetime | None = utc_column()
     created_at: datetime = created_column()
 
     @property
@@ -237,7 +248,8 @@ class User(SQLModel, table=True):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # "id:version": a cookie made before the version was raised no longer loads a user.
+        return f"{self.id}:{self.session_version}"
 
 
 class RepAbsence(SQLModel, table=True):

@@ -21,7 +21,7 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
-from ..db import get_session
+from ..db import commit_with_retries, get_session
 from ..errors import ValidationError
 from ..services import clock, sync, visits
 from ..services.day.position import Position
@@ -63,7 +63,7 @@ def _visit_input(data: dict[str, Any]) -> visits.VisitInput:
 
 
 def _answer(result: SyncResult):
-    get_session().commit()
+    """The stored entry (committed by commit_with_retries: a busy database is tried again first)."""
     visit = result.visit
     return jsonify(ok=True, replayed=result.replayed, visit_id=visit.id, status=visit.status)
 
@@ -78,13 +78,15 @@ def _sync_stop_event(event: StopEvent):
     """Replay a check-in or check-out recorded on the phone: stop, time on the phone, position."""
     try:
         data = _payload()
-        result = sync.stop_event(
-            get_session(),
-            actor=current_user,
-            event=event,
-            stop_id=sync.parse_id(data.get("stop_id"), field="stop_id"),
-            position=Position.parse(data.get("lat"), data.get("lon")),
-            at=sync.captured_at(data.get("at"), now=clock.now_utc()),
+        stop_id = sync.parse_id(data.get("stop_id"), field="stop_id")
+        position = Position.parse(data.get("lat"), data.get("lon"))
+        at = sync.captured_at(data.get("at"), now=clock.now_utc())
+        session = get_session()
+        result = commit_with_retries(
+            session,
+            lambda: sync.stop_event(
+                session, actor=current_user, event=event, stop_id=stop_id, position=position, at=at
+            ),
         )
     except ValidationError as error:
         return _refused(error)
@@ -114,15 +116,18 @@ def sync_visit():
         key = data.get("key")
         if not isinstance(key, str) or len(key.strip()) > visits.KEY_MAX:
             raise ValidationError(_("The submission key is missing."), field="key")
-        result = sync.log_visit(
-            get_session(),
-            actor=current_user,
-            customer_id=sync.parse_id(data.get("customer_id"), field="customer_id"),
-            stop_id=sync.parse_id(data.get("stop_id"), field="stop_id", required=False),
-            visit_id=sync.parse_id(data.get("visit_id"), field="visit_id", required=False),
-            key=key,
-            data=_visit_input(data),
-            at=sync.captured_at(data.get("at"), now=clock.now_utc()),
+        fields = {
+            "customer_id": sync.parse_id(data.get("customer_id"), field="customer_id"),
+            "stop_id": sync.parse_id(data.get("stop_id"), field="stop_id", required=False),
+            "visit_id": sync.parse_id(data.get("visit_id"), field="visit_id", required=False),
+            "key": key,
+            "data": _visit_input(data),
+            "at": sync.captured_at(data.get("at"), now=clock.now_utc()),
+        }
+        session = get_session()
+        # The entry's key makes a second attempt safe (stored once), so a busy database is tried again.
+        result = commit_with_retries(
+            session, lambda: sync.log_visit(session, actor=current_user, **fields)
         )
     except ValidationError as error:
         return _refused(error)

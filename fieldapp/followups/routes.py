@@ -12,16 +12,10 @@ from ..errors import ValidationError
 from ..forms import save_form
 from ..services import clock, customers, users
 from ..services import followups as service
+from ..urls import safe_redirect_target
 from .forms import CloseFollowUpForm, FollowUpForm
 
 bp = Blueprint("followups", __name__)
-
-
-def _safe_next(target: str | None, fallback: str) -> str:
-    """Only paths on this site: a crafted `next` must not send the rep elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return fallback
 
 
 @bp.route("/followups/")
@@ -86,7 +80,7 @@ def close(followup_id: int):
     """Close a follow-up with its result (owner, the customer's rep or a manager)."""
     session = get_session()
     form = CloseFollowUpForm()
-    back = _safe_next(form.next.data, url_for("followups.index"))
+    back = safe_redirect_target(form.next.data, url_for("followups.index"))
     if not form.validate_on_submit():
         flash(_("Please check the form."), "error")
         return redirect(back)

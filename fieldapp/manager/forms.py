@@ -98,3 +98,11 @@ class AbsenceForm(FlaskForm):
             return int(self.away_rep.data)
         except (TypeError, ValueError):
             return None
+
+
+class ResetPasswordForm(FlaskForm):
+    """A temporary password for a member, who must replace it at their next sign-in."""
+
+    password = PasswordField(
+        _l("Temporary password"), validators=[DataRequired(), Length(min=8, max=200)]
+    )

@@ -9,14 +9,14 @@ from flask_login import current_user
 from ..auth.decorators import manager_required
 from ..context import current_team, team_today
 from ..db import get_session
-from ..errors import StaleEdit, ValidationError
+from ..errors import Forbidden, StaleEdit, ValidationError
 from ..forms import EmptyForm, save_form
 from ..i18n import CHOICES
 from ..me.settings_form import MemberForm, OfficeForm, office_input, saving, settings_input
 from ..services import members, overview, plan_runs, planning_settings, users
 from .cover import bp as cover_bp
 from .dashboard import bp as dashboard_bp
-from .forms import AddMemberForm
+from .forms import AddMemberForm, ResetPasswordForm
 
 bp = Blueprint("manager", __name__, url_prefix="/team")
 bp.register_blueprint(dashboard_bp)
@@ -49,10 +49,11 @@ def team():
             flash(_("%(name)s was added to the team.", name=form.name.data), "info")
             return redirect(url_for("manager.team"))
     team_row = current_team()
+    members = users.team_members(session, team_id=current_user.team_id)
     return render_template(
         "manager/team.html",
         team=team_row,
-        members=users.team_members(session, team_id=current_user.team_id),
+        members=members,
         coverage={
             c.rep.id: c
             for c in overview.team_coverage(session, team_id=team_row.id, today=team_today())
@@ -60,6 +61,8 @@ def team():
         form=form,
         office_form=_office_form(team_row),
         toggle_form=EmptyForm(),
+        reset_form=ResetPasswordForm(formdata=None),
+        manageable={m.id for m in members if users.may_manage(current_user, m)},
         plan_runs=plan_runs.recent_runs(session, team_id=team_row.id),
     )
 
@@ -76,7 +79,7 @@ def set_active(user_id: int):
     activate = request.form.get("active") == "1"
     try:
         user = users.set_active(session, actor=current_user, user_id=user_id, active=activate)
-    except ValidationError as error:
+    except (ValidationError, Forbidden) as error:
         session.rollback()
         flash(error.message, "error")
     else:
@@ -159,3 +162,28 @@ def office():
         session.commit()
         flash(_("The team's office was saved."), "info")
     return redirect(url_for("manager.team") + "#office")
+
+
+@bp.route("/members/<int:user_id>/password", methods=["POST"])
+@manager_required
+def reset_password(user_id: int):
+    """Give a member a temporary password: their sessions end and they choose their own at sign-in."""
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        for message in form.password.errors or [_("The form has expired. Please try again.")]:
+            flash(message, "error")
+        return redirect(url_for("manager.team"))
+    session = get_session()
+    try:
+        member = users.reset_password(
+            session, actor=current_user, user_id=user_id, temporary=form.password.data
+        )
+    except ValidationError as error:
+        session.rollback()
+        flash(error.message, "error")
+    else:
+        session.commit()
+        flash(
+            _("%(name)s must choose a new password at the next sign-in.", name=member.name), "info"
+        )
+    return redirect(url_for("manager.team"))

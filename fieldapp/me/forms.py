@@ -2,11 +2,22 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import PasswordField, SelectField
+from wtforms.validators import DataRequired, Length
 
 
 class LanguageForm(FlaskForm):
     language = SelectField(
         _l("Language"),
         choices=[("", _l("Same as the browser")), ("ja", "日本語"), ("en", "English")],
+    )
+
+
+class PasswordForm(FlaskForm):
+    """The user's own new password (the current one is asked unless a manager's reset led here)."""
+
+    current_password = PasswordField(_l("Current password"), validators=[Length(max=200)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    confirm_password = PasswordField(
+        _l("New password again"), validators=[DataRequired(), Length(max=200)]
     )

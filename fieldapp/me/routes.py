@@ -5,17 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 from ..context import current_team
 from ..db import get_session
-from ..errors import StaleEdit
-from ..forms import EmptyForm, save_form
+from ..errors import StaleEdit, ValidationError
+from ..forms import EmptyForm, apply_error, save_form
 from ..models import Team
 from ..services import clock, planning_settings, report_review, users
 from ..services.day import calendar as calendar_feed
 from ..today.map import ics_response
-from .forms import LanguageForm
+from .forms import LanguageForm, PasswordForm
 from .settings_form import PlanningSettingsForm, saving, settings_input
 
 bp = Blueprint("me", __name__)
@@ -76,6 +76,36 @@ def planning():
 def _stale_settings(error: StaleEdit):
     flash(error.message, "error")
     return redirect(url_for("me.index") + "#planning")
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password; after a manager's reset, the only page open until it is done."""
+    session = get_session()
+    form = PasswordForm()
+    # The user row itself (login_user below must not be given the current_user proxy).
+    me = current_user._get_current_object()
+    forced = me.must_change_password
+    if form.validate_on_submit():
+        try:
+            user = users.change_password(
+                session,
+                actor=me,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                confirm=form.confirm_password.data,
+            )
+        except ValidationError as error:
+            session.rollback()
+            apply_error(form, error)
+        else:
+            session.commit()
+            # Every session of the user ended with the change; this browser continues under the new one.
+            login_user(user)
+            flash(_("Your password was changed. Other devices are signed out."), "info")
+            return redirect(url_for("me.index") if not forced else url_for("today.index"))
+    return render_template("me/password.html", form=form, forced=forced, logout_form=EmptyForm())
 
 
 @bp.route("/calendar/<token>.ics")

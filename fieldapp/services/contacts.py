@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 
 from ..errors import NotFound, StaleEdit, ValidationError
 from ..models import Contact, Customer, User
-from . import audit
+from . import audit, clock
 from .customers import ENTITY_CONTACT, blank_to_none, phone_ok, require_edit
-from .text import normalise_digits
+from .text import NOTES_MAX, email_ok, normalise_digits
 
 CONTACT_FIELDS = (
     "name",
@@ -30,6 +30,7 @@ CONTACT_FIELDS = (
     "is_primary",
 )
 BIRTHDAY_SOON_DAYS = 14
+EARLIEST_BIRTHDAY = date(1900, 1, 1)
 
 
 def get_contact(session: Session, *, customer: Customer, contact_id: int) -> Contact:
@@ -55,16 +56,20 @@ def clean_contact_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     values["is_primary"] = bool(values["is_primary"])
     if not values["name"]:
         errors["name"] = _("Enter the contact's name.")
-    for key, limit in (("name", 120), ("kana", 120), ("role", 120), ("hobbies", 300)):
+    limits = (("name", 120), ("kana", 120), ("role", 120), ("hobbies", 300))
+    for key, limit in (*limits, ("personal_notes", NOTES_MAX)):
         if values[key] and len(values[key]) > limit:
             errors[key] = _("At most %(n)d characters.", n=limit)
     values["phone"] = normalise_digits(values["phone"])
     if values["phone"] and not phone_ok(values["phone"]):
         errors["phone"] = _("Enter a phone number with digits and hyphens, e.g. 03-1234-5678.")
-    if values["email"] and ("@" not in values["email"] or len(values["email"]) > 254):
+    if values["email"] and not email_ok(values["email"]):
         errors["email"] = _("Please enter a valid email address.")
-    if values["birthday"] is not None and not isinstance(values["birthday"], date):
+    birthday = values["birthday"]
+    if birthday is not None and not isinstance(birthday, date):
         errors["birthday"] = _("Enter a date.")
+    elif birthday is not None and not EARLIEST_BIRTHDAY <= birthday <= clock.now_utc().date():
+        errors["birthday"] = _("Enter a birthday between 1900 and today.")
     if errors:
         raise ValidationError(next(iter(errors.values())), errors=errors)
     return values
@@ -101,8 +106,8 @@ def save_contact(
 ) -> Contact:
     """Add a contact (contact=None) or change one; one primary contact per customer.
 
-    `loaded` is the contact_fingerprint() the edit form was opened with: if the contact changed since,
-    StaleEdit is raised and nothing is written.
+    `loaded` is the contact_fingerprint() the edit form was opened with, required for a change: if it is
+    missing or the contact changed since, StaleEdit is raised and nothing is written.
     """
     require_edit(actor, customer)
     values = clean_contact_fields(data)
@@ -111,7 +116,8 @@ def save_contact(
         contact = Contact(customer_id=customer.id, **values)
         session.add(contact)
     else:
-        if loaded is not None and loaded != contact_fingerprint(contact):
+        # A missing fingerprint counts as stale, never as "no check" (as VersionField does for versions).
+        if not loaded or loaded != contact_fingerprint(contact):
             raise _stale_contact(session, contact, values)
         # Compare-and-swap on the values just checked: a save in between makes the UPDATE match nothing.
         unchanged = [

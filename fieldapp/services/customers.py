@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from ..errors import Forbidden, NotFound, StaleEdit, ValidationError
 from ..models import (
+    MAX_ID,
     AuditEvent,
     BusyPeriod,
     Contact,
@@ -27,7 +28,7 @@ from ..models import (
     User,
 )
 from . import audit, busy, geocoding
-from .text import customer_search_text, normalise_digits
+from .text import NOTES_MAX, customer_search_text, normalise_digits
 
 # Fields a user edits on the customer form (assigned_rep_id only by managers).
 EDIT_FIELDS = (
@@ -166,7 +167,7 @@ def clean_customer_fields(
     if "tags" in values and values["tags"]:
         tags = [t.strip() for t in values["tags"].replace("、", ",").split(",") if t.strip()]
         values["tags"] = ", ".join(dict.fromkeys(tags)) or None
-    for key, limit in (("kana", 200), ("address", 300), ("tags", 300)):
+    for key, limit in (("kana", 200), ("address", 300), ("tags", 300), ("notes", NOTES_MAX)):
         if values.get(key) and len(values[key]) > limit:
             errors[key] = _("At most %(n)d characters.", n=limit)
     for key in ("phone", "postal_code"):
@@ -193,9 +194,10 @@ def clean_customer_fields(
             values[key] = number
     if values.get("assigned_rep_id") is not None:
         try:
-            rep = session.get(User, int(values["assigned_rep_id"]))
+            rep_id = int(values["assigned_rep_id"])
         except (TypeError, ValueError):
-            rep = None
+            rep_id = None
+        rep = session.get(User, rep_id) if rep_id is not None and 0 < rep_id <= MAX_ID else None
         if rep is None or rep.team_id != team_id:
             errors["assigned_rep_id"] = _("Choose a member of your team.")
         else:

@@ -1,4 +1,8 @@
-"""CSV export of the catalogue, the team's customers and visit history (UTF-8 with BOM so Excel opens it)."""
+"""CSV export of the catalogue, the team's customers and visit history (UTF-8 with BOM so Excel opens it).
+
+Every text cell goes through csv_cells.neutralise: a value a rep typed cannot run as a formula on the PC
+that opens the file.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from collections.abc import Iterator
 from sqlmodel import Session, select
 
 from ..models import Customer, Product, Team, User, Visit
+from .csv_cells import neutralise
 from .teams import zone
 
 CUSTOMER_COLUMNS = ("external_code", "name", "kana", "postal_code", "address", "phone", "segment", "rank",
@@ -30,7 +35,7 @@ def _csv_lines(header: tuple[str, ...], rows: Iterator[list[object]]) -> Iterato
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow(["" if value is None else neutralise(value) for value in row])
         yield buffer.getvalue()
 
 

@@ -33,6 +33,7 @@ from ..models import (
 )
 from . import audit, busy, geocoding
 from .contacts import clean_contact_fields
+from .csv_cells import restore
 from .customers import clean_customer_fields, search_text_for
 
 # In the order a fresh install loads them: orders name products and customers.
@@ -221,8 +222,10 @@ def read_rows(kind: str, data: bytes) -> tuple[list[tuple[int, dict[str, str]]],
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
             continue
+        # restore: the apostrophe our own export put before a formula-like value comes off again.
         values = {
-            col: (record[i].strip() if i < len(record) else "") for col, i in positions.items()
+            col: (restore(record[i].strip()) if i < len(record) else "")
+            for col, i in positions.items()
         }
         rows.append((number, values))
     return rows, encoding

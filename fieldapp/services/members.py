@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from ..errors import Forbidden, NotFound, StaleEdit, ValidationError
 from ..models import Role, User
-from . import audit, planning_settings
+from . import audit, planning_settings, users
 
 MEMBER_FIELDS = ("name", "role", "active")
 
@@ -41,10 +41,8 @@ def assignable_roles(actor: User, member: User) -> list[str]:
 
 
 def can_change_account(actor: User, member: User) -> bool:
-    """Whether the actor may change this member's role or disable them."""
-    if actor.id == member.id:
-        return False
-    return actor.role == Role.ADMIN or member.role == Role.REP
+    """Whether the actor may change this member's role or disable them (the team page's one rule)."""
+    return users.may_manage(actor, member)
 
 
 def update_member(

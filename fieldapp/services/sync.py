@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session
 
 from ..errors import ValidationError
-from ..models import User, Visit, VisitStatus
+from ..models import MAX_ID, User, Visit, VisitStatus
 from . import visits
 from .day import actions
 from .day.position import Position
@@ -73,7 +73,8 @@ def parse_id(value: Any, *, field: str, required: bool = True) -> int | None:
         number = int(value)
     except (TypeError, ValueError) as exc:
         raise ValidationError(_("The data sent is not in the expected form."), field=field) from exc
-    if number <= 0 or (isinstance(value, float) and number != value):
+    # Above a signed 64-bit integer no row can have the id (and the database would fail on the query).
+    if not 0 < number <= MAX_ID or (isinstance(value, float) and number != value):
         raise ValidationError(_("The data sent is not in the expected form."), field=field)
     return number
 

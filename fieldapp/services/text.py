@@ -42,3 +42,13 @@ def customer_search_text(*parts: str | None) -> str:
         if stripped != normal and stripped.isdigit():
             pieces.append(stripped)
     return " ".join(pieces)
+
+
+# A free-text note on a customer or a contact: as long as a visit note may be (services.visits.NOTE_MAX).
+NOTES_MAX = 4000
+# user@host.tld, no spaces: "x@" or "x@y" are typing mistakes, not addresses.
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def email_ok(email: str) -> bool:
+    return len(email) <= 254 and EMAIL_RE.match(email) is not None

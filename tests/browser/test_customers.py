@@ -170,7 +170,9 @@ def test_fix_location_with_the_phone_position(browser, browser_context_args, liv
     with rep_phone_at(browser, browser_context_args, live_server, 35.7101, 139.8107) as page:
         page.goto(f"{live_server}/customers/{customer_id}/location")
         page.click("#use-position")
-        page.wait_for_function("document.querySelector('input[name=lat]').value === '35.710100'")
+        page.wait_for_function(
+            "() => document.querySelector('input[name=lat]').value === '35.710100'"
+        )
         assert page.input_value("input[name=lon]") == "139.810700"
         page.click("#location-form button[type=submit]")
         page.wait_for_url(f"{live_server}/customers/{customer_id}")

@@ -33,12 +33,12 @@ def count(db, model) -> int:
 
 def wait_until_kept(page) -> None:
     """Wait until the service worker controls the page and has kept the plan's pages."""
-    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)", timeout=30000)
+    page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)", timeout=30000)
     if not page.evaluate("navigator.serviceWorker.controller !== null"):
         # The page loaded while the worker was installing, too early to be claimed: the next one is.
         page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30000)
-    page.wait_for_function("document.documentElement.dataset.offlineReady", timeout=30000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
+    page.wait_for_function("() => document.documentElement.dataset.offlineReady", timeout=30000)
 
 
 def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day, db):
@@ -91,7 +91,7 @@ def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day
     page.reload()
     page.wait_for_selector("li.stop")
     assert page.locator("li.stop").count() == 4
-    page.wait_for_function("document.querySelector('#outbox').dataset.pending === '6'")
+    page.wait_for_function("() => document.querySelector('#outbox').dataset.pending === '6'")
     assert page.locator(".stop-waiting-done").count() == 3
     assert "オフライン" in page.locator("#outbox").inner_text()
     # The customers on the plan open offline too (their page holds the recent visits).
@@ -113,7 +113,7 @@ def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day
     # Back online: the outbox is sent, the page reloads from the server with the three stops done.
     context.set_offline(False)
     page.wait_for_function(
-        "document.querySelectorAll('li.stop.stop-done').length === 3", timeout=20000
+        "() => document.querySelectorAll('li.stop.stop-done').length === 3", timeout=20000
     )
     assert page.locator("#outbox").get_attribute("data-pending") == "0"
     visits = list(db.exec(select(Visit).order_by(Visit.id)))
@@ -132,8 +132,8 @@ def test_three_visits_logged_offline_are_stored_once(phone, live_server, rep_day
         entries,
     )
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("document.querySelector('#outbox').dataset.pending === '0'")
-    page.wait_for_function("FieldOutbox.all().then(all => all.length === 0)")
+    page.wait_for_function("() => document.querySelector('#outbox').dataset.pending === '0'")
+    page.wait_for_function("() => FieldOutbox.all().then(all => all.length === 0)")
     assert count(db, Visit) == 3
     assert count(db, OrderLine) == 0
     assert count(db, AuditEvent) == audit_events

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fieldapp.auth.routes import safe_next
+from fieldapp.urls import safe_redirect_target
 from tests.conftest import PASSWORD, csrf_token, login
 
 
@@ -84,10 +84,13 @@ def test_next_only_follows_same_site_paths(client, make_user):
         ("/\\evil.example.com", None),
         ("javascript:alert(1)", None),
         ("", None),
+        ("/\r\nSet-Cookie: x=1", None),
+        ("/\t/evil.example.com", None),
+        ("/ok\x00", None),
     ],
 )
 def test_safe_next(target, expected):
-    assert safe_next(target) == expected
+    assert safe_redirect_target(target) == expected
 
 
 def test_pages_require_login(client):

@@ -474,7 +474,10 @@ def test_location_from_the_phone(client, login_as, db, rep, add_customer):
     customer = add_customer(needs_location=True, lat=None, lon=None)
     login_as(rep)
     page = names(client, f"/customers/{customer.id}/location")
-    assert "現在地を使う" in page and "navigator.geolocation" in page
+    assert "現在地を使う" in page and "js/location_pin.js" in page
+    assert "navigator.geolocation" in client.get("/static/js/location_pin.js").get_data(
+        as_text=True
+    )
     response = post_form(
         client,
         f"/customers/{customer.id}/location",
@@ -541,10 +544,19 @@ def test_contacts_add_edit_delete_with_audit_and_history(client, login_as, db, r
     contact = db.exec(select(Contact).where(Contact.customer_id == customer.id)).one()
     assert contact.phone == "090-1111-2222" and contact.is_primary
     contact_id = contact.id
+    # The edit carries the fingerprint its page was opened with (without it the save counts as stale).
+    edit_page = client.get(f"{base}/{contact_id}/edit").get_data(as_text=True)
+    loaded = re.search(r'name="loaded" type="hidden" value="([^"]+)"', edit_page).group(1)
     post_form(
         client,
         f"{base}/{contact_id}/edit",
-        {"name": "田中 店長", "phone": "090-1111-2222", "hobbies": "釣り", "is_primary": "y"},
+        {
+            "loaded": loaded,
+            "name": "田中 店長",
+            "phone": "090-1111-2222",
+            "hobbies": "釣り",
+            "is_primary": "y",
+        },
     )
     db.expire_all()
     assert db.get(Contact, contact_id).hobbies == "釣り"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fieldapp.models import BusyPeriod, Contact
+from fieldapp.services import contacts
 from tests.conftest import csrf_token
 
 # (method, url template, kind): "read" = the whole team, "edit" = assigned rep and managers.
@@ -97,6 +98,9 @@ def _call(client, method: str, template: str, people):
         return client.get(url)
     token = csrf_token(client.get("/me").get_data(as_text=True))
     body = BODIES.get(template, lambda c: {})(people["customer"])
+    if "{contact}/edit" in template:
+        # An edit carries the fingerprint its page was opened with (without it the save is refused as stale).
+        body = {**body, "loaded": contacts.contact_fingerprint(people["contact"])}
     return client.post(url, data={"csrf_token": token, **body})
 
 
