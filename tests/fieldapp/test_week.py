@@ -55,8 +55,9 @@ def week_setup(db, make_team, make_user, make_customer):
         ]
     ):
         due[name] = make_customer(
-            team=team, name=name, rank=rank, assigned_rep_id=rep.id, next_due_on=due_on, **spot(i)
-        )
+            team=team, name=name, rank=rank, cadence_days=7, assigned_rep_id=rep.id,
+            next_due_on=due_on, **spot(i),
+        )  # fmt: skip
     shop = make_customer(
         team=team,
         name="Year-end Shop",

@@ -545,7 +545,10 @@ def week_day_value(customer: Customer, day: date, first_day: date, base: float) 
         urgency = 1 + min(late_at_start / cadence, MAX_OVERDUE_FACTOR)
         waited = (day - max(due, first_day)).days
         return base * urgency * max(0.2, 1 - LATE_DAY_COST * waited)
-    return base * (1.0 if (due - day).days <= DUE_SOON_DAYS else EARLY_FACTOR)
+    # Within the last third of the cadence (at least DUE_SOON_DAYS) every day is worth the same, so the
+    # planner picks the day by the route (customers near each other on one day).
+    on_time = max(DUE_SOON_DAYS, cadence // 3)
+    return base * (1.0 if (due - day).days <= on_time else EARLY_FACTOR)
 
 
 def before_season_value(customer: Customer, day: date, season: BusyPeriod, base: float) -> float:
@@ -603,6 +606,20 @@ def select_week_candidates(
     )
     customers = [c for c in session.exec(stmt) if c.id not in skip_ids]
     periods = busy_periods_by_customer(session, [c.id for c in customers])
+    seasons = {
+        c.id: season_ahead(periods[c.id], c.next_due_on, first, work[0])
+        for c in customers
+        if c.next_due_on is not None and c.next_due_on > first
+    }
+    special = special | {c.id for c in customers if c.status == CustomerStatus.AT_RISK}
+    customers = [
+        c
+        for c in customers
+        if c.next_due_on is None
+        or c.next_due_on <= last + timedelta(days=DUE_SOON_DAYS)
+        or c.id in special
+        or seasons.get(c.id) is not None
+    ]
     reorders = reorder_prompts_for(session, customer_ids=[c.id for c in customers], today=first)
     pool = WeekPool(days=list(days), candidates=[], excluded=[])
     for customer in customers:
@@ -610,18 +627,7 @@ def select_week_candidates(
             pool.excluded.append(Excluded(customer, Reason("no_location")))
             continue
         appointment = appointments.get(customer.id)
-        season = None
-        due = customer.next_due_on
-        usual = (
-            due is None
-            or due <= last + timedelta(days=DUE_SOON_DAYS)
-            or customer.status == CustomerStatus.AT_RISK
-            or customer.id in special
-        )
-        if due is not None and due > first:
-            season = season_ahead(periods[customer.id], due, first, work[0])
-        if not usual and season is None:
-            continue
+        season = seasons.get(customer.id)
         windows = [busy.busy_windows_on(periods[customer.id], day) for day in days]
         closed = [_covers(w, hours) for w, hours in zip(windows, work, strict=True)]
         if appointment is not None:
