@@ -89,7 +89,9 @@ class Tally:
 
 
 def local(day: date, seconds: int) -> datetime:
-    return (datetime.combine(day, datetime.min.time(), tzinfo=TOKYO) + timedelta(seconds=seconds)).astimezone(UTC)
+    return (
+        datetime.combine(day, datetime.min.time(), tzinfo=TOKYO) + timedelta(seconds=seconds)
+    ).astimezone(UTC)
 
 
 def seeded(seed: int, *parts: object) -> float:
@@ -149,7 +151,9 @@ def book_appointments(session: Session, company: Company, days: list[date], seed
         if c.status in MEASURED and c.segment in APPOINTMENT_KINDS and c.lat is not None:
             by_rep[c.assigned_rep_id].append(c)
     taken: set[tuple[int, date]] = set()
-    existing = session.exec(select(Visit).where(Visit.status == VisitStatus.PLANNED, Visit.is_appointment))
+    existing = session.exec(
+        select(Visit).where(Visit.status == VisitStatus.PLANNED, Visit.is_appointment)
+    )
     for visit in existing:
         taken.add((visit.rep_id, visit.scheduled_start.astimezone(TOKYO).date()))
     weeks = sorted({d - timedelta(days=d.weekday()) for d in days})
@@ -173,7 +177,9 @@ def book_appointments(session: Session, company: Company, days: list[date], seed
     return booked
 
 
-def day_policy(session: Session, rep: User, day: date, now: datetime, options) -> tuple[list[Stop], int, float]:
+def day_policy(
+    session: Session, rep: User, day: date, now: datetime, options
+) -> tuple[list[Stop], int, float]:
     """Plan my day: the stored plan's stops, its travel and the seconds it took."""
     started = time.perf_counter()
     plan = planning.generate_plan(session, actor=rep, rep=rep, day=day, now=now, options=options)
@@ -186,7 +192,9 @@ def day_policy(session: Session, rep: User, day: date, now: datetime, options) -
     return stops, plan.travel_seconds, seconds
 
 
-def week_policy(session: Session, rep: User, day: date, now: datetime, options) -> tuple[list[Stop], int, float]:
+def week_policy(
+    session: Session, rep: User, day: date, now: datetime, options
+) -> tuple[list[Stop], int, float]:
     """Plan my week each morning (the next 5 working days); today's route is followed."""
     started = time.perf_counter()
     days = planning.week_days(session, rep, day)
@@ -202,10 +210,21 @@ def week_policy(session: Session, rep: User, day: date, now: datetime, options) 
     return stops, route.travel_seconds, seconds
 
 
-def work_day(session: Session, company: Company, rep: User, day: date, stops: list[Stop], seed: int, tally: Tally) -> None:
+def work_day(
+    session: Session,
+    company: Company,
+    rep: User,
+    day: date,
+    stops: list[Stop],
+    seed: int,
+    tally: Tally,
+) -> None:
     """The rep works through the stops; a seeded share is skipped (never an appointment)."""
     for stop in stops:
-        if stop.appointment_visit is None and seeded(seed, "skip", rep.id, day, stop.customer_id) < SKIP_SHARE:
+        if (
+            stop.appointment_visit is None
+            and seeded(seed, "skip", rep.id, day, stop.customer_id) < SKIP_SHARE
+        ):
             continue
         customer = session.get(Customer, stop.customer_id)
         busy_then = company.busy_at(customer.id, day, stop.start, stop.end)
@@ -226,7 +245,9 @@ def work_day(session: Session, company: Company, rep: User, day: date, stops: li
         tally.visits += 1
 
 
-def count_overdue(session: Session, company: Company, day: date, tally: Tally, measured: bool) -> None:
+def count_overdue(
+    session: Session, company: Company, day: date, tally: Tally, measured: bool
+) -> None:
     for customer in session.exec(select(Customer).where(Customer.status.in_(MEASURED))):
         if customer.next_due_on is None or customer.assigned_rep_id is None:
             continue
@@ -296,7 +317,9 @@ def latency(url: str, start: date, options, repeats: int) -> list[tuple[float, f
         for rep in (reps * repeats)[: max(repeats, len(reps))]:
             days = planning.week_days(session, rep, start)
             began, cpu = time.perf_counter(), time.process_time()
-            planning.plan_week(session, actor=rep, rep=rep, days=days, now=local(start, 7 * 3600), options=options)
+            planning.plan_week(
+                session, actor=rep, rep=rep, days=days, now=local(start, 7 * 3600), options=options
+            )
             out.append((time.perf_counter() - began, time.process_time() - cpu))
     engine.dispose()
     return out
@@ -314,9 +337,15 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=8)
     parser.add_argument("--customers", type=int, default=420)
     parser.add_argument("--skip", type=float, default=0.1, help="share of stops skipped (seeded)")
-    parser.add_argument("--day-seconds", type=float, default=0.3, help="planner time limit of a day plan")
-    parser.add_argument("--week-seconds", type=float, default=0.8, help="planner time limit of a week plan")
-    parser.add_argument("--latency-seconds", type=float, default=1.0, help="time limit for the latency figure")
+    parser.add_argument(
+        "--day-seconds", type=float, default=0.3, help="planner time limit of a day plan"
+    )
+    parser.add_argument(
+        "--week-seconds", type=float, default=0.8, help="planner time limit of a week plan"
+    )
+    parser.add_argument(
+        "--latency-seconds", type=float, default=1.0, help="time limit for the latency figure"
+    )
     args = parser.parse_args()
     SKIP_SHARE = args.skip
     if args.start.weekday() != 0:
@@ -345,8 +374,12 @@ def main() -> None:
             shutil.copy(base, copy)
             task = progress.add_task(f"{name:>4} policy", total=len(days) * args.reps)
             options = planner.PlanOptions(time_limit=limit, seed=args.seed)
-            results[name] = simulate(name, f"sqlite:///{copy}", days, args.seed, options, progress, task)
-    lat = latency(f"sqlite:///{base}", args.start, planner.PlanOptions(time_limit=args.latency_seconds), 8)
+            results[name] = simulate(
+                name, f"sqlite:///{copy}", days, args.seed, options, progress, task
+            )
+    lat = latency(
+        f"sqlite:///{base}", args.start, planner.PlanOptions(time_limit=args.latency_seconds), 8
+    )
     table = Table(title=f"{args.weeks} weeks, skip {args.skip:.0%}, seed {args.seed}")
     table.add_column("")
     for name in results:

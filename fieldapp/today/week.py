@@ -83,7 +83,9 @@ class WeekView:
         return sum(len(d.stops) for d in self.days)
 
 
-def _stop_json_view(stop: dict[str, Any], customer: Customer, moved: str | None, today: date) -> WeekStop:
+def _stop_json_view(
+    stop: dict[str, Any], customer: Customer, moved: str | None, today: date
+) -> WeekStop:
     return WeekStop(
         customer=customer,
         time=f"{seconds_hhmm(stop['start'])}–{seconds_hhmm(stop['end'])}",
@@ -110,9 +112,9 @@ def week_view(
             ids |= {s.customer_id for s in locked_stops[entry["date"]]}
         ids |= {s["customer_id"] for s in entry["stops"]}
     ids |= {d["customer_id"] for d in week.body.get("dropped", [])}
-    customers = {
-        c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(ids)))
-    } if ids else {}
+    customers = (
+        {c.id: c for c in session.exec(select(Customer).where(Customer.id.in_(ids)))} if ids else {}
+    )
     moved = {m["customer_id"]: m for m in week.body.get("moved", [])}
     work_start, work_end = planning.work_minutes(rep, start)
     columns = []
@@ -266,7 +268,13 @@ def week_move(start: str):
     except (ValidationError, StaleEdit) as error:
         return _refused(error, the_start, rep)
     session.commit()
-    flash(_("Moved to %(day)s; the rest of the week was planned again.", day=day_label(form.to_day.data)), "info")
+    flash(
+        _(
+            "Moved to %(day)s; the rest of the week was planned again.",
+            day=day_label(form.to_day.data),
+        ),
+        "info",
+    )
     return redirect(_week_url(the_start, rep, form.to_day.data))
 
 

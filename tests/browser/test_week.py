@@ -3,7 +3,6 @@ day → Accept the week → Today of that day shows the visit."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from fieldapp.services import clock
@@ -20,7 +19,14 @@ def rep_week(make_home_rep, make_customer, db):
     rep = make_home_rep(name="営業 二郎", email="jiro@example.com")
     today = clock.local_today("Asia/Tokyo")
     days = planning.week_days(db, rep, today)
-    names = ["居酒屋 さくら", "山田商店", "北斗会計事務所", "カフェ 福助", "田中クリニック", "丸井工業"]
+    names = [
+        "居酒屋 さくら",
+        "山田商店",
+        "北斗会計事務所",
+        "カフェ 福助",
+        "田中クリニック",
+        "丸井工業",
+    ]
     customers = [
         make_customer(
             team_id=rep.team_id,

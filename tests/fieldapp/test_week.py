@@ -93,7 +93,11 @@ def week_setup(db, make_team, make_user, make_customer):
     )
     db.add(BusyPeriod(customer_id=closed_monday.id, kind="weekly", weekdays="0", label="定休日"))
     booked = make_customer(
-        team=team, name="Booked", assigned_rep_id=rep.id, next_due_on=MONDAY + timedelta(days=9), **spot(9)
+        team=team,
+        name="Booked",
+        assigned_rep_id=rep.id,
+        next_due_on=MONDAY + timedelta(days=9),
+        **spot(9),
     )
     appointment = Visit(
         customer_id=booked.id,
@@ -145,7 +149,9 @@ def test_week_days_are_the_next_working_days(app, db, week_setup):
         MONDAY + timedelta(days=4),
         MONDAY + timedelta(days=7),
     ]
-    assert all(d.weekday() in plan_runs.WORKING_WEEKDAYS for d in planning.week_days(db, rep, MONDAY, 10))
+    assert all(
+        d.weekday() in plan_runs.WORKING_WEEKDAYS for d in planning.week_days(db, rep, MONDAY, 10)
+    )
 
 
 def test_bridge_visits_before_a_coming_busy_season_with_its_reason(app, db, week_setup):
@@ -161,9 +167,7 @@ def test_bridge_visits_before_a_coming_busy_season_with_its_reason(app, db, week
     shop = by_name["Year-end Shop"]
     assert shop.reasons[0][0].code == "before_busy"
     assert min(shop.day_values) > 0
-    planned = {
-        s.candidate_id: out.days[d] for d, r in enumerate(out.plan.routes) for s in r.stops
-    }
+    planned = {s.candidate_id: out.days[d] for d, r in enumerate(out.plan.routes) for s in r.stops}
     assert planned[str(s["shop"].id)] < date(2026, 12, 20)
     # closed on Mondays: never on Monday; the appointment on Wednesday at 10:30
     assert planned[str(s["closed_monday"].id)] != MONDAY
@@ -322,18 +326,30 @@ def test_week_pages_and_permissions(app, db, client, login_as, week_setup, monke
     # another rep's week: 404, whether looked at or posted to
     assert client.get(f"{url}?rep={s['colleague'].id}").status_code == 404
     token = csrf_token(page)
-    post = client.post(f"{url}/accept?rep={s['colleague'].id}", data={"csrf_token": token, "version": draft.version})
+    post = client.post(
+        f"{url}/accept?rep={s['colleague'].id}",
+        data={"csrf_token": token, "version": draft.version},
+    )
     assert post.status_code == 404
     # a stale accept changes nothing and says why
-    response = client.post(f"{url}/accept", data={"csrf_token": token, "version": 0}, follow_redirects=True)
+    response = client.post(
+        f"{url}/accept", data={"csrf_token": token, "version": 0}, follow_redirects=True
+    )
     assert "The week changed since this screen was loaded" in response.get_data(as_text=True)
     assert db.exec(select(DayPlan).where(DayPlan.rep_id == s["rep"].id)).first() is None
     # a move to a day outside the week: refused in words
     shop_day = json.loads(draft.body)
-    cid = next(x["customer_id"] for d in shop_day["days"] for x in d["stops"] if x["visit_id"] is None)
+    cid = next(
+        x["customer_id"] for d in shop_day["days"] for x in d["stops"] if x["visit_id"] is None
+    )
     response = client.post(
         f"{url}/move",
-        data={"csrf_token": token, "version": draft.version, "customer_id": cid, "to_day": "2027-01-04"},
+        data={
+            "csrf_token": token,
+            "version": draft.version,
+            "customer_id": cid,
+            "to_day": "2027-01-04",
+        },
         follow_redirects=True,
     )
     assert "Choose a day of this week" in response.get_data(as_text=True)
@@ -360,6 +376,8 @@ def test_week_page_in_japanese(app, db, client, login_as, week_setup, monkeypatc
     login_as(s["rep"])
     week = weeks.get_week(db, rep=s["rep"], start=MONDAY)
     shop_day = date.fromisoformat(day_of(week, s["shop"].id))
-    page = client.get(f"/week/{MONDAY.isoformat()}?day={shop_day.isoformat()}").get_data(as_text=True)
+    page = client.get(f"/week/{MONDAY.isoformat()}?day={shop_day.isoformat()}").get_data(
+        as_text=True
+    )
     assert "年末繁忙（12/20〜）の前に訪問" in page
     assert "週を確定" in page

@@ -556,7 +556,11 @@ def before_season_value(customer: Customer, day: date, season: BusyPeriod, base:
     if day >= season.start_date:
         return 0.0
     early = (customer.next_due_on - day).days
-    return base * BEFORE_BUSY_FACTOR * (1 - 0.5 * min(1.0, early / (2 * max(customer.cadence_days, 1))))
+    return (
+        base
+        * BEFORE_BUSY_FACTOR
+        * (1 - 0.5 * min(1.0, early / (2 * max(customer.cadence_days, 1))))
+    )
 
 
 def select_week_candidates(
@@ -642,7 +646,9 @@ def select_week_candidates(
         )
         values, reasons = [], []
         for index, day in enumerate(days):
-            value, why = customer_value(customer, day=day, moved=moved.get(customer.id) == index, **extras)
+            value, why = customer_value(
+                customer, day=day, moved=moved.get(customer.id) == index, **extras
+            )
             base = RANK_WEIGHT.get(customer.rank, 1.0)
             extra = value - _base_part(customer, day, base)
             if season is not None and day < season.start_date:

@@ -687,7 +687,9 @@ def plan_week(
     team = session.get(Team, rep.team_id)
     hours = [work_minutes(rep, day) for day in days]
     visited = _visited_since(session, rep=rep, day=days[0], timezone=team.timezone)
-    pool = select_week_candidates(session, rep=rep, days=days, work=hours, skip_ids=set(skip_ids) | visited)
+    pool = select_week_candidates(
+        session, rep=rep, days=days, work=hours, skip_ids=set(skip_ids) | visited
+    )
     now_s = seconds_of_day(now, days[0], team.timezone)
     depart = [
         max(h[0] * 60, now_s) if day == now.astimezone(zone(team.timezone)).date() else h[0] * 60
@@ -736,7 +738,9 @@ def store_week_day(
     """Write one day of an accepted week as the rep's accepted DayPlan (replacing a plan not yet
     started; week.py never calls this for a started day), its stops in the week's order and times."""
     team = session.get(Team, rep.team_id)
-    plan = get_plan(session, rep_id=rep.id, day=day) or DayPlan(rep_id=rep.id, plan_date=day, version=0)
+    plan = get_plan(session, rep_id=rep.id, day=day) or DayPlan(
+        rep_id=rep.id, plan_date=day, version=0
+    )
     session.add(plan)
     session.flush()
     session.exec(delete(DayPlanStop).where(DayPlanStop.day_plan_id == plan.id))

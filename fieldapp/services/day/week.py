@@ -186,7 +186,9 @@ def _plan_body(
 def _save(
     session: Session, *, rep: User, start: date, week: Week | None, body: dict, now: datetime
 ) -> Week:
-    draft = week.draft if week is not None else WeekDraft(rep_id=rep.id, start_date=start, version=0)
+    draft = (
+        week.draft if week is not None else WeekDraft(rep_id=rep.id, start_date=start, version=0)
+    )
     draft.body = json.dumps(body, ensure_ascii=False)
     draft.generated_at = now
     draft.accepted_at = None
@@ -318,4 +320,10 @@ def accept(
 
 def _audit(session: Session, actor: User, rep: User, week: Week, action: str, **after: Any) -> None:
     trail = audit.Trail(session, actor, rep.team_id)
-    trail.saved("week_plan", week.draft.id, None, {"start": week.draft.start_date.isoformat(), **after}, action)
+    trail.saved(
+        "week_plan",
+        week.draft.id,
+        None,
+        {"start": week.draft.start_date.isoformat(), **after},
+        action,
+    )
