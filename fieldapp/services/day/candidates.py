@@ -486,6 +486,9 @@ BEFORE_BUSY_FACTOR = 1.5
 EARLY_FACTOR = 0.5
 # Each day a due visit waits costs this share of its value: sooner is better once it is due.
 LATE_DAY_COST = 0.08
+# On the due date and the working day before it a visit is worth a little less than earlier in its
+# window (by working days left before the due date): a skipped visit still has a day to be made up.
+LAST_DAYS_FACTOR = {0: 0.8, 1: 0.9}
 
 
 @dataclass
@@ -533,9 +536,13 @@ def season_ahead(
     return None
 
 
-def week_day_value(customer: Customer, day: date, first_day: date, base: float) -> float:
-    """What a visit on `day` is worth (before extras): overdue grows the value, and each day it waits
-    once due costs a little; a visit far before it is due is worth less."""
+def week_day_value(
+    customer: Customer, day: date, first_day: date, base: float, workdays: frozenset[int]
+) -> float:
+    """What a visit on `day` is worth (before extras): overdue grows the value and each day it waits
+    costs a little; a visit far before it is due is worth less; the last working days before the due
+    date are worth a little less than the ones before them, so that a visit missed there (nobody in,
+    running late) still has a day left before it is due."""
     due = customer.next_due_on
     if due is None:
         return base * (1 - LATE_DAY_COST * (day - first_day).days / 7)
@@ -544,23 +551,35 @@ def week_day_value(customer: Customer, day: date, first_day: date, base: float) 
         late_at_start = max(0, (first_day - due).days)
         urgency = 1 + min(late_at_start / cadence, MAX_OVERDUE_FACTOR)
         waited = (day - max(due, first_day)).days
-        return base * urgency * max(0.2, 1 - LATE_DAY_COST * waited)
-    # Within the last third of the cadence (at least DUE_SOON_DAYS) every day is worth the same, so the
-    # planner picks the day by the route (customers near each other on one day).
-    on_time = max(DUE_SOON_DAYS, cadence // 3)
-    return base * (1.0 if (due - day).days <= on_time else EARLY_FACTOR)
+        on_the_day = LAST_DAYS_FACTOR[0] if late_at_start == 0 else 1.0
+        return base * urgency * on_the_day * max(0.2, 1 - LATE_DAY_COST * waited)
+    # Within the last third of the cadence (at least DUE_SOON_DAYS working days) the days are worth
+    # the same, so the planner picks the day by the route (customers near each other on one day).
+    early = working_days_between(day, due, workdays)
+    if early > max(DUE_SOON_DAYS, cadence // 3):
+        return base * EARLY_FACTOR
+    return base * LAST_DAYS_FACTOR.get(early, 1.0)
 
 
-def before_season_value(customer: Customer, day: date, season: BusyPeriod, base: float) -> float:
-    """Before a coming busy season the visit is worth more; the further before it is due, the less."""
+def working_days_between(day: date, due: date, workdays: frozenset[int]) -> int:
+    """Working days after `day` up to and including `due`."""
+    return sum(
+        1 for k in range(1, (due - day).days + 1) if (day + timedelta(days=k)).weekday() in workdays
+    )
+
+
+def before_season_value(
+    customer: Customer, day: date, season: BusyPeriod, base: float, workdays: frozenset[int]
+) -> float:
+    """Before a coming busy season the visit is worth more; the further before it is due, the less;
+    the last working days before the season a little less (a missed visit still has a day left)."""
     if day >= season.start_date:
         return 0.0
     early = (customer.next_due_on - day).days
-    return (
-        base
-        * BEFORE_BUSY_FACTOR
-        * (1 - 0.5 * min(1.0, early / (2 * max(customer.cadence_days, 1))))
-    )
+    cadence = max(customer.cadence_days, 1)
+    left = working_days_between(day, season.start_date - timedelta(days=1), workdays)
+    factor = BEFORE_BUSY_FACTOR * (1 - 0.5 * min(1.0, early / (2 * cadence)))
+    return base * factor * LAST_DAYS_FACTOR.get(left, 1.0)
 
 
 def select_week_candidates(
@@ -569,6 +588,7 @@ def select_week_candidates(
     rep: User,
     days: list[date],
     work: list[tuple[int, int]],
+    workdays: frozenset[int] = frozenset(range(5)),
     skip_ids: set[int] = frozenset(),
 ) -> WeekPool:
     """The rep's candidates for the working `days` (with each day's working minutes `work`): due within
@@ -652,10 +672,10 @@ def select_week_candidates(
             base = RANK_WEIGHT.get(customer.rank, 1.0)
             extra = value - _base_part(customer, day, base)
             if season is not None and day < season.start_date:
-                part = before_season_value(customer, day, season, base)
+                part = before_season_value(customer, day, season, base, workdays)
                 why = [_before_busy(season)] + [r for r in why if r.code != "due_soon"]
             else:
-                part = week_day_value(customer, day, first, base)
+                part = week_day_value(customer, day, first, base, workdays)
             values.append(0.0 if closed[index] else round(part + extra, 2))
             reasons.append(why)
         candidate = WeekCandidate(customer, values, reasons, windows, closed)

@@ -606,13 +606,19 @@ MAX_WEEK_SPAN = 28
 WEEK_DAYS = 5
 
 
+def working_weekdays(session: Session, user: User) -> frozenset[int]:
+    """The weekdays the rep works (Monday = 0). The one place that knows them: Monday to Friday for
+    now (per-rep working days replace plan_runs.WORKING_WEEKDAYS here)."""
+    return frozenset(plan_runs.WORKING_WEEKDAYS)
+
+
 def week_days(session: Session, user: User, start: date, count: int = WEEK_DAYS) -> list[date]:
-    """The rep's next `count` working days from `start` (included). The one place that knows which days
-    a rep works: Monday to Friday for now (per-rep working days replace plan_runs.WORKING_WEEKDAYS here)."""
+    """The rep's next `count` working days from `start` (included)."""
+    workdays = working_weekdays(session, user)
     days: list[date] = []
     day = start
     while len(days) < count and (day - start).days < MAX_WEEK_SPAN:
-        if day.weekday() in plan_runs.WORKING_WEEKDAYS:
+        if day.weekday() in workdays:
             days.append(day)
         day += timedelta(days=1)
     return days
@@ -688,7 +694,12 @@ def plan_week(
     hours = [work_minutes(rep, day) for day in days]
     visited = _visited_since(session, rep=rep, day=days[0], timezone=team.timezone)
     pool = select_week_candidates(
-        session, rep=rep, days=days, work=hours, skip_ids=set(skip_ids) | visited
+        session,
+        rep=rep,
+        days=days,
+        work=hours,
+        workdays=working_weekdays(session, rep),
+        skip_ids=set(skip_ids) | visited,
     )
     now_s = seconds_of_day(now, days[0], team.timezone)
     depart = [
