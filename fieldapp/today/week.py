@@ -76,7 +76,6 @@ class WeekView:
     version: int | None
     accepted: bool
     dropped: list[tuple[Customer, str]] = field(default_factory=list)
-    planner_seconds: float = 0.0
 
     @property
     def visits(self) -> int:
@@ -158,7 +157,7 @@ def week_view(
     ]
     return WeekView(
         rep, start, columns, chosen, week.draft.version, week.draft.accepted_at is not None,
-        dropped, week.body.get("seconds", 0.0),
+        dropped,
     )  # fmt: skip
 
 
