@@ -86,6 +86,10 @@ class Tally:
     planner_seconds: float = 0.0
     overdue_days: int = 0
     late_customers: set[int] = field(default_factory=set)
+    skipped: dict[int, list[date]] = field(default_factory=lambda: defaultdict(list))
+    # why each late customer first became late: skipped (a stop of it was skipped in the week before),
+    # closed (its due date was not an open working day, the deadline came earlier), or not planned
+    late_why: dict[int, str] = field(default_factory=dict)
 
 
 def local(day: date, seconds: int) -> datetime:
@@ -225,6 +229,7 @@ def work_day(
             stop.appointment_visit is None
             and seeded(seed, "skip", rep.id, day, stop.customer_id) < SKIP_SHARE
         ):
+            tally.skipped[stop.customer_id].append(day)
             continue
         customer = session.get(Customer, stop.customer_id)
         busy_then = company.busy_at(customer.id, day, stop.start, stop.end)
@@ -251,10 +256,16 @@ def count_overdue(
     for customer in session.exec(select(Customer).where(Customer.status.in_(MEASURED))):
         if customer.next_due_on is None or customer.assigned_rep_id is None:
             continue
-        if day > company.deadline(customer, customer.next_due_on, customer.last_visit_on):
+        deadline = company.deadline(customer, customer.next_due_on, customer.last_visit_on)
+        if day > deadline:
             tally.overdue_days += 1
-            if measured:
+            if measured and customer.id not in tally.late_customers:
                 tally.late_customers.add(customer.id)
+                recent = [d for d in tally.skipped.get(customer.id, []) if (day - d).days <= 7]
+                closed = deadline != customer.next_due_on
+                tally.late_why[customer.id] = (
+                    "skipped" if recent else "closed due date" if closed else "not planned"
+                )
 
 
 def broken_appointments(session: Session, days: list[date]) -> int:
@@ -292,7 +303,11 @@ def simulate(name: str, url: str, days: list[date], seed: int, options, progress
             ok = sum(1 for c in group if c.id not in tally.late_customers)
             within[rank] = round(ok / len(group), 4) if group else 1.0
         broken = broken_appointments(session, days)
+        ranks = {c.id: c.rank for c in measured}
     engine.dispose()
+    why: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for cid, reason in tally.late_why.items():
+        why[reason][ranks.get(cid, "?")] += 1
     rep_weeks = len(company.reps) * len(days) / 5
     return {
         "within_cadence": within,
@@ -304,6 +319,7 @@ def simulate(name: str, url: str, days: list[date], seed: int, options, progress
         "visits": tally.visits,
         "travel_hours": round(tally.travel_seconds / 3600, 1),
         "agreed_in_busy": tally.agreed_in_busy,
+        "late_why": {k: dict(v) for k, v in why.items()},
     }
 
 
@@ -405,10 +421,14 @@ def main() -> None:
         f"{statistics.median(wall):.2f} s, max {max(wall):.2f} s; CPU median {statistics.median(cpu):.2f} s"
         f" over {len(lat)} reps (goal ≤ 2 s)"
     )
+    for name, r in results.items():
+        console.print(
+            f"{name}: customers late (measured weeks) by first cause and rank: {r['late_why']}"
+        )
     console.print(f"total {time.perf_counter() - began:.0f} s")
     shutil.rmtree(tmp, ignore_errors=True)
     for r in results.values():
-        for extra in ("visits", "travel_hours", "agreed_in_busy"):
+        for extra in ("visits", "travel_hours", "agreed_in_busy", "late_why"):
             r.pop(extra)
     print(json.dumps(results))
 
