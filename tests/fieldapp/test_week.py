@@ -320,6 +320,13 @@ def test_week_pages_and_permissions(app, db, client, login_as, week_setup, monke
     login_as(s["rep"])
     response, page = _page(client, url)
     assert response.status_code == 200 and "Plan my week" in page
+    # Today links to the week; /week is this week from today
+    assert (
+        client.get("/week").headers["Location"].endswith(f"/week/{date(2026, 12, 13).isoformat()}")
+    )
+    assert f'href="/week/{date(2026, 12, 13).isoformat()}"' in client.get("/").get_data(
+        as_text=True
+    )
     # no CSRF token: refused
     assert client.post(f"{url}/plan", data={}).status_code == 400
     response = client.post(f"{url}/plan", data={"csrf_token": csrf_token(page)})
