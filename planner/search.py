@@ -436,3 +436,32 @@ def _cheapest_insertion(p: Problem, v: int, seq: list[int], c: int) -> Schedule 
         if s is not None and (best is None or s.duration < best.duration):
             best = s
     return best
+
+
+def insert_unrouted(p: Problem, sol: Solution) -> Solution:
+    """Put visits the search left out on the route where they are worth most and fit (cheapest
+    position), most valuable first: on a week with room, a short search (a busy machine) must not leave
+    a due customer out."""
+    routes = list(sol.routes)
+    seqs = [[c for c in r.seq if c != BREAK] for r in routes]
+    visited = {c for seq in seqs for c in seq}
+    waiting = sorted(
+        (c for c in range(p.n) if c not in visited and p.windows[c]),
+        key=lambda c: (-float(p.route_value[c].max()), c),
+    )
+    for c in waiting:
+        best = None
+        for u in range(len(seqs)):
+            value = float(p.route_value[c, u])
+            if value <= 0 or (best is not None and value < best[0]):
+                continue
+            s = _cheapest_insertion(p, u, seqs[u], c)
+            if s is None:
+                continue
+            key = (value, -(s.duration - routes[u].duration))
+            if best is None or key > best[:2]:
+                best = (*key, u, s)
+        if best is not None:
+            _value, _delta, u, s = best
+            routes[u], seqs[u] = s, [x for x in s.seq if x != BREAK]
+    return Solution(routes)

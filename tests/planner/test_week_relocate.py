@@ -6,7 +6,7 @@ from __future__ import annotations
 from planner import PlanOptions, WeekCandidate, WeekRequest, WorkDay
 from planner.api import compile_week
 from planner.problem import place_break
-from planner.search import Solution, relocate_for_value
+from planner.search import Solution, insert_unrouted, relocate_for_value
 
 from .conftest import HQ, H, M, grid_durations
 from .test_week import DATES, REP
@@ -40,3 +40,10 @@ def test_full_days_make_room_one_move_at_a_time():
     start = Solution([place_break(p, 0, [1]), place_break(p, 1, []), place_break(p, 2, [0])])
     better = relocate_for_value(p, start)
     assert [list(r.seq) for r in better.routes] == [[0], [], [1]]
+
+
+def test_visits_left_out_go_where_they_are_worth_most():
+    p = _week(45, 18 * H)
+    empty = Solution([place_break(p, v, []) for v in range(3)])
+    filled = insert_unrouted(p, empty)
+    assert [list(r.seq) for r in filled.routes] == [[0], [], [1]]
