@@ -466,6 +466,21 @@ class DayPlanDrop(SQLModel, table=True):
     reason_detail: str | None = None  # JSON facts for the code, e.g. {"busy_until": 64800}
 
 
+class WeekDraft(SQLModel, table=True):
+    """A rep's planned week between "Plan my week" and "Accept the week": the days' routes, moved and
+    left-out customers and the rep's pins as JSON (written into DayPlans when accepted)."""
+
+    __table_args__ = (sa.UniqueConstraint("rep_id", "start_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rep_id: int = Field(foreign_key="app_user.id", index=True)
+    start_date: date
+    body: str = Field(default="{}")  # JSON: see services/day/week.py
+    generated_at: datetime | None = utc_column()
+    accepted_at: datetime | None = utc_column()
+    version: int = Field(default=1)
+
+
 class DailyReport(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("rep_id", "report_date"),)
 

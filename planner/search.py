@@ -22,7 +22,7 @@ import numpy as np
 
 from . import kernels
 from . import ruin_recreate as rr
-from .problem import BREAK, NO_TIME, Problem, Schedule, schedule
+from .problem import BREAK, NO_TIME, Problem, Schedule, place_break, schedule
 
 HEAT_ITERATIONS = 3000  # searches this long start the acceptance threshold at one visit's value
 HEAT_LOW = 0.3  # the shortest searches start at this share of it
@@ -393,3 +393,75 @@ class Search:
         self.stats.iterations = it
         self.stats.seconds = time.perf_counter() - t0
         return best
+
+
+def relocate_for_value(p: Problem, sol: Solution) -> Solution:
+    """Move visits to the route where they are worth more while the exact timing allows, best gain
+    first, until no such move is left.
+
+    On a week (routes = days, values per day) a short search can leave a visit on a later day than
+    the one it is worth most on although that day has room; this descent takes those moves. Required
+    visits never move (their windows are on their own day only)."""
+    routes = list(sol.routes)
+    seqs = [[c for c in r.seq if c != BREAK] for r in routes]
+    nv = len(seqs)
+    for _round in range(4 * p.n + 1):
+        best = None
+        for v in range(nv):
+            for c in seqs[v]:
+                for u in range(nv):
+                    gain = float(p.route_value[c, u] - p.route_value[c, v])
+                    if u == v or gain <= 1e-9 or (best is not None and gain <= best[0]):
+                        continue
+                    moved = _cheapest_insertion(p, u, seqs[u], c)
+                    if moved is None:
+                        continue
+                    left = [x for x in seqs[v] if x != c]
+                    rest = place_break(p, v, left)
+                    if rest is not None:
+                        best = (gain, c, v, u, moved, rest)
+        if best is None:
+            break
+        _gain, c, v, u, moved, rest = best
+        seqs[u], routes[u] = [x for x in moved.seq if x != BREAK], moved
+        seqs[v], routes[v] = [x for x in seqs[v] if x != c], rest
+    return Solution(routes)
+
+
+def _cheapest_insertion(p: Problem, v: int, seq: list[int], c: int) -> Schedule | None:
+    """Route v with visit c at the position where the day is shortest (None: no position fits)."""
+    best = None
+    for pos in range(len(seq) + 1):
+        s = place_break(p, v, seq[:pos] + [c] + seq[pos:])
+        if s is not None and (best is None or s.duration < best.duration):
+            best = s
+    return best
+
+
+def insert_unrouted(p: Problem, sol: Solution) -> Solution:
+    """Put visits the search left out on the route where they are worth most and fit (cheapest
+    position), most valuable first: on a week with room, a short search (a busy machine) must not leave
+    a due customer out."""
+    routes = list(sol.routes)
+    seqs = [[c for c in r.seq if c != BREAK] for r in routes]
+    visited = {c for seq in seqs for c in seq}
+    waiting = sorted(
+        (c for c in range(p.n) if c not in visited and p.windows[c]),
+        key=lambda c: (-float(p.route_value[c].max()), c),
+    )
+    for c in waiting:
+        best = None
+        for u in range(len(seqs)):
+            value = float(p.route_value[c, u])
+            if value <= 0 or (best is not None and value < best[0]):
+                continue
+            s = _cheapest_insertion(p, u, seqs[u], c)
+            if s is None:
+                continue
+            key = (value, -(s.duration - routes[u].duration))
+            if best is None or key > best[:2]:
+                best = (*key, u, s)
+        if best is not None:
+            _value, _delta, u, s = best
+            routes[u], seqs[u] = s, [x for x in s.seq if x != BREAK]
+    return Solution(routes)

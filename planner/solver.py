@@ -17,7 +17,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from .model import PlanOptions
 from .problem import BREAK, Problem, VehicleData, place_break
-from .search import Search, Solution
+from .search import Search, Solution, insert_unrouted, relocate_for_value
 
 VALUE_SCALE = 1000  # prizes are floats; OR-Tools needs integers
 
@@ -198,6 +198,11 @@ def solve(p: Problem, settings: PlanOptions, allowed: np.ndarray | None = None) 
     if limit is not None:
         ils_time = max(0.001, limit - reserve - (time.perf_counter() - t0))
     best = search.run(time_limit=ils_time, iteration_limit=settings.iteration_limit)
+    if p.days_apart():
+        # a week: visits left out that fit, and visits on a day worth less than one with room (cheap)
+        moved = relocate_for_value(p, insert_unrouted(p, best))
+        if moved.key() > best.key():
+            best = moved
     notes: list[str] = []
     engine = "ils"
     if polish and p.days_apart():

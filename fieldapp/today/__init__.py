@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("today", __name__)
 
-from . import map, routes  # noqa: E402, F401  (each module adds its routes to bp)
+from . import map, routes, week  # noqa: E402, F401  (each module adds its routes to bp)

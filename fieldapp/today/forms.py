@@ -84,3 +84,18 @@ class NearbyForm(FlaskForm):
 class AppointmentForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired(message=_l("Please choose the date."))])
     start = TimeField(_l("Time"), validators=[DataRequired(message=_l("Please choose the time."))])
+
+
+class WeekActionForm(FlaskForm):
+    """A button on the week (plan, accept): CSRF and the week version the page showed."""
+
+    version = ButtonVersionField()
+
+
+class WeekMoveForm(WeekActionForm):
+    """Put a customer on another day of the week."""
+
+    customer_id = IntegerField(validators=[DataRequired()])
+    to_day = DateField(
+        _l("Move to"), validators=[DataRequired(message=_l("Please choose the day."))]
+    )

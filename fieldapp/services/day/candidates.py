@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import false
 from sqlmodel import Session, or_, select
 
-from ...i18n import choice_label, minutes_hhmm, seconds_hhmm
+from ...i18n import WEEKDAYS, choice_label, minutes_hhmm, seconds_hhmm
 from ...models import (
     BusyPeriod,
     Customer,
@@ -341,7 +341,43 @@ def reason_text(reason: dict[str, Any], *, today: date) -> str:
         return _("covering for %(name)s", name=reason.get("rep", ""))
     if code == "upsell":
         return str(reason.get("text", ""))
+    if code == "before_busy":
+        return _(
+            "Visit before %(label)s (from %(date)s)",
+            label=reason.get("label") or _("the busy season"),
+            date=_md(reason["from"]),
+        )
     return str(code)
+
+
+def _md(iso: str) -> str:
+    """12/20 for 2026-12-20."""
+    day = date.fromisoformat(iso)
+    return f"{day.month}/{day.day}"
+
+
+def day_label(day: date) -> str:
+    """A working day as the week shows it: 12/14 (Mon) / 12/14（月）."""
+    return _("%(date)s (%(weekday)s)", date=_md(day.isoformat()), weekday=WEEKDAYS[day.weekday()])
+
+
+_MOVE_TEXT = {
+    "best_day_closed": _l("Moved from %(day)s: closed that day"),
+    "best_day_busy": _l("Moved from %(day)s: busy for the whole working day there"),
+    "best_day_unreachable": _l("Moved from %(day)s: cannot be reached in time that day"),
+    "best_day_full": _l("Moved from %(day)s: that day is full with more valuable visits"),
+    "pinned": _l("Moved to this day by you"),
+}
+
+
+def move_text(code: str, facts: dict[str, Any]) -> str:
+    """Why the week puts a customer on another day than the one it is worth most on (codes from the
+    planner's MovedStop, or `pinned` for the rep's own move)."""
+    text = _MOVE_TEXT.get(code)
+    if text is None:
+        return code
+    best = facts.get("best_day")
+    return text % {"day": day_label(date.fromisoformat(best)) if best else ""}
 
 
 def reasons_text(reasons: list[dict[str, Any]], *, today: date) -> str:
@@ -443,3 +479,234 @@ def warning_text(code: str, facts: dict[str, Any], names: dict[int, str]) -> str
     if code == "planner_note":
         return _("Planner note: %(note)s", note=facts.get("note", ""))
     return code
+
+
+# --- the week: candidates that look ahead ------------------------------------------------------------
+
+# A busy season starting within this many days after the week's last day is seen coming: customers due
+# inside it are visited before it.
+LOOKAHEAD_DAYS = 21
+# Visiting before a coming busy season is worth this much more than an ordinary due visit.
+BEFORE_BUSY_FACTOR = 1.5
+# A visit more than DUE_SOON_DAYS before it is due is worth this share of the visit on time.
+EARLY_FACTOR = 0.5
+# Each day a due visit waits costs this share of its value: sooner is better once it is due.
+LATE_DAY_COST = 0.08
+# On the due date and the working day before it a visit is worth a little less than earlier in its
+# window (by working days left before the due date): a skipped visit still has a day to be made up.
+LAST_DAYS_FACTOR = {0: 0.8, 1: 0.9}
+
+
+@dataclass
+class WeekCandidate:
+    """A customer who could be visited on one of the week's days, with what the visit is worth on each.
+
+    `busy_minutes[i]` are day i's busy minutes; `closed[i]` says day i has no time for a visit at all;
+    `reasons[i]` are the reasons as they read on day i (the stop card's words after "Accept the week").
+    """
+
+    customer: Customer
+    day_values: list[float]
+    reasons: list[list[Reason]]
+    busy_minutes: list[list[tuple[int, int]]]
+    closed: list[bool]
+    appointment: Visit | None = None
+    appointment_day: int | None = None
+    appointment_minute: int | None = None
+
+    @property
+    def value(self) -> float:
+        return max(self.day_values)
+
+
+@dataclass
+class WeekPool:
+    days: list[date]
+    candidates: list[WeekCandidate]
+    excluded: list[Excluded]
+
+
+def season_ahead(
+    periods: list[BusyPeriod], due: date, first_day: date, work: tuple[int, int]
+) -> BusyPeriod | None:
+    """The date-range busy period (a season: 年末繁忙, 棚卸し) that covers the due date and the rep's
+    working hours and starts after the week's first day, or None."""
+    for period in sorted(periods, key=lambda p: p.start_date or date.max):
+        if period.kind != "dates" or period.start_date is None:
+            continue
+        end = period.end_date or period.start_date
+        if not period.start_date <= due <= end or period.start_date <= first_day:
+            continue
+        if _covers(busy.busy_windows_on([period], period.start_date), work):
+            return period
+    return None
+
+
+def week_day_value(
+    customer: Customer, day: date, first_day: date, base: float, workdays: frozenset[int]
+) -> float:
+    """What a visit on `day` is worth (before extras): overdue grows the value and each day it waits
+    costs a little; a visit far before it is due is worth less; the last working days before the due
+    date are worth a little less than the ones before them, so that a visit missed there (nobody in,
+    running late) still has a day left before it is due."""
+    due = customer.next_due_on
+    if due is None:
+        return base * (1 - LATE_DAY_COST * (day - first_day).days / 7)
+    cadence = max(customer.cadence_days, 1)
+    if day >= due:
+        late_at_start = max(0, (first_day - due).days)
+        urgency = 1 + min(late_at_start / cadence, MAX_OVERDUE_FACTOR)
+        waited = (day - max(due, first_day)).days
+        on_the_day = LAST_DAYS_FACTOR[0] if late_at_start == 0 else 1.0
+        return base * urgency * on_the_day * max(0.2, 1 - LATE_DAY_COST * waited)
+    # Within the last third of the cadence (at least DUE_SOON_DAYS working days) the days are worth
+    # the same, so the planner picks the day by the route (customers near each other on one day).
+    early = working_days_between(day, due, workdays)
+    if early > max(DUE_SOON_DAYS, cadence // 3):
+        return base * EARLY_FACTOR
+    return base * LAST_DAYS_FACTOR.get(early, 1.0)
+
+
+def working_days_between(day: date, due: date, workdays: frozenset[int]) -> int:
+    """Working days after `day` up to and including `due`."""
+    return sum(
+        1 for k in range(1, (due - day).days + 1) if (day + timedelta(days=k)).weekday() in workdays
+    )
+
+
+def before_season_value(
+    customer: Customer, day: date, season: BusyPeriod, base: float, workdays: frozenset[int]
+) -> float:
+    """Before a coming busy season the visit is worth more; the further before it is due, the less;
+    the last working days before the season a little less (a missed visit still has a day left)."""
+    if day >= season.start_date:
+        return 0.0
+    early = (customer.next_due_on - day).days
+    cadence = max(customer.cadence_days, 1)
+    left = working_days_between(day, season.start_date - timedelta(days=1), workdays)
+    factor = BEFORE_BUSY_FACTOR * (1 - 0.5 * min(1.0, early / (2 * cadence)))
+    return base * factor * LAST_DAYS_FACTOR.get(left, 1.0)
+
+
+def select_week_candidates(
+    session: Session,
+    *,
+    rep: User,
+    days: list[date],
+    work: list[tuple[int, int]],
+    workdays: frozenset[int] = frozenset(range(5)),
+    skip_ids: set[int] = frozenset(),
+) -> WeekPool:
+    """The rep's candidates for the working `days` (with each day's working minutes `work`): due within
+    the week, overdue, at risk, with follow-ups or appointments, or due inside a busy season that starts
+    soon (then a candidate before it, reason `before_busy`). Customers in `skip_ids` are left out."""
+    team = session.get(Team, rep.team_id)
+    first, last = days[0], days[-1]
+    appointments: dict[int, tuple[int, Visit]] = {}
+    moved: dict[int, int] = {}
+    for index, day in enumerate(days):
+        for visit in planned_visits(session, rep=rep, day=day, timezone=team.timezone):
+            if visit.is_appointment:
+                appointments.setdefault(visit.customer_id, (index, visit))
+            else:
+                moved.setdefault(visit.customer_id, index)
+    followups_by_customer: dict[int, list[FollowUp]] = defaultdict(list)
+    for fu in session.exec(
+        select(FollowUp).where(
+            FollowUp.owner_id == rep.id,
+            FollowUp.state == FollowUpState.OPEN,
+            FollowUp.due_date.is_not(None),
+            FollowUp.due_date <= last + timedelta(days=1),
+        )
+    ):
+        followups_by_customer[fu.customer_id].append(fu)
+    special = set(appointments) | set(moved) | set(followups_by_customer)
+    stmt = select(Customer).where(
+        Customer.team_id == rep.team_id,
+        Customer.status != CustomerStatus.LOST,
+        or_(
+            (Customer.assigned_rep_id == rep.id)
+            & (
+                Customer.next_due_on.is_(None)
+                | (Customer.next_due_on <= last + timedelta(days=LOOKAHEAD_DAYS))
+                | (Customer.status == CustomerStatus.AT_RISK)
+            ),
+            Customer.id.in_(special) if special else false(),
+        ),
+    )
+    customers = [c for c in session.exec(stmt) if c.id not in skip_ids]
+    periods = busy_periods_by_customer(session, [c.id for c in customers])
+    seasons = {
+        c.id: season_ahead(periods[c.id], c.next_due_on, first, work[0])
+        for c in customers
+        if c.next_due_on is not None and c.next_due_on > first
+    }
+    special = special | {c.id for c in customers if c.status == CustomerStatus.AT_RISK}
+    customers = [
+        c
+        for c in customers
+        if c.next_due_on is None
+        or c.next_due_on <= last + timedelta(days=DUE_SOON_DAYS)
+        or c.id in special
+        or seasons.get(c.id) is not None
+    ]
+    reorders = reorder_prompts_for(session, customer_ids=[c.id for c in customers], today=first)
+    pool = WeekPool(days=list(days), candidates=[], excluded=[])
+    for customer in customers:
+        if customer.lat is None or customer.lon is None:
+            pool.excluded.append(Excluded(customer, Reason("no_location")))
+            continue
+        appointment = appointments.get(customer.id)
+        season = seasons.get(customer.id)
+        windows = [busy.busy_windows_on(periods[customer.id], day) for day in days]
+        closed = [_covers(w, hours) for w, hours in zip(windows, work, strict=True)]
+        if appointment is not None:
+            closed[appointment[0]] = False  # an agreed time wins over the busy hours
+        if all(closed):
+            code = "closed" if all((0, busy.DAY_MINUTES) in w for w in windows) else "busy_all_day"
+            pool.excluded.append(Excluded(customer, Reason(code)))
+            continue
+        extras = dict(
+            followups=followups_by_customer.get(customer.id, []),
+            reorder_products=[p.product_name for p in reorders.get(customer.id, [])],
+        )
+        values, reasons = [], []
+        for index, day in enumerate(days):
+            value, why = customer_value(
+                customer, day=day, moved=moved.get(customer.id) == index, **extras
+            )
+            base = RANK_WEIGHT.get(customer.rank, 1.0)
+            extra = value - _base_part(customer, day, base)
+            if season is not None and day < season.start_date:
+                part = before_season_value(customer, day, season, base, workdays)
+                why = [_before_busy(season)] + [r for r in why if r.code != "due_soon"]
+            else:
+                part = week_day_value(customer, day, first, base, workdays)
+            values.append(0.0 if closed[index] else round(part + extra, 2))
+            reasons.append(why)
+        candidate = WeekCandidate(customer, values, reasons, windows, closed)
+        if appointment is not None:
+            index, visit = appointment
+            candidate.appointment, candidate.appointment_day = visit, index
+            minute = minute_of_day(visit.scheduled_start, days[index], team.timezone)
+            candidate.appointment_minute = minute
+            candidate.reasons[index].insert(0, Reason("appointment", {"minute": minute}))
+        pool.candidates.append(candidate)
+    pool.candidates.sort(key=lambda c: (c.appointment is None, -c.value, c.customer.id))
+    return pool
+
+
+def _base_part(customer: Customer, day: date, base: float) -> float:
+    """The rank-and-cadence part of customer_value (the rest are extras that do not depend on the day)."""
+    if customer.next_due_on is None:
+        return base
+    late = (day - customer.next_due_on).days
+    if late > 0:
+        return base * (1 + min(late / max(customer.cadence_days, 1), MAX_OVERDUE_FACTOR))
+    return base if late == 0 else base * 0.5
+
+
+def _before_busy(season: BusyPeriod) -> Reason:
+    return Reason(
+        "before_busy", {"label": season.label or "", "from": season.start_date.isoformat()}
+    )

@@ -35,14 +35,17 @@ from ...models import (
 from .. import audit
 from ..clock import local_today
 from ..planning_settings import RepPlanningSettings, settings_for
+from ..teams import zone
 from .candidates import (
     Candidate,
     CandidatePool,
     Excluded,
     Reason,
+    WeekPool,
     local_day_bounds,
     plan_candidates,
     select_candidates,
+    select_week_candidates,
 )
 from .plans import SETTLED_STATES, get_plan, plan_stops
 
@@ -839,3 +842,198 @@ def write_route(
     if isinstance(route, planner.RouteEvaluation):
         plan.warnings = _warnings_json(route)
     return stops
+
+
+# --- the week ----------------------------------------------------------------------------------------
+
+# How far ahead week_days looks for working days (a rep off for two weeks still gets a week).
+MAX_WEEK_SPAN = 28
+WEEK_DAYS = 5
+
+
+def working_weekdays(session: Session, user: User) -> frozenset[int]:
+    """The weekdays the rep works (Monday = 0), from their planning settings."""
+    return frozenset(settings_for(session, user).working_weekdays)
+
+
+def week_days(session: Session, user: User, start: date, count: int = WEEK_DAYS) -> list[date]:
+    """The rep's next `count` working days from `start` (included)."""
+    workdays = working_weekdays(session, user)
+    days: list[date] = []
+    day = start
+    while len(days) < count and (day - start).days < MAX_WEEK_SPAN:
+        if day.weekday() in workdays:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def work_minutes(settings: RepPlanningSettings, day: date) -> tuple[int, int]:
+    """The rep's working minutes on a day (start, latest return), from their planning settings."""
+    return settings.day_start_min, max(settings.day_end_min, settings.day_start_min)
+
+
+@dataclass
+class WeekOutcome:
+    """A planned week: the days planned (in order), the candidates, and the planner's answer."""
+
+    days: list[date]
+    pool: WeekPool
+    plan: planner.WeekPlan
+    depart: list[int]
+
+
+def _week_day(
+    settings: RepPlanningSettings, day: date, hours: tuple[int, int], depart: int
+) -> planner.WorkDay:
+    """One working day: its hours (from `depart`, seconds) and lunch; the day ends before midnight."""
+    return_by = min(hours[1] * 60, planner.model.DAY - 1)
+    depart = min(depart, return_by)
+    lunch = _lunch(settings)
+    if lunch is not None and depart > lunch.latest_start:
+        lunch = None  # the day starts after lunch time (planned late in the day)
+    return planner.WorkDay(day.isoformat(), depart, return_by, lunch)
+
+
+def _week_candidate(
+    c: Any, index_of: dict[date, int], pinned: int | None, days: int
+) -> planner.WeekCandidate:
+    """A week candidate: its value and busy minutes per day; a pinned customer only on its day."""
+    closed = tuple(i for i in range(days) if c.closed[i])
+    required = False
+    if pinned is not None:
+        closed = tuple(i for i in range(days) if i != pinned)
+        required = True  # the rep put it there: it must be planned there, or the move is refused
+    return planner.WeekCandidate(
+        id=str(c.customer.id),
+        location=planner.Location(c.customer.lat, c.customer.lon),
+        service=max(1, c.customer.visit_minutes) * 60,
+        day_values=tuple(float(v) for v in c.day_values),
+        day_busy=tuple(
+            tuple(planner.Window(s * 60, e * 60) for s, e in day) for day in c.busy_minutes
+        ),
+        closed=closed if c.appointment_day is None else (),
+        required=required,
+        appointment=None
+        if c.appointment_day is None
+        else (c.appointment_day, max(0, c.appointment_minute * 60)),
+    )
+
+
+def plan_week(
+    session: Session,
+    *,
+    actor: User,
+    rep: User,
+    days: list[date],
+    now: datetime,
+    skip_ids: set[int] = frozenset(),
+    pins: Mapping[int, date] | None = None,
+    options: planner.PlanOptions | None = None,
+) -> WeekOutcome:
+    """Plan the rep's `days` at once (week_days gives them): each customer on the day it is worth most
+    on where the days allow, before a coming busy season, appointments at their time. Customers in
+    `skip_ids` (visited already, or kept on a day not planned again) are left out; `pins` puts a
+    customer on a day the rep chose. Nothing is written: week.py keeps the result as a draft."""
+    _check_planner(actor, rep)
+    team = session.get(Team, rep.team_id)
+    settings = settings_for(session, rep)
+    hours = [work_minutes(settings, day) for day in days]
+    visited = _visited_since(session, rep=rep, day=days[0], timezone=team.timezone)
+    pool = select_week_candidates(
+        session,
+        rep=rep,
+        days=days,
+        work=hours,
+        workdays=frozenset(settings.working_weekdays),
+        skip_ids=set(skip_ids) | visited,
+    )
+    now_s = seconds_of_day(now, days[0], team.timezone)
+    depart = [
+        max(h[0] * 60, now_s) if day == now.astimezone(zone(team.timezone)).date() else h[0] * 60
+        for day, h in zip(days, hours, strict=True)
+    ]
+    index_of = {day: i for i, day in enumerate(days)}
+    pins = pins or {}
+    cands = [
+        _week_candidate(c, index_of, index_of.get(pins.get(c.customer.id)), len(days))
+        for c in pool.candidates
+    ]
+    start, end = _rep_places(settings, pool.candidates)
+    request = planner.WeekRequest(
+        rep=planner.Rep(str(rep.id), start, end, 0, planner.model.DAY - 1, _travel_mode(settings)),
+        days=tuple(
+            _week_day(settings, d, h, s) for d, h, s in zip(days, hours, depart, strict=True)
+        ),
+        candidates=tuple(cands),
+    )
+    result = planner.plan_week(request, options or planner.PlanOptions())
+    return WeekOutcome(list(days), pool, result, depart)
+
+
+def _visited_since(session: Session, *, rep: User, day: date, timezone: str) -> set[int]:
+    """Customers the rep has visited (done) from the week's first day on: their visit is kept."""
+    start, _end = local_day_bounds(day, timezone)
+    rows = session.exec(
+        select(Visit.customer_id).where(
+            Visit.rep_id == rep.id, Visit.status == VisitStatus.DONE, Visit.check_out_at >= start
+        )
+    )
+    return set(rows)
+
+
+def store_week_day(
+    session: Session,
+    *,
+    actor: User,
+    rep: User,
+    day: date,
+    stops: list[dict[str, Any]],
+    travel_seconds: int,
+    lunch_start: int | None,
+    return_time: int | None,
+    now: datetime,
+    week_start: date,
+) -> DayPlan:
+    """Write one day of an accepted week as the rep's accepted DayPlan (replacing a plan not yet
+    started; week.py never calls this for a started day), its stops in the week's order and times."""
+    team = session.get(Team, rep.team_id)
+    plan = get_plan(session, rep_id=rep.id, day=day) or DayPlan(
+        rep_id=rep.id, plan_date=day, version=0
+    )
+    session.add(plan)
+    session.flush()
+    session.exec(delete(DayPlanStop).where(DayPlanStop.day_plan_id == plan.id))
+    session.exec(delete(DayPlanDrop).where(DayPlanDrop.day_plan_id == plan.id))
+    for position, stop in enumerate(stops):
+        session.add(
+            DayPlanStop(
+                day_plan_id=plan.id,
+                customer_id=stop["customer_id"],
+                position=position,
+                arrival=_at(day, team.timezone, stop["arrival"]),
+                start=_at(day, team.timezone, stop["start"]),
+                end=_at(day, team.timezone, stop["end"]),
+                value=stop["value"],
+                reasons=json.dumps(stop["reasons"], ensure_ascii=False),
+                is_appointment=stop.get("visit_id") is not None,
+                visit_id=stop.get("visit_id"),
+                state=VisitStatus.PLANNED,
+            )
+        )
+    plan.status = PlanStatus.ACCEPTED
+    plan.total_value = round(sum(s["value"] for s in stops), 2)
+    plan.travel_seconds = int(travel_seconds)
+    plan.lunch_start = _at(day, team.timezone, lunch_start)
+    plan.return_at = _at(day, team.timezone, return_time)
+    plan.warnings = None
+    plan.solver_status = "ok"
+    _touch(plan, now=now)
+    session.add(plan)
+    session.flush()
+    trail = audit.Trail(session, actor, rep.team_id)
+    after = {"date": day.isoformat(), "stops": len(stops), "week": week_start.isoformat()}
+    trail.saved("day_plan", plan.id, None, after, "generate")
+    # then accepted: the nightly run leaves a plan the rep took with the week alone
+    trail.saved("day_plan", plan.id, None, {"week": week_start.isoformat()}, "accept")
+    return plan
