@@ -35,6 +35,7 @@ from ..services import (
     customer_page,
     customer_search,
     followups,
+    prompts,
     visits,
 )
 from ..services import customers as service
@@ -111,6 +112,9 @@ def detail(customer_id: int):
         can_edit=service.can_edit(current_user, customer),
         delete_form=EmptyForm(),
         notes=visits.note_rows(session, data.visits, actor=current_user),
+        prompt_views=prompts.views_for(session, customer_ids=[customer.id], today=today_date).get(
+            customer.id, []
+        ),
         followups=followups.item_rows(
             session,
             data.followups,

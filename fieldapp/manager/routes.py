@@ -12,6 +12,7 @@ from ..db import get_session
 from ..errors import ValidationError
 from ..forms import EmptyForm
 from ..services import overview, plan_runs, users
+from ..services import prompts as prompt_service
 from .forms import AddMemberForm
 
 bp = Blueprint("manager", __name__, url_prefix="/team")
@@ -81,3 +82,18 @@ def set_active(user_id: int):
         )
         flash(message % {"name": user.name}, "info")
     return redirect(url_for("manager.team"))
+
+
+@bp.route("/prompts")
+@manager_required
+def prompts():
+    """How the team's reps answered prompts over the last 90 days: by kind and by rep."""
+    figures = prompt_service.acceptance(
+        get_session(), team_id=current_user.team_id, today=team_today()
+    )
+    return render_template(
+        "manager/prompts.html",
+        team=current_team(),
+        figures=figures,
+        response_labels=dict(prompt_service.response_choices()),
+    )

@@ -21,7 +21,7 @@ from ..services.day.candidates import (
     select_candidates,
     warning_text,
 )
-from ..services.prompts import prompt_text, reorder_prompts_for
+from ..services.prompts import PromptView, views_for
 
 
 @dataclass
@@ -34,7 +34,7 @@ class StopCard:
     why: str
     allowed: str
     check_in_distance_m: int | None
-    prompts: list[str]
+    prompts: list[PromptView]
     can_move_up: bool
     can_move_down: bool
 
@@ -95,7 +95,8 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
         else {}
     )
     periods = busy_periods_by_customer(session, ids)
-    reorders = reorder_prompts_for(session, customer_ids=ids, today=day)
+    # the card shows the two best prompts; the customer page and the visit form show them all
+    prompts = views_for(session, customer_ids=ids, today=day, limit=2)
     open_positions = [s.id for s in stops if s.state == "planned"]
     cards = []
     for number, stop in enumerate(stops, start=1):
@@ -125,7 +126,7 @@ def day_view(session: Session, *, rep: User, day: date, today: date) -> DayView:
                 why=reasons_text(reasons, today=today),
                 allowed=allowed_text(busy.busy_windows_on(periods[customer.id], day), rep),
                 check_in_distance_m=distance,
-                prompts=[prompt_text(p) for p in reorders.get(customer.id, [])],
+                prompts=prompts.get(customer.id, []),
                 can_move_up=stop.id in open_positions and open_positions.index(stop.id) > 0,
                 can_move_down=stop.id in open_positions
                 and open_positions.index(stop.id) < len(open_positions) - 1,

@@ -20,6 +20,7 @@ from sqlalchemy import false
 from sqlmodel import Session, or_, select
 
 from ...i18n import choice_label, minutes_hhmm, seconds_hhmm
+from ...insights.model import Kind
 from ...models import (
     BusyPeriod,
     Customer,
@@ -32,7 +33,7 @@ from ...models import (
     VisitStatus,
 )
 from .. import busy
-from ..prompts import reorder_prompts_for
+from ..prompts import product_names, prompts_for
 from ..teams import zone
 
 RANK_WEIGHT = {"A": 3.0, "B": 2.0, "C": 1.0}
@@ -196,7 +197,13 @@ def select_candidates(
     periods = busy_periods_by_customer(session, [c.id for c in customers])
     pool = CandidatePool(day=day, candidates=[], excluded=[])
     work = (rep.work_start_min, rep.work_end_min)
-    reorders = reorder_prompts_for(session, customer_ids=[c.id for c in customers], today=day)
+    # Only the two kinds that change a visit's value: reorders due and risk signals.
+    signals = prompts_for(
+        session, customer_ids=[c.id for c in customers], today=day, kinds=(Kind.REORDER, Kind.RISK)
+    )
+    names = product_names(
+        session, (p.product_id for ps in signals.values() for p in ps if p.kind == Kind.REORDER)
+    )
     for customer in customers:
         appointment = appointments.get(customer.id)
         if customer.lat is None or customer.lon is None:
@@ -212,7 +219,17 @@ def select_candidates(
             day=day,
             followups=followups_by_customer.get(customer.id, []),
             moved=customer.id in moved,
-            reorder_products=[p.product_name for p in reorders.get(customer.id, [])],
+            reorder_products=[
+                names.get(p.product_id, "")
+                for p in signals.get(customer.id, [])
+                if p.kind == Kind.REORDER
+            ],
+            risk=[
+                r["code"]
+                for p in signals.get(customer.id, [])
+                if p.kind == Kind.RISK
+                for r in p.facts["reasons"]
+            ],
         )
         candidate = Candidate(
             customer=customer,
@@ -251,6 +268,7 @@ def customer_value(
     followups: list[FollowUp],
     moved: bool = False,
     reorder_products: list[str] | None = None,
+    risk: list[str] | None = None,
 ) -> tuple[float, list[Reason]]:
     """The planning value of visiting this customer on `day`, with the reasons that make it up."""
     reasons: list[Reason] = []
@@ -281,9 +299,10 @@ def customer_value(
                 {"kind": fu.kind, "title": fu.title, "due": fu.due_date.isoformat()},
             )
         )
-    if customer.status == CustomerStatus.AT_RISK:
+    if customer.status == CustomerStatus.AT_RISK or risk:
+        # the engine's risk signals (fewer orders, complaints …) count like the status set by hand
         extra += AT_RISK_BONUS
-        reasons.append(Reason("at_risk"))
+        reasons.append(Reason("at_risk", {"why": risk} if risk else {}))
     if moved:
         extra += MOVED_BONUS
         reasons.append(Reason("moved"))
