@@ -559,9 +559,11 @@ class Builder:
             plan = plans[customer_id]
             if plan.orders_until is None or day > plan.orders_until:
                 continue  # a customer who stopped buying gives no order at a visit either
+            in_season = {b[0] for b in plan.basket if b[2] is None or day.month in b[2]}
             due = [
                 i for i in by_customer.get(customer_id, ())
                 if day <= rows[i][2] <= day + timedelta(days=6) and rows[i][6] is None
+                and rows[i][1] in in_season
             ]  # fmt: skip
             for i in due:
                 rows[i][2], rows[i][6] = day, visit_id
