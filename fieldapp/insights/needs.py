@@ -59,6 +59,10 @@ def needs_prompts(
         offer = catalog.current(product_id)
         if offer is None or offer in owned or product_id in owned:
             continue
+        if not catalog.in_season(offer, today) and not catalog.in_season(
+            offer, today + timedelta(days=30)
+        ):
+            continue  # a summer product heard of in December waits for its season
         for note, text in texts:
             hit = next((w for w in product_words if mentions(text, w)), None)
             if hit is None:

@@ -172,6 +172,11 @@ def test_needs_heard_matches_tags_in_japanese_and_english_but_not_what_it_buys()
     assert needs_prompts(1, ja, {3}, cat, words, today=TODAY) == []  # already buys it
     old = [Note(TODAY - timedelta(days=100), "食用油")]
     assert needs_prompts(1, old, set(), cat, words, today=TODAY) == []
+    summer = catalog(
+        ProductInfo(6, "冷やし中華スープ", tags=("冷たい麺",), season_months=(5, 6, 7, 8))
+    )
+    cold = [Note(TODAY - timedelta(days=3), "夏メニューで冷たい麺を増やす予定")]
+    assert needs_prompts(1, cold, set(), summer, product_terms(summer), today=TODAY) == []
 
 
 # --- risk ------------------------------------------------------------------------------------------
