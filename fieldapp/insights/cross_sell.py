@@ -18,7 +18,7 @@ from itertools import permutations
 from .model import Catalog, Kind, Prompt
 
 MIN_PAIR_CUSTOMERS = 3  # a rule seen at fewer customers is anecdote
-MIN_LIFT = 1.2
+MIN_LIFT = 1.0  # not below chance; the basket-wide score below does the weighing
 MIN_CONFIDENCE = 0.15
 WINDOW_DAYS = 90
 SMOOTHING = 5  # customers' worth of the segment average mixed into each item's vote
