@@ -148,3 +148,27 @@ def test_managers_see_acceptance_by_kind_and_rep_of_their_team_only(app, client,
 def test_acceptance_page_needs_a_login(client):
     response = client.get("/team/prompts")
     assert response.status_code == 302 and "login" in response.headers["Location"]
+
+
+def test_risk_signals_raise_the_value_of_a_visit_in_the_days_candidates(
+    app, db, shop, make_customer
+):
+    from fieldapp.services.day.candidates import select_candidates
+
+    team, rep, soy, today = shop["team"], shop["rep"], shop["soy"], shop["today"]
+    fading = make_customer(team=team, name="Fading", assigned_rep_id=rep.id, rank="B")
+    steady = make_customer(team=team, name="Steady", assigned_rep_id=rep.id, rank="B")
+    for back in range(95, 360, 14):  # busy until three months ago, then silence
+        db.add(OrderLine(customer_id=fading.id, product_id=soy.id, quantity=2, unit_price=4200,
+                         ordered_on=today - timedelta(days=back), source="imported"))  # fmt: skip
+    for back in range(3, 360, 14):
+        db.add(OrderLine(customer_id=steady.id, product_id=soy.id, quantity=2, unit_price=4200,
+                         ordered_on=today - timedelta(days=back), source="imported"))  # fmt: skip
+    db.commit()
+    with app.test_request_context():
+        pool = select_candidates(db, rep=rep, day=today)
+    by_name = {c.customer.name: c for c in pool.candidates}
+    risk = [r for r in by_name["Fading"].reasons if r.code == "at_risk"]
+    assert risk and risk[0].params["why"] == ["fewer_orders", "less_spend"]
+    assert not [r for r in by_name["Steady"].reasons if r.code == "at_risk"]
+    assert by_name["Fading"].value > by_name["Steady"].value
