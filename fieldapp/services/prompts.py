@@ -117,7 +117,39 @@ def load_catalog(session: Session) -> Catalog:
     )  # fmt: skip
 
 
+# Team statistics change only when orders do: kept per process, keyed by what would change them.
+_TEAM_CACHE: dict[tuple, TeamData] = {}
+_TEAM_CACHE_SIZE = 32
+
+
 def team_data(session: Session, *, team_id: int, today: date, catalog: Catalog) -> TeamData:
+    """The team's basket statistics, cached until the team's orders or the day change."""
+    fingerprint = _rows(
+        session,
+        select(
+            func.count(),
+            func.min(OrderLine.id),
+            func.max(OrderLine.id),
+            func.sum(OrderLine.quantity),
+        )
+        .select_from(OrderLine)
+        .join(Customer, col(Customer.id) == OrderLine.customer_id)
+        .where(Customer.team_id == team_id),
+    )[0]
+    key = (str(session.get_bind().url), team_id, today, tuple(fingerprint), tuple(catalog.products),
+           tuple(sorted(catalog.successor_of.items())))  # fmt: skip
+    found = _TEAM_CACHE.get(key)
+    if found is None:
+        if len(_TEAM_CACHE) >= _TEAM_CACHE_SIZE:
+            _TEAM_CACHE.clear()
+        found = _TEAM_CACHE[key] = _count_team(
+            session, team_id=team_id, today=today, catalog=catalog
+        )
+    # the catalogue (active flags, names) is read fresh every time
+    return TeamData(catalog=catalog, baskets=found.baskets, adoption=found.adoption)
+
+
+def _count_team(session: Session, *, team_id: int, today: date, catalog: Catalog) -> TeamData:
     """The team's basket statistics per segment, counted in SQL over the last year's orders."""
     start = today - timedelta(days=BASKET_DAYS)
     pairs_of = (

@@ -172,3 +172,20 @@ def test_risk_signals_raise_the_value_of_a_visit_in_the_days_candidates(
     assert risk and risk[0].params["why"] == ["fewer_orders", "less_spend"]
     assert not [r for r in by_name["Steady"].reasons if r.code == "at_risk"]
     assert by_name["Fading"].value > by_name["Steady"].value
+
+
+def test_team_statistics_are_cached_until_the_orders_change(app, db, shop, make_customer):
+    from fieldapp.services import prompts
+
+    with app.test_request_context():
+        catalog = prompts.load_catalog(db)
+        first = prompts.team_data(db, team_id=shop["team"].id, today=shop["today"], catalog=catalog)
+        again = prompts.team_data(db, team_id=shop["team"].id, today=shop["today"], catalog=catalog)
+        assert again.baskets is first.baskets  # counted once
+        other = make_customer(team=shop["team"], name="New buyer")
+        db.add(OrderLine(customer_id=other.id, product_id=shop["soy"].id, quantity=1,
+                         unit_price=4200, ordered_on=shop["today"] - timedelta(days=1)))  # fmt: skip
+        db.commit()
+        fresh = prompts.team_data(db, team_id=shop["team"].id, today=shop["today"], catalog=catalog)
+    assert fresh.baskets is not first.baskets
+    assert sum(fresh.baskets.customers.values()) == sum(first.baskets.customers.values()) + 1
