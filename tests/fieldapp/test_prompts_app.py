@@ -153,7 +153,9 @@ def test_acceptance_page_needs_a_login(client):
 def test_risk_signals_raise_the_value_of_a_visit_in_the_days_candidates(
     app, db, shop, make_customer
 ):
-    from fieldapp.services.day.candidates import select_candidates
+    from flask_babel import force_locale
+
+    from fieldapp.services.day.candidates import reason_text, select_candidates
 
     team, rep, soy, today = shop["team"], shop["rep"], shop["soy"], shop["today"]
     fading = make_customer(team=team, name="Fading", assigned_rep_id=rep.id, rank="B")
@@ -172,6 +174,9 @@ def test_risk_signals_raise_the_value_of_a_visit_in_the_days_candidates(
     assert risk and risk[0].params["why"] == ["fewer_orders", "less_spend"]
     assert not [r for r in by_name["Steady"].reasons if r.code == "at_risk"]
     assert by_name["Fading"].value > by_name["Steady"].value
+    with app.test_request_context(), force_locale("en"):
+        text = reason_text(risk[0].as_json(), today=today)
+    assert text == "at risk: ordering less often, buying less"
 
 
 def test_team_statistics_are_cached_until_the_orders_change(app, db, shop, make_customer):

@@ -344,7 +344,8 @@ def reason_text(reason: dict[str, Any], *, today: date) -> str:
             when=_relative_day(reason["due"], today),
         )
     if code == "at_risk":
-        return _("at risk")
+        why = [str(_RISK_WHY[w]) for w in reason.get("why", []) if w in _RISK_WHY]
+        return _("at risk: %(why)s", why=_(", ").join(why)) if why else _("at risk")
     if code == "moved":
         return _("moved here from another day")
     if code == "appointment":
@@ -362,6 +363,14 @@ def reasons_text(reasons: list[dict[str, Any]], *, today: date) -> str:
     """Reasons joined for a stop card: 「訪問周期を7日超過・Aランク・見積 期限 明日」."""
     return _(" · ").join(reason_text(r, today=today) for r in reasons) if reasons else ""
 
+
+# The risk signals of the prompt engine (insights/risk.py), short for the reasons line.
+_RISK_WHY = {
+    "fewer_orders": _l("ordering less often"),
+    "less_spend": _l("buying less"),
+    "negative_visits": _l("negative visits"),
+    "open_complaints": _l("open complaints"),
+}
 
 # Why a customer was left out before planning (or taken off the plan by the rep): no facts needed.
 _EXCLUSIONS = {
