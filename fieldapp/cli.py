@@ -585,6 +585,70 @@ def restore_command(path: Path, force: bool) -> None:
     click.echo(f"Restored from {path}: {result.rows:,} rows.")
 
 
+@click.group("insights")
+def insights_group() -> None:
+    """The prompt engine: measure it against simple baselines."""
+
+
+@insights_group.command("backtest")
+@click.option("--holdout-days", default=90, show_default=True, type=click.IntRange(7, 3650))
+@click.option("--team", "team_name", help="Only this team's customers (default: all).")
+@click.option(
+    "--k", default=3, show_default=True, type=click.IntRange(1, 20), help="Prompts per kind."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on the last line.")
+@with_appcontext
+def insights_backtest(holdout_days: int, team_name: str | None, k: int, as_json: bool) -> None:
+    """Rolling-origin backtest of reorder, cross-sell and upsell prompts (every 7th day of the holdout)."""
+    import json
+
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from .insights.backtest import run_backtest
+    from .services import prompts
+
+    console = Console(stderr=as_json)
+    with session_scope() as session:
+        team_id = None
+        if team_name:
+            team = session.exec(select(Team).where(Team.name == team_name)).first()
+            if team is None:
+                raise click.ClickException(f"No team named {team_name!r}.")
+            team_id = team.id
+        orders, segments = prompts.order_history(session, team_id=team_id)
+        catalog = prompts.load_catalog(session)
+    if not orders:
+        raise click.ClickException("There are no orders to backtest.")
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("Backtest", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = run_backtest(
+            orders, segments, catalog, holdout_days=holdout_days, k=k, progress=advance
+        )
+    data = result.as_json()
+    table = Table(
+        title=f"{data['cutoffs']} cutoffs, {data['customers']} customers, k={k}, holdout {holdout_days} days"
+    )
+    for column in ("kind", "who", "prompts", "precision", "recall", "vs best baseline"):
+        table.add_column(column, justify="left" if column in ("kind", "who") else "right")
+    for kind, scores in data["kinds"].items():
+        best = max(b["precision"] for b in scores["baselines"].values())
+        rows = [("engine", scores["engine"]), *scores["baselines"].items()]
+        for who, s in rows:
+            ratio = f"{s['precision'] / best:.2f}×" if who == "engine" and best else ""
+            table.add_row(kind, who, f"{s['prompts']:,}", f"{s['precision']:.3f}",
+                          f"{s['recall']:.3f}", ratio)  # fmt: skip
+        table.add_section()
+    console.print(table)
+    if as_json:
+        click.echo(json.dumps(data))
+
+
 def register(app: Flask) -> None:
     for command in (
         db_group,
@@ -600,6 +664,7 @@ def register(app: Flask) -> None:
         geocode_command,
         backup_command,
         restore_command,
+        insights_group,
     ):
         app.cli.add_command(command)
 

@@ -390,6 +390,27 @@ class Visit(SQLModel, table=True):
     updated_at: datetime = created_column()
 
 
+class PromptFeedback(SQLModel, table=True):
+    """What the rep did with one prompt at one visit: proposed, ordered, declined or not now.
+
+    Keeps the prompt's kind and product so a declined prompt stays quiet and managers see acceptance.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("visit_id", "kind", "product_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    visit_id: int = Field(foreign_key="visit.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    rep_id: int = Field(foreign_key="app_user.id", index=True)
+    kind: str = Field(max_length=16)
+    code: str = Field(max_length=32)
+    product_id: int | None = Field(default=None, foreign_key="product.id")
+    response: str = Field(max_length=16)
+    value_yen: int = Field(default=0)
+    answered_on: date
+    created_at: datetime = created_column()
+
+
 class FollowUp(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
@@ -406,8 +427,19 @@ class FollowUp(SQLModel, table=True):
 
 
 class OrderLine(SQLModel, table=True):
-    # A customer's order days read from the index alone (the order rhythm behind "at risk").
-    __table_args__ = (sa.Index("ix_orderline_customer_ordered", "customer_id", "ordered_on"),)
+    # A customer's order days read from the index alone (the order rhythm behind "at risk"), and the
+    # prompt engine's reads (services/prompts.py): a customer's order days per product.
+    __table_args__ = (
+        sa.Index("ix_orderline_customer_ordered", "customer_id", "ordered_on"),
+        sa.Index(
+            "ix_orderline_customer_product_day",
+            "customer_id",
+            "product_id",
+            "ordered_on",
+            "quantity",
+            "unit_price",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)

@@ -111,6 +111,7 @@ def detail(customer_id: int):
         can_edit=service.can_edit(current_user, customer),
         delete_form=EmptyForm(),
         notes=visits.note_rows(session, data.visits, actor=current_user),
+        prompt_views=data.prompts,
         followups=followups.item_rows(
             session,
             data.followups,

@@ -43,9 +43,14 @@ from .names import (
     FOLLOWUP_TITLES,
     GIVEN_NAMES,
     HOBBIES,
+    KEYWORDS,
+    LAUNCHES,
+    NEED_PHRASES,
+    NEW_PRODUCTS,
     NOTE_TEMPLATES,
     OFFICE_TAILS,
     OFFICES,
+    PACKS,
     PERSONAL_NOTES,
     RESTAURANT_KINDS,
     RESTAURANT_NAMES,
@@ -63,6 +68,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 CHUNK = 20_000  # rows per bulk INSERT
 BEHIND_SHARE = 0.1  # of a behind rep's active customers visited well past their cadence
 PAST_PLAN_DAYS = 20  # working days of past day plans (the team dashboard's "plan kept")
+STYLES = 3  # kinds of business within a segment, each with its own tastes
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,10 @@ class _CustomerPlan:
     trend: float
     last_visit: date | None = None
     orders_until: date | None = None
-    basket: list[tuple[int, int, frozenset[int] | None]] = field(default_factory=list)
+    # what it buys and when: (product id, price, season months or None, first day, last day)
+    basket: list[tuple[int, int, frozenset[int] | None, date, date]] = field(default_factory=list)
+    # products it started buying during the history, with the day: a need is heard before that
+    adoptions: list[tuple[int, date]] = field(default_factory=list)
 
 
 class Builder:
@@ -106,6 +115,8 @@ class Builder:
         # The coaching figures' own stream (behind on cadence, past plans, late follow-ups, absences):
         # seeded from the main stream's state without drawing from it, so the rest stays as it was.
         self.coach = random.Random(hash(rng.getstate()))
+        self.product_codes: dict[int, str] = {}
+        self._order_rows: list[list[Any]] = []
 
     # organisation ------------------------------------------------------------------------------
 
@@ -182,15 +193,24 @@ class Builder:
         )
 
     def products(self) -> list[tuple[int, tuple]]:
+        """The catalogue, with the products launched during the history and what they replace."""
+        specs = (*CATALOG, *NEW_PRODUCTS)
         rows = []
-        for code, name, name_en, category, price, cycle, season, tags, _segments in CATALOG:
+        for code, name, name_en, category, price, cycle, season, _tags, _segments in specs:
             rows.append(
                 Product(code=code, name=name, name_en=name_en, category=category, unit_price=price,
-                        reorder_cycle_days=cycle, season_months=season, tags=tags or None)
+                        reorder_cycle_days=cycle, season_months=season, tags=KEYWORDS.get(code),
+                        pack_of=PACKS.get(code))
             )  # fmt: skip
         self.session.add_all(rows)
         self.session.flush()
-        return [(row.id, spec) for row, spec in zip(rows, CATALOG, strict=True)]
+        by_code = {row.code: row for row in rows}
+        for code, (_days, replaces) in LAUNCHES.items():
+            if replaces:
+                by_code[code].replaces_id = by_code[replaces].id
+        self.session.flush()
+        self.product_codes = {row.id: row.code for row in rows}
+        return [(row.id, spec) for row, spec in zip(rows, specs, strict=True)]
 
     # customers ---------------------------------------------------------------------------------
 
@@ -388,52 +408,105 @@ class Builder:
     # history -----------------------------------------------------------------------------------
 
     def orders(self, customers: list[_CustomerPlan], products: list[tuple[int, tuple]]) -> None:
-        """Two years of orders: each customer reorders its own products at its own rhythm, seasonal items
-        only in season, quantities following the customer's trend; at-risk and lost customers fade out."""
-        by_segment: dict[str, list[tuple[int, tuple]]] = {s: [] for s in SEGMENTS}
+        """Two years of orders from each customer's own behaviour.
+
+        A customer has a style within its segment (an izakaya is not a soba shop) that sets how much it
+        likes each product; it starts with a few products, adopts others over time (new launches are
+        pushed), gives some up, moves to a successor when one comes out, and reorders each at its own
+        rhythm with jitter, seasonal items only in season, quantities following its trend. At-risk
+        customers slow down over their last months; dormant and lost ones stop.
+        """
+        rng = self.rng
+        start = self.today - timedelta(days=730)
+        launched = {
+            pid: self.today - timedelta(days=LAUNCHES[spec[0]][0])
+            for pid, spec in products
+            if spec[0] in LAUNCHES
+        }
+        code_to_id = {spec[0]: pid for pid, spec in products}
+        successor = {code_to_id[old]: code_to_id[new] for new, (_d, old) in LAUNCHES.items() if old}
+        specs = dict(products)
+        by_segment: dict[str, list[int]] = {s: [] for s in SEGMENTS}
         for product_id, spec in products:
             for segment in spec[8]:
-                by_segment[segment].append((product_id, spec))
-        start = self.today - timedelta(days=730)
+                by_segment[segment].append(product_id)
+        # How much each style of each segment likes each product (three styles per segment).
+        taste = {
+            (segment, style): {pid: rng.lognormvariate(0, 1.8) for pid in pids}
+            for segment, pids in by_segment.items()
+            for style in range(STYLES)
+        }
         rows: list[tuple] = []
         for c in customers:
             stop_after = {
                 "active": self.today,
-                "at_risk": self.today - timedelta(days=self.rng.randint(45, 90)),
-                "dormant": self.today - timedelta(days=self.rng.randint(120, 200)),
-                "lost": self.today - timedelta(days=self.rng.randint(200, 400)),
+                "at_risk": self.today - timedelta(days=rng.randint(0, 30)),
+                "dormant": self.today - timedelta(days=rng.randint(120, 200)),
+                "lost": self.today - timedelta(days=rng.randint(200, 400)),
             }[c.status]
+            # at-risk customers order ever less often over their last months
+            slowing_from = (
+                self.today - timedelta(days=rng.randint(100, 200))
+                if c.status == "at_risk"
+                else None
+            )
             c.orders_until = stop_after
-            choices = by_segment[c.segment]
-            basket = self.rng.sample(choices, k=min(len(choices), self.rng.randint(3, 6)))
-            discount = self.rng.choice((1.0, 0.97, 0.95, 0.9))
-            for product_id, spec in basket:
-                cycle = spec[5]
-                interval = max(5, round(cycle * self.rng.uniform(0.8, 1.5)))
+            likes = taste[(c.segment, rng.randrange(STYLES))]
+            discount = rng.choice((1.0, 0.97, 0.95, 0.9))
+            spans: list[tuple[int, date, date]] = []
+            available = [p for p in by_segment[c.segment] if p not in launched]
+            for pid in _weighted_sample(rng, available, likes, rng.randint(3, 6)):
+                begin = start + timedelta(days=rng.randint(0, 60))
+                end = stop_after
+                if (
+                    rng.random() < 0.2
+                ):  # given up at some point (a competitor's offer, a menu change)
+                    end = min(end, start + timedelta(days=rng.randint(200, 720)))
+                spans.append((pid, begin, end))
+            for _ in range(rng.choice((0, 1, 2, 2, 3, 4))):
+                day = start + timedelta(days=rng.randint(90, 729))
+                if day > stop_after:
+                    continue
+                owned = {pid for pid, b, e in spans if e >= day}
+                pool = [p for p in by_segment[c.segment]
+                        if p not in owned and launched.get(p, start) <= day]  # fmt: skip
+                # a recent launch is pushed by the reps: three times as likely to be taken up
+                weights = {p: likes[p] * (3 if launched.get(p, start) > day - timedelta(days=180)
+                                          else 1) for p in pool}  # fmt: skip
+                for pid in _weighted_sample(rng, pool, weights, 1):
+                    spans.append((pid, day, stop_after))
+                    c.adoptions.append((pid, day))
+            for index, (pid, begin, end) in enumerate(list(spans)):
+                newer = successor.get(pid)
+                if newer is None or rng.random() > 0.6:
+                    continue
+                switch = launched[newer] + timedelta(days=rng.randint(0, 360))
+                if begin < switch < end and switch <= self.today:
+                    spans[index] = (pid, begin, switch)
+                    spans.append((newer, switch, end))
+                    c.adoptions.append((newer, switch))
+            for pid, begin, end in spans:
+                spec = specs[pid]
+                price = round(spec[4] * discount)
                 season = frozenset(int(m) for m in spec[6].split(",")) if spec[6] else None
-                c.basket.append((product_id, round(spec[4] * discount), season))
-                base_qty = self.rng.randint(1, 6)
-                day = start + timedelta(days=self.rng.randint(0, interval))
-                while day <= stop_after:
-                    if season is None or day.month in season:
+                c.basket.append((pid, price, season, begin, end))
+                interval = max(5, round(spec[5] * rng.uniform(0.8, 1.5)))
+                pack = PACKS.get(spec[0])
+                near_pack = pack is not None and rng.random() < 0.3
+                base_qty = pack - rng.choice((1, 2)) if near_pack else rng.randint(1, 6)
+                day = begin + timedelta(days=rng.randint(0, interval))
+                while day <= end:
+                    if (season is None or day.month in season) and rng.random() > 0.04:
                         progress = (day - start).days / 730
-                        qty = max(
-                            1,
-                            round(
-                                base_qty
-                                * (1 + (c.trend - 1) * progress)
-                                * self.rng.uniform(0.8, 1.2)
-                            ),
-                        )
-                        rows.append((c.id, product_id, day, qty, round(spec[4] * discount)))
-                    day += timedelta(days=max(3, round(interval * self.rng.uniform(0.85, 1.15))))
-        rows.sort(key=lambda r: (r[2], r[0], r[1]))
-        _fast_insert(
-            self.session,
-            OrderLine.__tablename__,
-            ("customer_id", "product_id", "ordered_on", "quantity", "unit_price", "source"),
-            [(*r, "demo") for r in rows],
-        )
+                        qty = base_qty * (1 + (c.trend - 1) * progress)
+                        qty = max(1, round(qty if near_pack else qty * rng.uniform(0.8, 1.2)))
+                        rows.append((c.id, pid, day, qty, price))
+                    step = interval * rng.uniform(0.85, 1.15)
+                    if slowing_from is not None and day > slowing_from:
+                        step *= 2.2
+                    day += timedelta(days=max(3, round(step)))
+        # written once the visits exist: orders taken at a visit are linked to it (_orders_at_visits)
+        self._order_rows = [[*r, "demo", None] for r in rows]
 
     def visits(self, customers: list[_CustomerPlan], products: list[tuple[int, tuple]]) -> None:
         """About six months of visits at each customer's cadence, with notes; sets last visit and next due
@@ -487,29 +560,45 @@ class Builder:
                 self.session.connection().execute(stmt, chunk)
 
     def _orders_at_visits(self, customers: list[_CustomerPlan]) -> None:
-        """Visits whose outcome is an order get order lines linked to them (ids read back, any database)."""
+        """Visits whose outcome is an order take the orders falling due that week (ids read back, any
+        database): the rep takes them at the visit instead of the customer phoning them in. With nothing
+        due, the customer tops up one product it buys. Then the whole order history is written."""
         plans = {c.id: c for c in customers}
+        rows = self._order_rows
+        by_customer: dict[int, list[int]] = {}
+        for index, row in enumerate(rows):
+            by_customer.setdefault(row[0], []).append(index)
         taken = self.session.exec(
             select(Visit.id, Visit.customer_id, Visit.check_in_at)
             .where(Visit.outcome == "order_taken")
             .order_by(Visit.id)
         ).all()
-        rows: list[tuple] = []
         for visit_id, customer_id, check_in_at in taken:
             day = check_in_at.astimezone(TOKYO).date()
             plan = plans[customer_id]
             if plan.orders_until is None or day > plan.orders_until:
                 continue  # a customer who stopped buying gives no order at a visit either
-            # Seasonal products are only sold in season, at the visit as anywhere else.
-            offer = [b for b in plan.basket if b[2] is None or day.month in b[2]]
-            if not offer:
+            in_season = {b[0] for b in plan.basket if b[2] is None or day.month in b[2]}
+            due = [
+                i for i in by_customer.get(customer_id, ())
+                if day <= rows[i][2] <= day + timedelta(days=6) and rows[i][6] is None
+                and rows[i][1] in in_season
+            ]  # fmt: skip
+            for i in due:
+                rows[i][2], rows[i][6] = day, visit_id
+            if due:
                 continue
-            for product_id, price, _season in self.rng.sample(
-                offer, k=min(len(offer), self.rng.randint(1, 2))
-            ):
+            # Seasonal products are only sold in season, at the visit as anywhere else.
+            offer = [
+                b for b in plan.basket
+                if (b[2] is None or day.month in b[2]) and b[3] <= day <= b[4]
+            ]  # fmt: skip
+            if offer:
+                product_id, price, *_rest = self.rng.choice(offer)
                 rows.append(
-                    (customer_id, product_id, day, self.rng.randint(1, 4), price, "demo", visit_id)
+                    [customer_id, product_id, day, self.rng.randint(1, 2), price, "demo", visit_id]
                 )
+        rows.sort(key=lambda r: (r[2], r[0], r[1]))
         _fast_insert(
             self.session,
             OrderLine.__tablename__,
@@ -522,7 +611,7 @@ class Builder:
                 "source",
                 "visit_id",
             ),
-            rows,
+            [tuple(r) for r in rows],
         )
 
     def _visit_row(self, c: _CustomerPlan, day: date) -> dict[str, Any]:
@@ -531,6 +620,8 @@ class Builder:
         check_in = start_local.astimezone(UTC)
         check_out = check_in + timedelta(minutes=c.visit_minutes + self.rng.randint(-5, 10))
         notes = NOTE_TEMPLATES[c.segment]
+        # a customer drifting away complains more and turns proposals down in its last months
+        unhappy = c.status == "at_risk" and day >= self.today - timedelta(days=90)
         outcome = self.rng.choices(
             (
                 "met",
@@ -540,8 +631,15 @@ class Builder:
                 "delivery_checked",
                 "complaint_handled",
             ),
-            weights=(40, 25, 15, 10, 7, 3),
+            weights=(40, 25, 15, 10, 7, 25 if unhappy else 3),
         )[0]
+        needs = self.rng.choice(notes["needs"]) if self.rng.random() < 0.4 else None
+        # before a customer takes up a product, the rep often hears the need for it
+        for product_id, adopted_on in c.adoptions:
+            phrase = NEED_PHRASES.get(self.product_codes.get(product_id, ""))
+            if phrase and 0 <= (adopted_on - day).days <= 50 and self.rng.random() < 0.6:
+                needs = phrase
+                break
         proposal = (
             self.rng.choice(notes["proposals"])
             if outcome == "proposal_made" or self.rng.random() < 0.2
@@ -556,10 +654,14 @@ class Builder:
             "check_out_at": check_out,
             "outcome": outcome,
             "heard": self.rng.choice(notes["heard"]) if outcome != "not_available" else None,
-            "needs": self.rng.choice(notes["needs"]) if self.rng.random() < 0.4 else None,
+            "needs": needs,
             "changes": self.rng.choice(notes["changes"]) if self.rng.random() < 0.3 else None,
             "proposals": proposal,
-            "proposal_reception": self.rng.choice(("positive", "considering", "negative"))
+            "proposal_reception": (
+                "negative"
+                if unhappy and self.rng.random() < 0.6
+                else self.rng.choice(("positive", "considering", "negative"))
+            )
             if proposal
             else None,
             "next_action": self.rng.choice(notes["next"]) if self.rng.random() < 0.5 else None,
@@ -775,6 +877,19 @@ def behind_reps(customers: Iterable[Any]) -> set[int]:
         if c.rep_id is not None:
             last[c.team_id] = max(last.get(c.team_id, 0), c.rep_id)
     return set(last.values())
+
+
+def _weighted_sample(
+    rng: random.Random, items: Sequence[int], weights: dict[int, float], k: int
+) -> list[int]:
+    """Up to k distinct items, each drawn with probability proportional to its weight."""
+    pool = list(items)
+    chosen: list[int] = []
+    while pool and len(chosen) < k:
+        pick = rng.choices(pool, weights=[weights[i] for i in pool])[0]
+        chosen.append(pick)
+        pool.remove(pick)
+    return chosen
 
 
 def weekday_on_or_before(day: date) -> date:

@@ -179,6 +179,51 @@ CATALOG: tuple[tuple[str, str, str, str, int, int, str | None, str, tuple[str, .
     ("S003", "ギフト包装紙", "Gift wrapping paper", "店舗用品", 1600, 30, "11,12,6,7", "季節", ("shop",)),
 )  # fmt: skip
 
+# Products launched during the two years of history: code → (days before today, the code it replaces).
+# Their buyers arrive over time (new products are pushed, a successor's buyers move across gradually).
+NEW_PRODUCTS: tuple[tuple[str, str, str, str, int, int, str | None, str, tuple[str, ...]], ...] = (
+    ("H006", "アルコール消毒液 5L 低刺激", "Hand sanitiser 5 L (gentle)", "衛生用品", 3900, 30, None, "", ("clinic", "restaurant", "office")),
+    ("O006", "再生コピー用紙 A4 5000枚", "Recycled copy paper A4 ×5000", "事務用品", 3200, 30, None, "", ("office", "clinic", "factory")),
+    ("F008", "冷凍唐揚げ 2kg", "Frozen karaage 2 kg", "業務用食材", 3600, 14, None, "", ("restaurant",)),
+    ("K006", "防塵マスク 20枚", "Dust masks ×20", "工場消耗品", 2400, 30, None, "", ("factory",)),
+)  # fmt: skip
+LAUNCHES: dict[str, tuple[int, str | None]] = {
+    "H006": (420, "H002"),
+    "O006": (330, "O001"),
+    "F008": (300, None),
+    "K006": (240, None),
+}
+# Units per case: customers who keep nearly filling one are offered the case.
+PACKS = {"H003": 10, "K001": 10, "B002": 6, "O003": 10, "S002": 20, "M002": 10}
+# The words a visit note may use for a product (its tags), Japanese and English.
+KEYWORDS = {
+    "F001": "米,お米,rice", "F002": "醤油,しょうゆ,soy sauce", "F003": "餃子,ギョーザ,gyoza",
+    "F004": "そば粉,蕎麦,buckwheat", "F005": "冷やし中華,冷たい麺", "F006": "黒豆,おせち",
+    "F007": "食用油,揚げ油,oil", "F008": "唐揚げ,からあげ,karaage", "B001": "ビール,生ビール,beer",
+    "B002": "ミネラルウォーター,飲料水,water", "B003": "麦茶", "B004": "コーヒー,coffee",
+    "B005": "日本酒,sake", "H001": "ハンドソープ,石けん,soap", "H002": "消毒液,アルコール,sanitiser",
+    "H003": "手袋,グローブ,gloves", "H004": "ペーパータオル,paper towels", "H005": "マスク,masks",
+    "H006": "低刺激,手荒れ", "M001": "注射針,needles", "M002": "ガーゼ,gauze", "M003": "シーツ",
+    "M004": "検査キット,test kits", "O001": "コピー用紙,copy paper", "O002": "トナー,toner",
+    "O003": "ボールペン,pens", "O004": "カレンダー,calendars", "O005": "年賀,年賀状",
+    "O006": "再生紙,環境配慮", "K001": "軍手,work gloves", "K002": "切削油", "K003": "ウエス,rags",
+    "K004": "安全靴,safety shoes", "K005": "熱中症,heat", "K006": "防塵,粉じん", "S001": "レジ袋",
+    "S002": "値札,ラベル,labels", "S003": "包装紙,ラッピング,gift wrap",
+}  # fmt: skip
+# What a customer says before it starts buying a product: the rep writes it under "needs".
+NEED_PHRASES = {
+    "F003": "仕込み時間を減らすため冷凍餃子を検討中", "F007": "揚げ油の持ちが悪いので食用油を見直したい",
+    "F008": "ランチに唐揚げ定食を出したい", "B001": "夏に向けて生ビールを強化したい",
+    "B004": "モーニングでコーヒーを出したい", "H001": "ハンドソープの詰替を大容量にしたい",
+    "H002": "消毒液の減りが早い", "H003": "使い捨て手袋の在庫が足りない",
+    "H004": "ペーパータオルの消費が増えた", "H006": "スタッフの手荒れが気になる（低刺激のもの）",
+    "M002": "ガーゼの在庫を増やしたい", "M004": "インフルエンザの検査キットを置きたい",
+    "O002": "トナーの発注が面倒", "O006": "環境配慮で再生紙に切り替えたい",
+    "K003": "ウエスの使用量が増えている", "K004": "安全靴を一斉に更新したい",
+    "K006": "粉じん対策で防塵マスクが必要", "S002": "値札ラベルを新しくしたい",
+    "S003": "ギフト用のラッピングを増やしたい", "B002": "来客用の飲料水を置きたい",
+}  # fmt: skip
+
 NOTE_TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
     "restaurant": {
         "heard": ("夏メニューで冷たい麺を増やす予定", "ランチの客数が前年より増えている", "仕込みの人手が足りない",

@@ -14,6 +14,7 @@ from ..forms import EmptyForm, save_form
 from ..i18n import CHOICES
 from ..me.settings_form import MemberForm, OfficeForm, office_input, saving, settings_input
 from ..services import members, overview, plan_runs, planning_settings, users
+from ..services import prompts as prompt_service
 from .cover import bp as cover_bp
 from .dashboard import bp as dashboard_bp
 from .forms import AddMemberForm, ResetPasswordForm
@@ -187,3 +188,18 @@ def reset_password(user_id: int):
             _("%(name)s must choose a new password at the next sign-in.", name=member.name), "info"
         )
     return redirect(url_for("manager.team"))
+
+
+@bp.route("/prompts")
+@manager_required
+def prompts():
+    """How the team's reps answered prompts over the last 90 days: by kind and by rep."""
+    figures = prompt_service.acceptance(
+        get_session(), team_id=current_user.team_id, today=team_today()
+    )
+    return render_template(
+        "manager/prompts.html",
+        team=current_team(),
+        figures=figures,
+        response_labels=dict(prompt_service.response_choices()),
+    )

@@ -23,7 +23,7 @@ from . import busy
 from .busy_periods import list_busy
 from .contacts import birthday_soon, list_contacts
 from .followups import open_followups_for_customer
-from .prompts import prompt_text, reorder_prompts_for
+from .prompts import PromptView, views_for
 from .visits import recent_visits
 
 
@@ -78,7 +78,9 @@ class CustomerPage:
         default_factory=list
     )  # the busy periods that apply today, in words
     key_contact: ContactView | None = None  # a contact with a birthday coming up, else the main one
-    top_prompt: str | None = None
+    # Every prompt of the customer, best first; the first screen shows the top one.
+    prompts: list[PromptView] = field(default_factory=list)
+    top_prompt: PromptView | None = None
 
 
 def _month_start(day: date, back: int = 0) -> date:
@@ -142,9 +144,7 @@ def customer_page(
     birthdays = sorted(
         (c for c in contacts if c.birthday_in is not None), key=lambda c: c.birthday_in
     )
-    prompts = reorder_prompts_for(session, customer_ids=[customer.id], today=today).get(
-        customer.id, []
-    )
+    prompts = views_for(session, customer_ids=[customer.id], today=today).get(customer.id, [])
     return CustomerPage(
         customer=customer,
         assigned_rep=rep,
@@ -156,5 +156,6 @@ def customer_page(
         overdue_days=overdue,
         busy_today=[words for p, words in described if busy.applies_on(p, today)],
         key_contact=(birthdays or contacts or [None])[0],
-        top_prompt=prompt_text(prompts[0]) if prompts else None,
+        prompts=prompts,
+        top_prompt=prompts[0] if prompts else None,
     )

@@ -1,52 +1,90 @@
-"""Reads the order history the insights need and turns prompts into words for the stop cards."""
+"""Feeds the prompt engine (fieldapp/insights) from the database and turns its prompts into words.
+
+Reads are SQL aggregates returning plain tuples (one row per customer, product and order day; per-segment
+buyer and pair counts), never ORM rows, so the candidates of a day stay fast. Titles and evidence are
+rendered at read time from each prompt's code and facts, in the rep's language.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from ..insights.reorder import OrderFact, ReorderPrompt, reorder_prompts
-from ..models import OrderLine, Product
+from ..insights.cross_sell import BasketStats
+from ..insights.engine import (
+    BASKET_DAYS,
+    CustomerData,
+    TeamData,
+    adoption_rates,
+    customer_prompts,
+)
+from ..insights.model import (
+    Catalog,
+    ContactInfo,
+    Feedback,
+    Kind,
+    Note,
+    Order,
+    ProductInfo,
+    Prompt,
+    Response,
+)
+from ..insights.risk import BASELINE_DAYS as RISK_BASELINE_DAYS
+from ..insights.risk import RECENT_DAYS as RISK_RECENT_DAYS
+from ..insights.risk import OrderPace
+from ..models import (
+    Contact,
+    Customer,
+    FollowUp,
+    FollowUpState,
+    OrderLine,
+    Product,
+    PromptFeedback,
+    User,
+    Visit,
+    VisitStatus,
+)
 
 # Two years of history is enough to know a customer's rhythm.
 HISTORY_DAYS = 730
+# A day's candidates need reorders and risk only: the rhythm reads the latest gaps (reorder.RECENT_GAPS)
+# and risk the last year, so a little over a year of orders is enough there.
+FAST_HISTORY_DAYS = 400
+NOTES_DAYS = 90
+FEEDBACK_DAYS = 180
+CHUNK = 500  # databases cap the number of bound parameters
+
+KIND_LABELS = {
+    Kind.REORDER: _l("Reorder"),
+    Kind.CROSS_SELL: _l("Cross-sell"),
+    Kind.UPSELL: _l("Upsell"),
+    Kind.NEEDS: _l("Need heard"),
+    Kind.RISK: _l("At risk"),
+    Kind.RELATIONSHIP: _l("Relationship"),
+}
+RESPONSE_LABELS = {
+    Response.PROPOSED: _l("Proposed"),
+    Response.ORDERED: _l("Ordered"),
+    Response.DECLINED: _l("Declined"),
+    Response.NOT_NOW: _l("Not now"),
+}
 
 
-def reorder_prompts_for(
-    session: Session, *, customer_ids: list[int], today: date
-) -> dict[int, list[ReorderPrompt]]:
-    """Reorder prompts per customer, from one query over their recent order lines."""
-    if not customer_ids:
-        return {}
-    english = (loc := get_locale()) is not None and loc.language == "en"
-    facts: dict[int, list[OrderFact]] = defaultdict(list)
-    for start in range(0, len(customer_ids), 500):
-        chunk = customer_ids[start : start + 500]
-        rows = session.exec(
-            select(OrderLine, Product)
-            .join(Product, col(Product.id) == OrderLine.product_id)
-            .where(
-                col(OrderLine.customer_id).in_(chunk),
-                OrderLine.ordered_on >= today - timedelta(days=HISTORY_DAYS),
-            )
-        )
-        for line, product in rows:
-            name = product.name_en if english and product.name_en else product.name
-            facts[line.customer_id].append(
-                OrderFact(
-                    product.id,
-                    name,
-                    line.ordered_on,
-                    line.quantity,
-                    product.reorder_cycle_days,
-                    season_months(product.season_months),
-                )
-            )
-    return {cid: reorder_prompts(f, today=today) for cid, f in facts.items()}
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+# --- loading ---------------------------------------------------------------------------------------
 
 
 def season_months(text: str | None) -> tuple[int, ...]:
@@ -59,12 +97,568 @@ def season_months(text: str | None) -> tuple[int, ...]:
     return tuple(months)
 
 
-def prompt_text(prompt: ReorderPrompt) -> str:
-    """「業務用醤油 18L：前回の注文から35日（いつもは30日ごと・2個）」"""
-    return _(
-        "Reorder %(product)s: %(days)d days since the last order (usually every %(cycle)d days, %(qty)d pcs)",
-        product=prompt.product_name,
-        days=prompt.days_since,
-        cycle=prompt.cycle_days,
-        qty=prompt.usual_quantity,
+def load_catalog(session: Session) -> Catalog:
+    """Every product (inactive ones too: a customer's history names them) as plain data."""
+    rows = session.exec(
+        select(
+            Product.id, Product.name, Product.category, Product.unit_price, Product.pack_of,
+            Product.reorder_cycle_days, Product.replaces_id, Product.season_months, Product.tags,
+            Product.active, Product.name_en, Product.kana,
+        )
+    ).all()  # fmt: skip
+    return Catalog.of(
+        ProductInfo(
+            id=r[0], name=r[1], category=r[2], unit_price=r[3], pack_of=r[4],
+            reorder_cycle_days=r[5], replaces_id=r[6], season_months=season_months(r[7]),
+            tags=tuple(t.strip() for t in (r[8] or "").replace("、", ",").split(",") if t.strip()),
+            active=bool(r[9]), name_en=r[10], kana=r[11],
+        )
+        for r in rows
+    )  # fmt: skip
+
+
+# Team statistics change only when orders do: kept per process, keyed by what would change them.
+_TEAM_CACHE: dict[tuple, TeamData] = {}
+_TEAM_CACHE_SIZE = 32
+
+
+def team_data(session: Session, *, team_id: int, today: date, catalog: Catalog) -> TeamData:
+    """The team's basket statistics, cached until the team's orders or the day change."""
+    fingerprint = _rows(
+        session,
+        select(
+            func.count(),
+            func.min(OrderLine.id),
+            func.max(OrderLine.id),
+            func.sum(OrderLine.quantity),
+        )
+        .select_from(OrderLine)
+        .join(Customer, col(Customer.id) == OrderLine.customer_id)
+        .where(Customer.team_id == team_id),
+    )[0]
+    key = (str(session.get_bind().url), team_id, today, tuple(fingerprint), tuple(catalog.products),
+           tuple(sorted(catalog.successor_of.items())))  # fmt: skip
+    found = _TEAM_CACHE.get(key)
+    if found is None:
+        if len(_TEAM_CACHE) >= _TEAM_CACHE_SIZE:
+            _TEAM_CACHE.clear()
+        found = _TEAM_CACHE[key] = _count_team(
+            session, team_id=team_id, today=today, catalog=catalog
+        )
+    # the catalogue (active flags, names) is read fresh every time
+    return TeamData(catalog=catalog, baskets=found.baskets, adoption=found.adoption)
+
+
+def _count_team(session: Session, *, team_id: int, today: date, catalog: Catalog) -> TeamData:
+    """The team's basket statistics per segment, counted in SQL over the last year's orders."""
+    start = today - timedelta(days=BASKET_DAYS)
+    pairs_of = (
+        select(OrderLine.customer_id, OrderLine.product_id, Customer.segment)
+        .join(Customer, col(Customer.id) == OrderLine.customer_id)
+        .where(Customer.team_id == team_id, OrderLine.ordered_on >= start, OrderLine.ordered_on < today)
+        .distinct()
+        .subquery()
+    )  # fmt: skip
+    other = aliased(pairs_of)
+    stats = BasketStats()
+    for segment, customers in session.exec(
+        select(pairs_of.c.segment, func.count(func.distinct(pairs_of.c.customer_id))).group_by(
+            pairs_of.c.segment
+        )
+    ).all():
+        stats.customers[segment] = customers
+    for segment, product_id, buyers in session.exec(
+        select(pairs_of.c.segment, pairs_of.c.product_id, func.count()).group_by(
+            pairs_of.c.segment, pairs_of.c.product_id
+        )
+    ).all():
+        stats.buyers[segment][product_id] = buyers
+    pair_rows = session.exec(
+        select(pairs_of.c.segment, pairs_of.c.product_id, other.c.product_id, func.count())
+        .join(
+            other,
+            and_(
+                other.c.customer_id == pairs_of.c.customer_id,
+                other.c.product_id != pairs_of.c.product_id,
+            ),
+        )
+        .group_by(pairs_of.c.segment, pairs_of.c.product_id, other.c.product_id)
+    ).all()
+    for segment, a, b, together in pair_rows:
+        stats.pairs[segment][(a, b)] = together
+    stats.usual_quantity = {
+        product_id: max(1, round(avg or 1))
+        for product_id, avg in session.exec(
+            select(OrderLine.product_id, func.avg(OrderLine.quantity))
+            .join(Customer, col(Customer.id) == OrderLine.customer_id)
+            .where(Customer.team_id == team_id, OrderLine.ordered_on >= start)
+            .group_by(OrderLine.product_id)
+        ).all()
+    }
+    involved = set(catalog.successor_of) | set(catalog.successor_of.values())
+    buyers: dict[int, set[int]] = defaultdict(set)
+    if involved:
+        for product_id, customer_id in session.exec(
+            select(OrderLine.product_id, OrderLine.customer_id)
+            .join(Customer, col(Customer.id) == OrderLine.customer_id)
+            .where(
+                Customer.team_id == team_id,
+                col(OrderLine.product_id).in_(involved),
+                OrderLine.ordered_on >= today - timedelta(days=HISTORY_DAYS),
+            )
+            .distinct()
+        ).all():
+            buyers[product_id].add(customer_id)
+    return TeamData(catalog=catalog, baskets=stats, adoption=adoption_rates(buyers, catalog))
+
+
+def _rows(session: Session, stmt) -> list:
+    """Plain tuples through Core: no ORM row processing for thousands of small rows."""
+    return session.connection().execute(stmt).all()
+
+
+def _order_days(chunk: list[int], *, today: date, latest_only: bool):
+    """One row per customer, product and order day (quantity summed), read from the covering index
+    ix_orderline_customer_product_day; `latest_only` reads the last FAST_HISTORY_DAYS only."""
+    since = today - timedelta(days=FAST_HISTORY_DAYS if latest_only else HISTORY_DAYS)
+    return (
+        select(
+            OrderLine.customer_id,
+            OrderLine.product_id,
+            OrderLine.ordered_on,
+            func.sum(OrderLine.quantity),
+            func.max(OrderLine.unit_price),
+        )
+        .where(
+            col(OrderLine.customer_id).in_(chunk),
+            OrderLine.ordered_on >= since,
+            OrderLine.ordered_on < today + timedelta(days=1),
+        )
+        .group_by(OrderLine.customer_id, OrderLine.product_id, OrderLine.ordered_on)
     )
+
+
+def _pace(chunk: list[int], *, today: date):
+    """Per customer: order days and yen in the last 90 days and in the 270 before (risk.OrderPace)."""
+    start = today - timedelta(days=RISK_RECENT_DAYS)
+    base_start = start - timedelta(days=RISK_BASELINE_DAYS)
+    recent = OrderLine.ordered_on >= start
+    yen = OrderLine.quantity * OrderLine.unit_price
+    return (
+        select(
+            OrderLine.customer_id,
+            func.count(func.distinct(case((recent, OrderLine.ordered_on)))),
+            func.sum(case((recent, yen), else_=0)),
+            func.count(func.distinct(case((~recent, OrderLine.ordered_on)))),
+            func.sum(case((~recent, yen), else_=0)),
+        )
+        .where(
+            col(OrderLine.customer_id).in_(chunk),
+            OrderLine.ordered_on >= base_start,
+            OrderLine.ordered_on < today,
+        )
+        .group_by(OrderLine.customer_id)
+    )
+
+
+def customer_data(
+    session: Session, *, customer_ids: list[int], today: date, kinds: Iterable[str] = Kind.ALL
+) -> dict[int, CustomerData]:
+    """Each customer's order days (summed per product and day), notes, contacts, complaints, answers."""
+    wanted = set(kinds)
+    # Reorders and risk need only the last year and the order pace (counted in SQL); the other kinds
+    # read the whole history of the few customers on a page.
+    latest_only = not wanted & {Kind.CROSS_SELL, Kind.UPSELL, Kind.NEEDS}
+    out: dict[int, CustomerData] = {}
+    for chunk in _chunks(list(customer_ids)):
+        for cid, segment in session.exec(
+            select(Customer.id, Customer.segment).where(col(Customer.id).in_(chunk))
+        ).all():
+            out[cid] = CustomerData(customer_id=cid, segment=segment)
+        for cid, product_id, day, quantity, price in _rows(
+            session, _order_days(chunk, today=today, latest_only=latest_only)
+        ):
+            out[cid].orders.append(Order(cid, product_id, day, int(quantity), int(price or 0)))
+        if latest_only and Kind.RISK in wanted:
+            for cid, recent_days, recent_yen, base_days, base_yen in _rows(
+                session, _pace(chunk, today=today)
+            ):
+                out[cid].pace = OrderPace(
+                    int(recent_days), int(recent_yen or 0), int(base_days), int(base_yen or 0)
+                )
+        if wanted & {Kind.NEEDS, Kind.RISK}:
+            since = datetime.combine(today - timedelta(days=NOTES_DAYS), time(0)).astimezone()
+            when = func.coalesce(Visit.check_in_at, Visit.check_out_at, Visit.created_at)
+            for cid, at, needs, heard, outcome, reception in session.exec(
+                select(Visit.customer_id, when, Visit.needs, Visit.heard, Visit.outcome,
+                       Visit.proposal_reception)
+                .where(col(Visit.customer_id).in_(chunk), Visit.status == VisitStatus.DONE, when >= since)
+            ).all():  # fmt: skip
+                text = "\n".join(t for t in (needs, heard) if t)
+                day = at.date() if isinstance(at, datetime) else today
+                out[cid].notes.append(Note(day, text, outcome, reception))
+            for cid, n in session.exec(
+                select(FollowUp.customer_id, func.count())
+                .where(
+                    col(FollowUp.customer_id).in_(chunk),
+                    FollowUp.state == FollowUpState.OPEN,
+                    FollowUp.kind == "trouble",
+                )
+                .group_by(FollowUp.customer_id)
+            ).all():
+                out[cid].open_complaints = n
+        if Kind.RELATIONSHIP in wanted:
+            for cid, contact_id, name, birthday in session.exec(
+                select(Contact.customer_id, Contact.id, Contact.name, Contact.birthday).where(
+                    col(Contact.customer_id).in_(chunk), col(Contact.birthday).is_not(None)
+                )
+            ).all():
+                out[cid].contacts.append(ContactInfo(contact_id, name, birthday))
+            for cid, first in session.exec(
+                select(OrderLine.customer_id, func.min(OrderLine.ordered_on))
+                .where(col(OrderLine.customer_id).in_(chunk))
+                .group_by(OrderLine.customer_id)
+            ).all():
+                out[cid].first_order_on = first
+        for cid, kind, product_id, response, on in session.exec(
+            select(PromptFeedback.customer_id, PromptFeedback.kind, PromptFeedback.product_id,
+                   PromptFeedback.response, PromptFeedback.answered_on)
+            .where(col(PromptFeedback.customer_id).in_(chunk),
+                   PromptFeedback.answered_on >= today - timedelta(days=FEEDBACK_DAYS))
+        ).all():  # fmt: skip
+            out[cid].feedback.append(Feedback(kind, product_id, response, on))
+    return out
+
+
+def prompts_for(
+    session: Session,
+    *,
+    customer_ids: list[int],
+    today: date,
+    kinds: Iterable[str] = Kind.ALL,
+    k: int = 3,
+) -> dict[int, list[Prompt]]:
+    """Every customer's prompts, best first (the caller has checked the customers' team)."""
+    if not customer_ids:
+        return {}
+    kinds = tuple(kinds)
+    data = customer_data(session, customer_ids=customer_ids, today=today, kinds=kinds)
+    catalog = load_catalog(session)
+    teams: dict[int, TeamData] = {}
+    team_of = {}
+    if {Kind.CROSS_SELL, Kind.UPSELL} & set(kinds):
+        for chunk in _chunks(list(customer_ids)):
+            team_of.update(
+                session.exec(
+                    select(Customer.id, Customer.team_id).where(col(Customer.id).in_(chunk))
+                ).all()
+            )
+        for team_id in set(team_of.values()):
+            teams[team_id] = team_data(session, team_id=team_id, today=today, catalog=catalog)
+    empty = TeamData(catalog=catalog, baskets=BasketStats())
+    return {
+        cid: customer_prompts(d, teams.get(team_of.get(cid), empty), today=today, k=k, kinds=kinds)
+        for cid, d in data.items()
+    }
+
+
+# --- words -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class PromptView:
+    """One prompt as a card or the visit form shows it."""
+
+    prompt: Prompt
+    kind_label: str
+    title: str
+    evidence: str
+    value_yen: int
+    confidence_pct: int
+    key: str  # kind:code:product, posted back with the rep's answer
+
+
+def response_choices() -> list[tuple[str, str]]:
+    """The answers a rep can give a prompt, in the UI language."""
+    return [(value, str(RESPONSE_LABELS[value])) for value in Response.ALL]
+
+
+def product_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    english = (loc := get_locale()) is not None and loc.language == "en"
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Product.id, Product.name, Product.name_en).where(col(Product.id).in_(ids))
+    ).all()
+    return {pid: (en if english and en else name) for pid, name, en in rows}
+
+
+def prompt_key(prompt: Prompt) -> str:
+    return f"{prompt.kind}:{prompt.code}:{prompt.product_id or 0}"
+
+
+def _risk_reason(reason: dict) -> str:
+    code = reason.get("code")
+    if code == "fewer_orders":
+        return _(
+            "%(now)d orders in 90 days (usually %(usual)d)",
+            now=reason["now"],
+            usual=reason["usual"],
+        )
+    if code == "less_spend":
+        return _("spending down %(pct)d%% on its usual", pct=reason["pct"])
+    if code == "negative_visits":
+        return _("%(n)d negative visits in 90 days", n=reason["n"])
+    if code == "open_complaints":
+        return _("%(n)d open complaints", n=reason["n"])
+    return str(code)
+
+
+def _days_text(days: int) -> str:
+    if days == 0:
+        return _("today")
+    if days == 1:
+        return _("tomorrow")
+    return _("in %(n)d days", n=days)
+
+
+def prompt_words(prompt: Prompt, names: dict[int, str]) -> tuple[str, str]:
+    """(title, evidence) in the UI language, from the prompt's code and facts."""
+    f = prompt.facts
+    product = names.get(f.get("product", 0), "")
+    if prompt.code == "reorder_due":
+        return (
+            _("Reorder %(product)s", product=product),
+            _(
+                "Usually every %(cycle)d days, %(since)d days since the last order (%(orders)d orders; usually %(qty)d)",
+                cycle=f["cycle"], since=f["since"], orders=f["orders"], qty=f["qty"],
+            ),
+        )  # fmt: skip
+    if prompt.code == "cross_sell":
+        return (
+            _("Suggest %(product)s", product=product),
+            _(
+                "%(pct)d%% of customers in the same line of business who buy %(other)s also buy it (%(lift).1f× the usual rate, %(n)d customers)",
+                pct=f["pct"], other=names.get(f["because"], ""), lift=f["lift"], n=f["customers"],
+            ),
+        )  # fmt: skip
+    if prompt.code == "upsell_successor":
+        return (
+            _("Move to %(product)s", product=product),
+            _(
+                "Successor of %(old)s, which they buy; %(pct)d%% of its buyers have moved",
+                old=names.get(f["old"], ""), pct=f["pct"],
+            ),
+        )  # fmt: skip
+    if prompt.code == "upsell_pack":
+        return (
+            _("Offer %(product)s by the case (%(pack)d)", product=product, pack=f["pack"]),
+            _(
+                "%(times)d of the last %(of)d orders nearly filled a case of %(pack)d",
+                times=f["times"], of=f["of"], pack=f["pack"],
+            ),
+        )  # fmt: skip
+    if prompt.code == "upsell_growth":
+        return (
+            _("Offer more %(product)s (%(target)d instead of %(qty)d)", product=product,
+              target=f["target"], qty=f["qty"]),
+            _("Volume up %(pct)d%%: %(now)d in the last 90 days against %(then)d before",
+              pct=f["pct"], now=f["now"], then=f["then"]),
+        )  # fmt: skip
+    if prompt.code == "needs_heard":
+        on = date.fromisoformat(f["on"])
+        return (
+            _("Need heard: %(product)s", product=product),
+            _("Visit note of %(month)d/%(day)d mentions “%(word)s”: %(note)s",
+              month=on.month, day=on.day, word=f["word"], note=f["note"]),
+        )  # fmt: skip
+    if prompt.code == "at_risk":
+        return (
+            _("At risk"),
+            _(" · ").join(_risk_reason(r) for r in f.get("reasons", [])),
+        )
+    if prompt.code == "birthday":
+        return (
+            _("Birthday of %(name)s %(when)s", name=f["name"], when=_days_text(f["days"])),
+            _("A word of congratulation keeps the relationship warm"),
+        )
+    if prompt.code == "anniversary":
+        return (
+            _(
+                "%(years)d years as a customer %(when)s",
+                years=f["years"],
+                when=_days_text(f["days"]),
+            ),
+            _("First order on %(since)s", since=f["since"]),
+        )
+    return prompt.code, ""
+
+
+def prompt_views(session: Session, prompts: list[Prompt]) -> list[PromptView]:
+    ids: set[int] = set()
+    for p in prompts:
+        ids.update(v for k, v in p.facts.items() if k in ("product", "because", "old"))
+    names = product_names(session, ids)
+    views = []
+    for p in prompts:
+        title, evidence = prompt_words(p, names)
+        views.append(
+            PromptView(p, str(KIND_LABELS.get(p.kind, p.kind)), title, evidence, p.value_yen,
+                       round(100 * p.confidence), prompt_key(p))
+        )  # fmt: skip
+    return views
+
+
+def views_for(
+    session: Session, *, customer_ids: list[int], today: date, limit: int | None = None
+) -> dict[int, list[PromptView]]:
+    """Prompt views per customer (the first `limit` of each), in two queries for the names."""
+    found = prompts_for(session, customer_ids=customer_ids, today=today)
+    flat = [p for ps in found.values() for p in (ps[:limit] if limit else ps)]
+    views = prompt_views(session, flat)
+    out: dict[int, list[PromptView]] = defaultdict(list)
+    for view in views:
+        out[view.prompt.customer_id].append(view)
+    return out
+
+
+# --- answers ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromptAnswer:
+    """The rep's answer to one prompt, as the visit form and the offline outbox post it."""
+
+    kind: str
+    code: str
+    product_id: int | None
+    response: str
+    value_yen: int = 0
+
+    @classmethod
+    def parse(cls, key: str, response: str, value: str | None = None) -> PromptAnswer | None:
+        """From "kind:code:product" and a response; None when there is no answer or it is unreadable."""
+        response = (response or "").strip()
+        if not response:
+            return None
+        parts = (key or "").split(":")
+        if len(parts) != 3 or parts[0] not in Kind.ALL or response not in Response.ALL:
+            return None
+        if not parts[1].replace("_", "").isalnum() or len(parts[1]) > 32:
+            return None
+        if not parts[2].isdigit():
+            return None
+        yen = int(value) if value and value.strip().isdigit() else 0
+        product = int(parts[2]) or None
+        return cls(parts[0], parts[1], product, response, min(yen, 10**9))
+
+
+def save_answers(
+    session: Session, *, visit: Visit, answers: Iterable[PromptAnswer], day: date
+) -> list[PromptFeedback]:
+    """One row per prompt answered at this visit (a later answer to the same prompt replaces it)."""
+    rows: dict[tuple[str, str, int | None], PromptAnswer] = {}
+    for answer in answers:
+        rows[(answer.kind, answer.code, answer.product_id)] = answer
+    if not rows:
+        return []
+    existing = {
+        (r.kind, r.code, r.product_id): r
+        for r in session.exec(select(PromptFeedback).where(PromptFeedback.visit_id == visit.id))
+    }
+    saved = []
+    valid_products = set(
+        session.exec(
+            select(Product.id).where(
+                col(Product.id).in_([a.product_id for a in rows.values() if a.product_id])
+            )
+        ).all()
+    )
+    for answer in rows.values():
+        product_id = answer.product_id if answer.product_id in valid_products else None
+        row = existing.get((answer.kind, answer.code, product_id))
+        if row is None:
+            row = PromptFeedback(
+                visit_id=visit.id, customer_id=visit.customer_id, rep_id=visit.rep_id,
+                kind=answer.kind, code=answer.code, product_id=product_id,
+                response=answer.response, value_yen=answer.value_yen, answered_on=day,
+            )  # fmt: skip
+            session.add(row)
+        else:
+            row.response = answer.response
+        saved.append(row)
+    visit.prompts_acted = ",".join(f"{a.kind}:{a.response}" for a in rows.values())[:300]
+    session.flush()
+    return saved
+
+
+@dataclass
+class AcceptanceRow:
+    label: str
+    answered: int
+    ordered: int
+    proposed: int
+    declined: int
+    not_now: int
+
+    @property
+    def accepted_pct(self) -> int:
+        return round(100 * self.ordered / self.answered) if self.answered else 0
+
+
+@dataclass
+class Acceptance:
+    by_kind: list[AcceptanceRow]
+    by_rep: list[AcceptanceRow]
+    since: date
+
+
+def acceptance(session: Session, *, team_id: int, today: date, days: int = 90) -> Acceptance:
+    """How the team's reps answered prompts in the last `days`: per kind and per rep, in one query each."""
+    since = today - timedelta(days=days)
+
+    def counts(group):
+        stmt = (
+            select(group, PromptFeedback.response, func.count())
+            .join(User, col(User.id) == PromptFeedback.rep_id)
+            .where(User.team_id == team_id, PromptFeedback.answered_on >= since)
+            .group_by(group, PromptFeedback.response)
+        )
+        table: dict = defaultdict(lambda: defaultdict(int))
+        for key, response, n in session.exec(stmt).all():
+            table[key][response] += n
+        return table
+
+    def row(label: str, c: dict) -> AcceptanceRow:
+        return AcceptanceRow(label, sum(c.values()), c[Response.ORDERED], c[Response.PROPOSED],
+                             c[Response.DECLINED], c[Response.NOT_NOW])  # fmt: skip
+
+    kinds = counts(PromptFeedback.kind)
+    by_kind = [row(str(KIND_LABELS[k]), kinds[k]) for k in Kind.ALL if k in kinds]
+    reps = counts(User.id)
+    names = dict(
+        session.exec(select(User.id, User.name).where(col(User.id).in_(list(reps) or [0]))).all()
+    )
+    by_rep = [row(names[rep], reps[rep]) for rep in sorted(reps, key=lambda r: (names[r], r))]
+    return Acceptance(by_kind=by_kind, by_rep=by_rep, since=since)
+
+
+def order_history(
+    session: Session, *, team_id: int | None = None
+) -> tuple[list[Order], dict[int, str]]:
+    """The whole order history (per customer, product and day) and each customer's segment, for the backtest."""
+    stmt = (
+        select(
+            OrderLine.customer_id, OrderLine.product_id, OrderLine.ordered_on,
+            func.sum(OrderLine.quantity), func.max(OrderLine.unit_price),
+        )
+        .join(Customer, col(Customer.id) == OrderLine.customer_id)
+        .group_by(OrderLine.customer_id, OrderLine.product_id, OrderLine.ordered_on)
+    )  # fmt: skip
+    customers = select(Customer.id, Customer.segment)
+    if team_id is not None:
+        stmt = stmt.where(Customer.team_id == team_id)
+        customers = customers.where(Customer.team_id == team_id)
+    orders = [Order(c, p, d, int(q), int(price or 0)) for c, p, d, q, price in session.exec(stmt)]
+    return orders, dict(session.exec(customers).all())

@@ -40,6 +40,7 @@ from .followups import (
     parse_date,
     parse_optional_int,
 )
+from .prompts import PromptAnswer, save_answers
 
 __all__ = [
     "FollowUpInput",
@@ -58,6 +59,7 @@ MAX_QUANTITY = 99_999
 MAX_PRICE = 100_000_000
 MAX_ORDER_LINES = 50
 MAX_FOLLOWUPS = 10
+MAX_PROMPT_ANSWERS = 30
 OUTCOMES = frozenset(o.value for o in VisitOutcome)
 RECEPTIONS = frozenset(r.value for r in Reception)
 NOTE_FIELDS = ("heard", "needs", "changes", "proposals", "next_action")
@@ -122,6 +124,8 @@ class VisitInput:
     followups: tuple[FollowUpInput, ...] = ()
     check_in_at: datetime | None = None
     check_out_at: datetime | None = None
+    # what the rep did with each prompt shown on the form (proposed / ordered / declined / not now)
+    prompts: tuple[PromptAnswer, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> VisitInput:
@@ -164,6 +168,7 @@ class VisitInput:
             next_action_due=due,
             orders=tuple(OrderInput.from_mapping(line) for line in orders),
             followups=tuple(_followup(item) for item in followups),
+            prompts=_prompt_answers(data.get("prompts")),
             check_in_at=check_in,
             check_out_at=check_out,
             **notes,
@@ -181,6 +186,20 @@ def _sequence(value: Any, *, limit: int, field: str) -> Sequence[Mapping[str, An
         if not isinstance(item, Mapping):
             raise ValidationError(_("The visit data is not in the expected form."), field=field)
     return value
+
+
+def _prompt_answers(value: Any) -> tuple[PromptAnswer, ...]:
+    """Answers with an unknown kind or response are dropped: a prompt is advice, never a reason to refuse."""
+    answers = []
+    for item in _sequence(value, limit=MAX_PROMPT_ANSWERS, field="prompts"):
+        answer = PromptAnswer.parse(
+            str(item.get("key") or ""),
+            str(item.get("response") or ""),
+            str(item.get("value") or ""),
+        )
+        if answer is not None:
+            answers.append(answer)
+    return tuple(answers)
 
 
 def _followup(data: Mapping[str, Any]) -> FollowUpInput:
@@ -403,6 +422,7 @@ def log_visit(
     after["followups"] = len(data.followups)
     audit.Trail(session, actor, customer.team_id).saved("visit", visit.id, None, after, action)
     _advance_due_date(session, actor=actor, customer=customer, visit_day=visit_day)
+    save_answers(session, visit=visit, answers=data.prompts, day=visit_day)
     record_visit_on_plan(session, visit=visit, day=visit_day)
     return visit
 

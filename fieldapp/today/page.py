@@ -23,7 +23,7 @@ from ..services.day.candidates import (
     warning_text,
 )
 from ..services.planning_settings import settings_for
-from ..services.prompts import prompt_text, reorder_prompts_for
+from ..services.prompts import PromptView, views_for
 
 
 @dataclass
@@ -36,7 +36,7 @@ class StopCard:
     why: str
     allowed: str
     check_in_distance_m: int | None
-    prompts: list[str]
+    prompts: list[PromptView]
     can_move_up: bool
     can_move_down: bool
     # a contact's birthday within the next days: (contact name, days until it; 0 = today)
@@ -125,7 +125,8 @@ def day_view(session: Session, *, rep: User, day: date, today: date, now=None) -
         else {}
     )
     periods = busy_periods_by_customer(session, ids)
-    reorders = reorder_prompts_for(session, customer_ids=ids, today=day)
+    # the card shows the two best prompts; the customer page and the visit form show them all
+    prompts = views_for(session, customer_ids=ids, today=day, limit=2)
     birthdays = birthdays_by_customer(session, ids, day)
     open_positions = [s.id for s in stops if s.state == "planned"]
     settings = settings_for(session, rep)
@@ -158,7 +159,7 @@ def day_view(session: Session, *, rep: User, day: date, today: date, now=None) -
                 why=reasons_text(reasons, today=today),
                 allowed=allowed_text(busy.busy_windows_on(periods[customer.id], day), hours),
                 check_in_distance_m=distance,
-                prompts=[prompt_text(p) for p in reorders.get(customer.id, [])],
+                prompts=prompts.get(customer.id, []),
                 can_move_up=stop.id in open_positions and open_positions.index(stop.id) > 0,
                 can_move_down=stop.id in open_positions
                 and open_positions.index(stop.id) < len(open_positions) - 1,

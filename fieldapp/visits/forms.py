@@ -128,6 +128,14 @@ class FollowUpLineForm(Form):
     owner_id = SelectField(_l("Owner"), choices=[], validate_choice=False)
 
 
+class PromptAnswerForm(Form):
+    """The rep's answer to one prompt shown on the form; the key names the prompt (kind:code:product)."""
+
+    key = HiddenField(validators=[Length(max=80)])
+    value = HiddenField(validators=[Length(max=12)])
+    response = RadioField(choices=[], validate_choice=False)
+
+
 class VisitNotesForm(FlaskForm):
     """Outcome and structured notes (also the edit form of a saved note)."""
 
@@ -166,6 +174,7 @@ class VisitForm(VisitNotesForm):
     usual = FieldList(FormField(UsualLineForm), min_entries=0)
     orders = FieldList(FormField(ExtraLineForm), min_entries=3)
     followups = FieldList(FormField(FollowUpLineForm), min_entries=2)
+    prompts = FieldList(FormField(PromptAnswerForm), min_entries=0, max_entries=30)
     submission_key = HiddenField(validators=[Length(max=KEY_MAX)])
 
     def __init__(
@@ -229,4 +238,18 @@ class VisitForm(VisitNotesForm):
             if not (item.title.data or "").strip() and not (item.due_date.data or "").strip():
                 continue
             followups.append(field_values(item, only=FOLLOWUP_FIELDS))
-        return {**self.notes_mapping(), "orders": orders, "followups": followups}
+        prompts = [
+            {
+                "key": row.form.key.data,
+                "response": row.form.response.data,
+                "value": row.form.value.data,
+            }
+            for row in self.prompts.entries
+            if row.form.response.data
+        ]
+        return {
+            **self.notes_mapping(),
+            "orders": orders,
+            "followups": followups,
+            "prompts": prompts,
+        }

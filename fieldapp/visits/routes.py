@@ -12,7 +12,7 @@ from ..errors import Forbidden, StaleEdit
 from ..followups.forms import CloseFollowUpForm
 from ..forms import save_form
 from ..models import Visit
-from ..services import clock, users, visits
+from ..services import clock, prompts, users, visits
 from ..services.contacts import birthdays_by_customer
 from ..services.customers import get_customer
 from ..services.followups import followups_of_visit
@@ -86,6 +86,10 @@ def new(customer_id: int):
             today=team_today(),
             close_form=CloseFollowUpForm.back_here,
         ),
+        prompt_views=prompts.views_for(session, customer_ids=[customer.id], today=team_today()).get(
+            customer.id, []
+        ),
+        prompt_responses=prompts.response_choices(),
         note_templates=NOTE_TEMPLATES,
         due_shortcuts=DUE_SHORTCUTS,
         today_iso=team_today().isoformat(),
@@ -142,6 +146,10 @@ def edit(visit_id: int):
             customer=customer,
             form=form,
             theirs=visits.note_rows(session, [theirs], actor=current_user)[0] if theirs else None,
+            prompt_views=prompts.views_for(
+                session, customer_ids=[customer.id], today=team_today()
+            ).get(customer.id, []),
+            prompt_responses=prompts.response_choices(),
             note_templates=NOTE_TEMPLATES,
             due_shortcuts=DUE_SHORTCUTS,
         ), status

@@ -164,7 +164,7 @@ def test_moves_and_removes_retime_without_the_candidate_pool(app, db, day_setup,
         raise AssertionError("re-timing must not compute the candidate pool or reorder prompts")
 
     monkeypatch.setattr(planning, "select_candidates", no_pool)
-    monkeypatch.setattr(candidates, "reorder_prompts_for", no_pool)
+    monkeypatch.setattr(candidates, "prompts_for", no_pool)
     with app.test_request_context():
         actions.move(
             db,

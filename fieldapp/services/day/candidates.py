@@ -20,6 +20,7 @@ from sqlalchemy import false
 from sqlmodel import Session, or_, select
 
 from ...i18n import WEEKDAYS, choice_label, minutes_hhmm, seconds_hhmm
+from ...insights.model import Kind
 from ...models import (
     BusyPeriod,
     Customer,
@@ -33,7 +34,7 @@ from ...models import (
 )
 from .. import busy
 from ..planning_settings import settings_for
-from ..prompts import reorder_prompts_for
+from ..prompts import product_names, prompts_for
 from ..teams import zone
 
 RANK_WEIGHT = {"A": 3.0, "B": 2.0, "C": 1.0}
@@ -199,7 +200,13 @@ def select_candidates(
     pool = CandidatePool(day=day, candidates=[], excluded=[])
     settings = settings_for(session, rep)
     work = (settings.day_start_min, settings.day_end_min)
-    reorders = reorder_prompts_for(session, customer_ids=[c.id for c in customers], today=day)
+    # Only the two kinds that change a visit's value: reorders due and risk signals.
+    signals = prompts_for(
+        session, customer_ids=[c.id for c in customers], today=day, kinds=(Kind.REORDER, Kind.RISK)
+    )
+    names = product_names(
+        session, (p.product_id for ps in signals.values() for p in ps if p.kind == Kind.REORDER)
+    )
     for customer in customers:
         appointment = appointments.get(customer.id)
         if customer.lat is None or customer.lon is None:
@@ -215,7 +222,7 @@ def select_candidates(
             day=day,
             followups=followups_by_customer.get(customer.id, []),
             moved=customer.id in moved,
-            reorder_products=[p.product_name for p in reorders.get(customer.id, [])],
+            **_signal_arguments(signals.get(customer.id, []), names),
         )
         candidate = Candidate(
             customer=customer,
@@ -243,6 +250,16 @@ def select_candidates(
     return pool
 
 
+def _signal_arguments(signals: list, names: dict[int, str]) -> dict[str, list[str]]:
+    """customer_value's reorder products and risk codes from the customer's reorder and risk prompts."""
+    return {
+        "reorder_products": [
+            names.get(p.product_id, "") for p in signals if p.kind == Kind.REORDER
+        ],
+        "risk": [r["code"] for p in signals if p.kind == Kind.RISK for r in p.facts["reasons"]],
+    }
+
+
 def _covers(windows: list[tuple[int, int]], work: tuple[int, int]) -> bool:
     return any(start <= work[0] and end >= work[1] for start, end in windows)
 
@@ -254,6 +271,7 @@ def customer_value(
     followups: list[FollowUp],
     moved: bool = False,
     reorder_products: list[str] | None = None,
+    risk: list[str] | None = None,
 ) -> tuple[float, list[Reason]]:
     """The planning value of visiting this customer on `day`, with the reasons that make it up."""
     reasons: list[Reason] = []
@@ -284,9 +302,10 @@ def customer_value(
                 {"kind": fu.kind, "title": fu.title, "due": fu.due_date.isoformat()},
             )
         )
-    if customer.status == CustomerStatus.AT_RISK:
+    if customer.status == CustomerStatus.AT_RISK or risk:
+        # the engine's risk signals (fewer orders, complaints …) count like the status set by hand
         extra += AT_RISK_BONUS
-        reasons.append(Reason("at_risk"))
+        reasons.append(Reason("at_risk", {"why": risk} if risk else {}))
     if moved:
         extra += MOVED_BONUS
         reasons.append(Reason("moved"))
@@ -328,7 +347,8 @@ def reason_text(reason: dict[str, Any], *, today: date) -> str:
             when=_relative_day(reason["due"], today),
         )
     if code == "at_risk":
-        return _("at risk")
+        why = [str(_RISK_WHY[w]) for w in reason.get("why", []) if w in _RISK_WHY]
+        return _("at risk: %(why)s", why=_(", ").join(why)) if why else _("at risk")
     if code == "moved":
         return _("moved here from another day")
     if code == "appointment":
@@ -384,6 +404,14 @@ def reasons_text(reasons: list[dict[str, Any]], *, today: date) -> str:
     """Reasons joined for a stop card: 「訪問周期を7日超過・Aランク・見積 期限 明日」."""
     return _(" · ").join(reason_text(r, today=today) for r in reasons) if reasons else ""
 
+
+# The risk signals of the prompt engine (insights/risk.py), short for the reasons line.
+_RISK_WHY = {
+    "fewer_orders": _l("ordering less often"),
+    "less_spend": _l("buying less"),
+    "negative_visits": _l("negative visits"),
+    "open_complaints": _l("open complaints"),
+}
 
 # Why a customer was left out before planning (or taken off the plan by the rep): no facts needed.
 _EXCLUSIONS = {
@@ -650,7 +678,15 @@ def select_week_candidates(
         or c.id in special
         or seasons.get(c.id) is not None
     ]
-    reorders = reorder_prompts_for(session, customer_ids=[c.id for c in customers], today=first)
+    signals = prompts_for(
+        session,
+        customer_ids=[c.id for c in customers],
+        today=first,
+        kinds=(Kind.REORDER, Kind.RISK),
+    )
+    names = product_names(
+        session, (p.product_id for ps in signals.values() for p in ps if p.kind == Kind.REORDER)
+    )
     pool = WeekPool(days=list(days), candidates=[], excluded=[])
     for customer in customers:
         if customer.lat is None or customer.lon is None:
@@ -668,7 +704,7 @@ def select_week_candidates(
             continue
         extras = dict(
             followups=followups_by_customer.get(customer.id, []),
-            reorder_products=[p.product_name for p in reorders.get(customer.id, [])],
+            **_signal_arguments(signals.get(customer.id, []), names),
         )
         values, reasons = [], []
         for index, day in enumerate(days):
