@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .customers.routes import bp as customers_bp
     from .followups.routes import bp as followups_bp
+    from .handover.routes import bp as handover_bp
     from .imports.routes import bp as imports_bp
     from .manager.routes import bp as manager_bp
     from .me.routes import bp as me_bp
@@ -96,5 +97,6 @@ def _register_blueprints(app: Flask) -> None:
         imports_bp,
         offline_bp,
         api_bp,
+        handover_bp,
     ):
         app.register_blueprint(blueprint)

@@ -10,6 +10,8 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
 
+from . import search_index  # noqa: F401  (fills search_text on every write; hooks the index onto the tables)
+
 ENGINE_KEY = "fieldapp.engine"
 
 

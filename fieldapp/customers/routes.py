@@ -35,6 +35,7 @@ from ..services import (
     customer_page,
     customer_search,
     followups,
+    handover,
     visits,
 )
 from ..services import customers as service
@@ -86,6 +87,8 @@ def index():
         ranks=["A", "B", "C"],
         segments=list(CHOICES["segment"].items()),
         statuses=list(CHOICES["status"].items()),
+        reps=[(str(u.id), u.name) for u in service.team_reps(session, team_id=current_user.team_id)],
+        snippet_labels=history_display.SNIPPET_LABELS,
         near_error=request.args.get("near") == "1" and not query.near,
     )
 
@@ -110,6 +113,8 @@ def detail(customer_id: int):
         today_date=today_date,
         can_edit=service.can_edit(current_user, customer),
         delete_form=EmptyForm(),
+        handover_notes=handover.open_notes(session, customer=customer, user=current_user),
+        dismiss_form=EmptyForm(),
         notes=visits.note_rows(session, data.visits, actor=current_user),
         followups=followups.item_rows(
             session,
