@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from fieldapp import migrate, search_index
 from fieldapp.db import make_engine
@@ -179,26 +179,40 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--database-url")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the generated data and reuse it on the next run (the database must be the bench's own)",
+    )
     args = parser.parse_args()
     tmp = tempfile.TemporaryDirectory()
     url = args.database_url or "sqlite:///" + str(Path(tmp.name) / "bench.sqlite3")
     engine = make_engine(url)
     migrate.upgrade(engine)
     with Session(engine) as session:
-        started = time.perf_counter()
-        with search_index.suspended(session.connection()):
-            team_id, rep_id = generate(session, args.customers)
-            generate(session, args.customers, seed=2, name="Other team")
-        session.commit()
+        team = session.exec(select(Team).where(Team.name == "Bench team")).first()
+        if args.reuse and team is not None:
+            team_id = team.id
+            rep_id = session.exec(
+                select(User.id).where(User.team_id == team_id).order_by(User.id)
+            ).first()
+        else:
+            started = time.perf_counter()
+            with search_index.suspended(session.connection()):
+                team_id, rep_id = generate(session, args.customers)
+                generate(session, args.customers, seed=2, name="Other team")
+            session.commit()
+            print(
+                f"{engine.dialect.name}: generated 2 teams of {args.customers} customers "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
+            with engine.begin() as connection:
+                connection.exec_driver_sql("ANALYZE")
         counts = {
-            m.__name__: session.query(m).count() for m in (Customer, Visit, Contact, FollowUp)
+            m.__name__: session.exec(select(func.count()).select_from(m)).one()
+            for m in (Customer, Visit, Contact, FollowUp)
         }
-        print(
-            f"{engine.dialect.name}: generated 2 teams of {args.customers} customers "
-            f"({counts}) in {time.perf_counter() - started:.1f} s"
-        )
-    with engine.begin() as connection:
-        connection.exec_driver_sql("ANALYZE")
+        print(f"{engine.dialect.name} rows: {counts}")
     today = date(2026, 11, 20)
     tokyo = {"near": True, "lat": 35.6812, "lon": 139.7671}
     cases = {

@@ -220,7 +220,13 @@ class User(SQLModel, table=True):
 
 
 class Customer(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("team_id", "external_code"),)
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "external_code"),
+        # The customer list's order (a page is read from the index, not sorted), and "near me"'s
+        # bounding box as an index range.
+        sa.Index("ix_customer_team_kana", "team_id", "kana", "name", "id"),
+        sa.Index("ix_customer_team_lat", "team_id", "lat", "lon"),
+    )
 
     name: str = Field(max_length=200)
     kana: str | None = Field(default=None, max_length=200)

@@ -162,8 +162,11 @@ def fill_statements(dialect: str) -> list[str]:
     concat = "group_concat" if dialect == "sqlite" else "string_agg"
     statements = [
         f"DELETE FROM {DOC_TABLE}",
+        # The outer customer is aliased: inside the body's own "FROM customer", `customer.id` would be
+        # that inner row, and every document would get the first customer's text.
         f"INSERT INTO {DOC_TABLE}(customer_id, team_id, body) "
-        f"SELECT id, team_id, {_body_sql('customer.id', concat)} FROM customer",
+        f"SELECT outer_c.id, outer_c.team_id, {_body_sql('outer_c.id', concat)} "
+        "FROM customer AS outer_c",
     ]
     if dialect == "sqlite":
         statements.append(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")

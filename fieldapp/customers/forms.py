@@ -105,3 +105,15 @@ class BusyForm(FlaskForm):
     def __init__(self, *args: object, **kwargs: object):
         super().__init__(*args, **kwargs)
         self.weekdays.choices = [(str(i), str(name)) for i, name in enumerate(WEEKDAYS)]
+
+
+class NewCustomerForm(CustomerForm):
+    """The customer form for a new customer: where it is (a pin, else the address is geocoded), and the
+    deliberate "create anyway" when it looks like a customer the team already has."""
+
+    lat = StringField(_l("Latitude"), render_kw={"inputmode": "decimal"})
+    lon = StringField(_l("Longitude"), render_kw={"inputmode": "decimal"})
+    allow_duplicate = BooleanField(_l("It is a different customer: create it anyway"))
+
+    def values(self) -> dict[str, object]:
+        return field_values(self, skip=("version", "csrf_token", "lat", "lon", "allow_duplicate"))

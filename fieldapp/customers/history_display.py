@@ -49,6 +49,13 @@ ENTITY_LABELS = {
     service.ENTITY_CONTACT: _l("Contact"),
     service.ENTITY_BUSY: _l("Busy period"),
 }
+# The kinds the full history can be narrowed to (services.customer_history.KINDS).
+HISTORY_KINDS = (
+    ("all", _l("All")),
+    ("visits", _l("Visits")),
+    ("orders", _l("Orders")),
+    ("changes", _l("Changes")),
+)
 # Where a searched word was found, on a search result's snippet.
 SNIPPET_LABELS = {
     "visit": _l("Visit note"),

@@ -259,24 +259,15 @@ def search(
     if query.near and query.lat is not None and query.lon is not None:
         page = _search_near(session, conditions=conditions, query=query)
     else:
-        # The total rides along as a window count: the conditions are evaluated once, not twice.
+        total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
         stmt = (
-            select(Customer, func.count().over())
+            select(Customer)
             .where(*conditions)
             .order_by(Customer.kana, Customer.name, Customer.id)
             .offset((query.page - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE)
         )
-        rows = session.exec(stmt).all()
-        if rows:
-            total = rows[0][1]
-        elif query.page > 1:  # past the last page: count on its own
-            total = session.exec(
-                select(func.count()).select_from(Customer).where(*conditions)
-            ).one()
-        else:
-            total = 0
-        page = SearchPage(customers=[row[0] for row in rows], total=total, page=query.page)
+        page = SearchPage(customers=list(session.exec(stmt)), total=total, page=query.page)
     terms = text_terms(query.text)
     if terms and page.customers:
         page.snippets = snippets(session, customers=page.customers, terms=terms, dialect=dialect)
@@ -355,16 +346,13 @@ def snippets(
     ]
     if not wanted:
         return {}
-    best: dict[int, tuple[int, int, Snippet]] = {}
+    best: dict[int, tuple[int, int, int, Snippet]] = {}
     for source, model in SNIPPET_MODELS.items():
         fields = TEXT_FIELDS[model]
         any_term = sa.or_(*(_contains(col(model.search_text), t, dialect) for t in terms))
-        stmt = (
-            select(model)
-            .where(col(model.customer_id).in_(wanted), any_term)
-            .order_by(col(model.id).desc())
-            .limit(len(wanted) * 20)
-        )
+        # Only these customers' rows (their customer_id index), however many: no ORDER BY that would
+        # tempt the database into walking the whole table in id order.
+        stmt = select(model).where(col(model.customer_id).in_(wanted), any_term)
         for row in session.exec(stmt):
             found = sum(t in (row.search_text or "") for t in terms)
             texts = [str(getattr(row, f)) for f in fields if getattr(row, f)]
@@ -372,11 +360,11 @@ def snippets(
             if cut is None:
                 continue
             # More words first, then visits (notes) before follow-ups and contacts, newest first.
-            rank = (found, -list(SNIPPET_MODELS).index(source))
+            rank = (found, -list(SNIPPET_MODELS).index(source), row.id)
             current = best.get(row.customer_id)
-            if current is None or rank > current[:2]:
+            if current is None or rank > current[:3]:
                 best[row.customer_id] = (*rank, cut)
-    return {customer_id: entry[2] for customer_id, entry in best.items()}
+    return {customer_id: entry[3] for customer_id, entry in best.items()}
 
 
 def _within(

@@ -111,10 +111,10 @@ def test_the_index_is_made_by_the_migrations_on_this_database(engine):
                 {"n": search_index.TRGM_INDEX},
             ).scalar_one()
             assert "gin_trgm_ops" in index
-            triggers = set(
-                connection.execute(text("SELECT tgname FROM pg_trigger")).scalars()
-            )
-            assert {f"{s}_searchdoc" for s in ("customer", "visit", "followup", "contact")} <= triggers
+            triggers = set(connection.execute(text("SELECT tgname FROM pg_trigger")).scalars())
+            assert {
+                f"{s}_searchdoc" for s in ("customer", "visit", "followup", "contact")
+            } <= triggers
 
 
 def test_metadata_create_all_gets_the_index_too(tmp_path):
@@ -134,3 +134,20 @@ def test_metadata_create_all_gets_the_index_too(tmp_path):
         page = search(session, team_id=team.id, user_id=user.id, query=SearchQuery(text="冷蔵庫"))
         assert [c.id for c in page.customers] == [customer.id]
     engine.dispose()
+
+
+def test_a_rebuild_gives_every_customer_its_own_document(db, team, rep, add_customer, make_visit):
+    """The bulk path (triggers off, documents built once) finds the same customers as the triggers."""
+    a = add_customer(name="居酒屋 さくら")
+    b = add_customer(name="内科 たなか")
+    make_visit(rep=rep, customer=b, heard="冷蔵庫の入れ替え")
+    before = db.exec(text("SELECT customer_id, body FROM searchdoc ORDER BY customer_id")).all()
+    with search_index.suspended(db.connection()):
+        saved(db, Visit(customer_id=a.id, rep_id=rep.id, heard="新メニューの相談"))
+    db.commit()
+    after = dict(db.exec(text("SELECT customer_id, body FROM searchdoc")).all())
+    assert after[b.id] == dict(before)[b.id]
+    assert "さくら" in after[a.id] and "たなか" not in after[a.id]
+    for word, name in (("新メニュー", a.name), ("冷蔵庫", b.name), ("さくら", a.name)):
+        page = search(db, team_id=team.id, user_id=rep.id, query=SearchQuery(text=word))
+        assert _names(page) == [name], word

@@ -103,6 +103,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("customer_id"),
     )
     op.create_index("ix_searchdoc_team_id", "searchdoc", ["team_id"])
+    op.create_index("ix_customer_team_kana", "customer", ["team_id", "kana", "name", "id"])
+    op.create_index("ix_customer_team_lat", "customer", ["team_id", "lat", "lon"])
     connection = op.get_bind()
     _customers(connection)
     for table_name, fields in FIELDS.items():
@@ -115,6 +117,8 @@ def downgrade() -> None:
     connection = op.get_bind()
     for statement in search_index.drop_statements(connection.dialect.name):
         op.execute(statement)
+    op.drop_index("ix_customer_team_lat", table_name="customer")
+    op.drop_index("ix_customer_team_kana", table_name="customer")
     op.drop_index("ix_searchdoc_team_id", table_name="searchdoc")
     op.drop_table("searchdoc")
     op.drop_index("ix_handovernote_to_rep_id", table_name="handovernote")
