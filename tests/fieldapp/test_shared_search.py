@@ -143,7 +143,8 @@ def test_a_rebuild_gives_every_customer_its_own_document(db, team, rep, add_cust
     make_visit(rep=rep, customer=b, heard="冷蔵庫の入れ替え")
     before = db.exec(text("SELECT customer_id, body FROM searchdoc ORDER BY customer_id")).all()
     with search_index.suspended(db.connection()):
-        saved(db, Visit(customer_id=a.id, rep_id=rep.id, heard="新メニューの相談"))
+        db.add(Visit(customer_id=a.id, rep_id=rep.id, heard="新メニューの相談"))
+        db.flush()
     db.commit()
     after = dict(db.exec(text("SELECT customer_id, body FROM searchdoc")).all())
     assert after[b.id] == dict(before)[b.id]
