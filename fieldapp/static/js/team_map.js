@@ -7,6 +7,7 @@
   var points = JSON.parse(document.getElementById("map-points").textContent);
   var byOverdue = box.dataset.colour === "overdue";
   var map = L.map(box, {preferCanvas: true});
+  box.leafletMap = map;  // for the browser tests and the console
   if (box.dataset.tiles) L.tileLayer(box.dataset.tiles, {maxZoom: 19}).addTo(map);
   var selected = new Set();
   var markers = [];
