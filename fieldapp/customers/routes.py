@@ -299,6 +299,7 @@ def edit(customer_id: int):
             data=form.values(),
             now=clock.now_utc(),
             config=current_app.config,
+            allow_duplicates=bool(form.allow_duplicate.data),
             done=_("Customer saved."),
             back=lambda _saved: _detail_url(customer),
             conflict=lambda error: _customer_conflict(customer, error, "customers.edit"),

@@ -200,6 +200,8 @@ def matching_customer_ids(team_id: int, terms: list[str], dialect: str) -> sa.Se
         phrases = " AND ".join('"' + t.replace('"', '""') + '"' for t in indexed)
         fts = sa.table(FTS_TABLE, sa.column("rowid"))
         matched = sa.select(fts.c.rowid).where(sa.literal_column(FTS_TABLE).op("MATCH")(phrases))
+        if not scanned:  # the FTS rowids are the customer ids; the caller keeps its team's
+            return matched
         stmt = stmt.where(doc.c.customer_id.in_(matched))
         indexed = []
     for term in indexed + scanned:
@@ -222,8 +224,12 @@ def _conditions(
     terms = text_terms(query.text)
     if terms:
         conditions.append(col(Customer.id).in_(matching_customer_ids(team_id, terms, dialect)))
-    if query.tag:  # a tag is the customer's own: no need to look in notes
-        for term in text_terms(query.tag):
+    if query.tag:
+        # The index narrows to customers whose document has the word; the tag must be the customer's
+        # own (not a word in a note), which the exact check on those few rows decides.
+        tag_terms = text_terms(query.tag)
+        conditions.append(col(Customer.id).in_(matching_customer_ids(team_id, tag_terms, dialect)))
+        for term in tag_terms:
             conditions.append(_contains(col(Customer.search_text), term, dialect))
     if query.idle_days and today is not None:
         since = today - timedelta(days=query.idle_days)
@@ -256,9 +262,17 @@ def search(
     conditions = _conditions(
         team_id=team_id, user_id=user_id, query=query, today=today, dialect=dialect
     )
+    terms = text_terms(query.text)
+    indexed = bool(terms or query.tag)
     if query.near and query.lat is not None and query.lon is not None:
-        page = _search_near(session, conditions=conditions, query=query)
+        if indexed:
+            page = _search_near_matches(session, conditions=conditions, query=query)
+        else:
+            page = _search_near(session, conditions=conditions, query=query)
+    elif indexed:
+        page = _search_matches(session, conditions=conditions, query=query)
     else:
+        # No words: the count is an index count and the page is read from the (team, kana) index.
         total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
         stmt = (
             select(Customer)
@@ -268,10 +282,64 @@ def search(
             .limit(PAGE_SIZE)
         )
         page = SearchPage(customers=list(session.exec(stmt)), total=total, page=query.page)
-    terms = text_terms(query.text)
     if terms and page.customers:
         page.snippets = snippets(session, customers=page.customers, terms=terms, dialect=dialect)
     return page
+
+
+def _load(session: Session, ids: list[int]) -> list[Customer]:
+    by_id = {c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _search_matches(session: Session, *, conditions: list, query: SearchQuery) -> SearchPage:
+    """Words given: the index is asked once — the page's ids and the total (a window count) in one
+    narrow query — and only the page's customers are loaded."""
+    stmt = (
+        select(Customer.id, func.count().over())
+        .where(*conditions)
+        .order_by(Customer.kana, Customer.name, Customer.id)
+        .offset((query.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    rows = session.exec(stmt).all()
+    if rows:
+        total = rows[0][1]
+    elif query.page > 1:  # past the last page: count on its own
+        total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
+    else:
+        total = 0
+    return SearchPage(
+        customers=_load(session, [row[0] for row in rows]), total=total, page=query.page
+    )
+
+
+def _search_near_matches(session: Session, *, conditions: list, query: SearchQuery) -> SearchPage:
+    """Words and "near me": the matches are few enough to place them all at once (one question to the
+    index, not one per radius tried), nearest first."""
+    assert query.lat is not None and query.lon is not None
+    point = (query.lat, query.lon)
+    located: list[tuple[float, int]] = []
+    without = 0
+    for customer_id, lat, lon in session.exec(
+        select(Customer.id, Customer.lat, Customer.lon).where(*conditions)
+    ):
+        if lat is None or lon is None:
+            without += 1
+            continue
+        distance = haversine_km(point, (lat, lon))
+        if query.km is None or distance <= query.km:
+            located.append((distance, customer_id))
+    located.sort()
+    page_rows = located[(query.page - 1) * PAGE_SIZE : query.page * PAGE_SIZE]
+    return SearchPage(
+        customers=_load(session, [customer_id for _, customer_id in page_rows]),
+        total=len(located),
+        page=query.page,
+        distances={customer_id: distance for distance, customer_id in page_rows},
+        radius_km=query.km,
+        without_location=without,
+    )
 
 
 def matching_ids(

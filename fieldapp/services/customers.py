@@ -278,8 +278,12 @@ def update_customer(
     data: Mapping[str, Any],
     now: datetime,
     config: Mapping[str, Any] | None = None,
+    allow_duplicates: bool = True,
 ) -> Customer:
-    """Save edited fields if nobody saved since `version` was loaded (else StaleEdit, nothing written)."""
+    """Save edited fields if nobody saved since `version` was loaded (else StaleEdit, nothing written).
+
+    With allow_duplicates=False a new phone, name or address that another customer of the team already
+    has is refused (DuplicateCustomer) until the user confirms it."""
     require_edit(actor, customer)
     data = dict(data)
     if not actor.is_manager:
@@ -289,6 +293,24 @@ def update_customer(
         raise _stale(session, customer, data)
     if all(getattr(customer, key) == value for key, value in values.items()):
         return customer  # nothing changed: no new version, so nobody else's form goes stale
+    identity = ("name", "phone", "address")
+    if not allow_duplicates and any(
+        key in values and values[key] != getattr(customer, key) for key in identity
+    ):
+        merged = {key: values.get(key, getattr(customer, key)) for key in identity}
+        duplicates = find_duplicates(
+            session, team_id=customer.team_id, exclude_id=customer.id, **merged
+        )
+        if duplicates:
+            raise DuplicateCustomer(
+                _(
+                    "Another customer has the same phone, or the same name and address: %(names)s. "
+                    "Tick the box to save anyway.",
+                    names="、".join(d.name for d in duplicates),
+                ),
+                duplicates=duplicates,
+                field="allow_duplicate",
+            )
     before = _snapshot(customer)
     address_changed = "address" in values and values["address"] != customer.address
     probe = Customer.model_validate({**customer.model_dump(), **values})

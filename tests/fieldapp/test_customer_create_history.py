@@ -111,3 +111,25 @@ def test_another_team_cannot_read_the_history(client, login_as, make_people, mak
     theirs = make_customer(team=people["other_team"])
     login_as(people["rep"])
     assert client.get(f"/customers/{theirs.id}/history").status_code == 404
+
+
+def test_an_edit_that_makes_a_duplicate_asks_first(client, login_as, db, rep, add_customer):
+    add_customer(name="居酒屋 さくら", phone="03-1234-5678")
+    mine = add_customer(name="新しい店", phone="03-9999-0000")
+    login_as(rep)
+    url = f"/customers/{mine.id}/edit"
+
+    def post(**extra):
+        token = csrf_token(client.get(url).get_data(as_text=True))
+        data = {"csrf_token": token, "version": "1", "name": "新しい店", "phone": "03-1234-5678",
+                "segment": "shop", "rank": "B", "cadence_days": "14", "visit_minutes": "20",
+                "status": "active", **extra}  # fmt: skip
+        return client.post(url, data=data)
+
+    response = post()
+    assert response.status_code == 400 and "居酒屋 さくら" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Customer, mine.id).phone == "03-9999-0000"
+    assert post(allow_duplicate="y").status_code == 302
+    db.expire_all()
+    assert db.get(Customer, mine.id).phone == "03-1234-5678"
