@@ -254,3 +254,14 @@ def test_only_the_new_rep_dismisses_the_note(client, login_as, db, cast, book):
     token = csrf_token(client.get("/customers/new").get_data(as_text=True))
     response = client.post(f"/handover/notes/{note.id}/dismiss", data={"csrf_token": token})
     assert response.status_code == 403
+
+
+def test_a_manager_hands_over_one_customer_from_its_page(client, login_as, db, cast, book):
+    login_as(cast["manager"])
+    page = client.get(f"/customers/{book['a'].id}").get_data(as_text=True)
+    assert f"/handover/new?ids={book['a'].id}" in page
+    start = client.get(f"/handover/new?ids={book['a'].id}").get_data(as_text=True)
+    assert "1件を選択" in start and "そば処 まつや" in start
+    client.post("/logout", data={"csrf_token": csrf_token(start)})
+    login_as(cast["old"])
+    assert "/handover/new" not in client.get(f"/customers/{book['a'].id}").get_data(as_text=True)

@@ -152,3 +152,12 @@ def test_a_rebuild_gives_every_customer_its_own_document(db, team, rep, add_cust
     for word, name in (("新メニュー", a.name), ("冷蔵庫", b.name), ("さくら", a.name)):
         page = search(db, team_id=team.id, user_id=rep.id, query=SearchQuery(text=word))
         assert _names(page) == [name], word
+
+
+def test_the_list_shows_where_a_word_was_found(client, login_as, rep, add_customer, make_visit):
+    customer = add_customer(name="そば処 まつや")
+    make_visit(rep=rep, customer=customer, heard="担当者が交代しました")
+    login_as(rep)
+    html = client.get("/customers/?q=交代&mine=0").get_data(as_text=True)
+    assert "そば処 まつや" in html
+    assert "担当者が<mark>交代</mark>しました" in html and "訪問メモ" in html
