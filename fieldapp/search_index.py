@@ -234,16 +234,25 @@ def _doc_trigger_drops(dialect: str) -> list[str]:
     return []
 
 
-@contextmanager
-def suspended(connection: sa.Connection) -> Iterator[None]:
-    """For bulk loads: the per-row document triggers are off while rows are written (each would rebuild
-    its customer's document), and every document is built once at the end."""
+def pause(connection: sa.Connection) -> None:
+    """Bulk loads: the per-row document triggers off (each would rebuild its customer's document)."""
     for statement in _doc_trigger_drops(connection.dialect.name):
         connection.exec_driver_sql(statement)
+
+
+def resume(connection: sa.Connection) -> None:
+    """After a bulk load: the triggers back, and every document built once."""
+    create(connection)
+
+
+@contextmanager
+def suspended(connection: sa.Connection) -> Iterator[None]:
+    """pause() … resume() around a bulk load."""
+    pause(connection)
     try:
         yield
     finally:
-        create(connection)
+        resume(connection)
 
 
 def is_index_object(name: str | None, type_: str) -> bool:

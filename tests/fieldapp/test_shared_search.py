@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import text
+from sqlmodel import col, select
 
 from fieldapp import search_index
-from fieldapp.models import Contact, Visit
+from fieldapp.models import Contact, Customer, Visit
 from fieldapp.services.customer_search import SearchQuery, matching_ids, search
 from tests.conftest import saved
 
@@ -161,3 +162,22 @@ def test_the_list_shows_where_a_word_was_found(client, login_as, rep, add_custom
     html = client.get("/customers/?q=交代&mine=0").get_data(as_text=True)
     assert "そば処 まつや" in html
     assert "担当者が<mark>交代</mark>しました" in html and "訪問メモ" in html
+
+
+def test_the_demo_data_is_searchable(db):
+    """The demo loads in bulk with the triggers paused; its documents are built once at the end."""
+    from fieldapp import demo
+
+    demo.generate(db, customers=40, reps=2, managers=1, teams=1, seed=3, today=date(2026, 11, 20))
+    db.commit()
+    visit = db.exec(select(Visit).where(col(Visit.heard).is_not(None))).first()
+    word = visit.heard.split("。")[0][:4]
+    customer = db.get(Customer, visit.customer_id)
+    ids = matching_ids(
+        db,
+        team_id=customer.team_id,
+        user_id=visit.rep_id,
+        query=SearchQuery(text=word),
+        today=date(2026, 11, 20),
+    )
+    assert customer.id in ids
