@@ -331,22 +331,29 @@ def _search_near_matches(session: Session, *, conditions: list, query: SearchQue
     index, not one per radius tried), nearest first."""
     assert query.lat is not None and query.lon is not None
     point = (query.lat, query.lon)
-    located: list[tuple[float, int]] = []
+    # Ordered first by a flat-earth distance (cheap for thousands of matches; the same order at these
+    # scales), great-circle distances computed only for the page and for a strict radius's edge.
+    cos_lat = math.cos(math.radians(query.lat))
+    flat: list[tuple[float, int, float, float]] = []
     without = 0
-    for customer_id, lat, lon in session.exec(
-        select(Customer.id, Customer.lat, Customer.lon).where(*conditions)
-    ):
+    rows = session.execute(select(Customer.id, Customer.lat, Customer.lon).where(*conditions))
+    for customer_id, lat, lon in rows:
         if lat is None or lon is None:
             without += 1
             continue
-        distance = haversine_km(point, (lat, lon))
-        if query.km is None or distance <= query.km:
-            located.append((distance, customer_id))
-    located.sort()
-    page_rows = located[(query.page - 1) * PAGE_SIZE : query.page * PAGE_SIZE]
+        d_lat, d_lon = lat - query.lat, (lon - query.lon) * cos_lat
+        flat.append((d_lat * d_lat + d_lon * d_lon, customer_id, lat, lon))
+    flat.sort()
+    if query.km is not None:
+        # Exact distances near the edge decide; the flat bound is loosened by 2 % to keep them all.
+        bound = (math.degrees(query.km / EARTH_RADIUS_KM) * 1.02) ** 2
+        flat = [row for row in flat if row[0] <= bound]
+        flat = [row for row in flat if haversine_km(point, (row[2], row[3])) <= query.km]
+    page_slice = flat[(query.page - 1) * PAGE_SIZE : query.page * PAGE_SIZE]
+    page_rows = sorted((haversine_km(point, (lat, lon)), cid) for _f, cid, lat, lon in page_slice)
     return SearchPage(
         customers=_load(session, [customer_id for _, customer_id in page_rows]),
-        total=len(located),
+        total=len(flat),
         page=query.page,
         distances={customer_id: distance for distance, customer_id in page_rows},
         radius_km=query.km,

@@ -4,6 +4,7 @@ made by the migrations and kept by triggers on both databases."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from sqlalchemy import text
@@ -181,3 +182,18 @@ def test_the_demo_data_is_searchable(db):
         today=date(2026, 11, 20),
     )
     assert customer.id in ids
+
+
+def test_near_me_with_words_is_nearest_first(db, team, rep, add_customer, make_visit):
+    point = (35.68, 139.76)
+    far = add_customer(name="遠い店", lat=35.70, lon=139.80)
+    near = add_customer(name="近い店", lat=35.681, lon=139.761)
+    add_customer(name="場所なし", lat=None, lon=None, notes=None)
+    for customer in (far, near):
+        make_visit(rep=rep, customer=customer, heard="値下げ提案あり")
+    query = SearchQuery(text="値下げ提案", near=True, lat=point[0], lon=point[1])
+    page = search(db, team_id=team.id, user_id=rep.id, query=query)
+    assert _names(page) == ["近い店", "遠い店"] and page.total == 2
+    assert page.distances[near.id] < 0.2 < page.distances[far.id]
+    strict = search(db, team_id=team.id, user_id=rep.id, query=replace(query, km=1.0))
+    assert _names(strict) == ["近い店"] and strict.total == 1
