@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .customers.routes import bp as customers_bp
     from .followups.routes import bp as followups_bp
+    from .handover.routes import bp as handover_bp
     from .imports.routes import bp as imports_bp
     from .manager.routes import bp as manager_bp
     from .me.routes import bp as me_bp
@@ -102,5 +103,6 @@ def _register_blueprints(app: Flask) -> None:
         offline_bp,
         api_bp,
         products_bp,
+        handover_bp,
     ):
         app.register_blueprint(blueprint)

@@ -12,6 +12,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, create_engine
 
+from . import search_index  # noqa: F401  (fills search_text on every write; hooks the index onto the tables)
+
 T = TypeVar("T")
 # What a busy or briefly unreachable database says (SQLite's lock, PostgreSQL restarting or a dropped link);
 # a transaction that failed this way left nothing behind and may simply be run again.

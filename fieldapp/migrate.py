@@ -11,7 +11,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
-from . import models  # noqa: F401
+from . import (
+    models,  # noqa: F401
+    search_index,
+)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -39,10 +42,19 @@ def revision(engine: Engine, message: str) -> None:
         command.revision(config, message=message, autogenerate=True)
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave out the full-text index (FTS5 tables, trigram indexes): made by SQL the models cannot describe."""
+    return not search_index.is_index_object(name, type_)
+
+
 def differences(engine: Engine) -> list:
     """What autogenerate would change between the migrated database and the models (empty = in agreement)."""
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         return compare_metadata(context, SQLModel.metadata)
 
 

@@ -271,7 +271,13 @@ class RepAbsence(SQLModel, table=True):
 
 
 class Customer(SQLModel, table=True):
-    __table_args__ = (sa.UniqueConstraint("team_id", "external_code"),)
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "external_code"),
+        # The customer list's order (a page is read from the index, not sorted), and "near me"'s
+        # bounding box as an index range.
+        sa.Index("ix_customer_team_kana", "team_id", "kana", "name", "id"),
+        sa.Index("ix_customer_team_lat", "team_id", "lat", "lon"),
+    )
 
     name: str = Field(max_length=200)
     kana: str | None = Field(default=None, max_length=200)
@@ -304,6 +310,35 @@ class Customer(SQLModel, table=True):
     updated_at: datetime = created_column()
 
 
+class CustomerSearchDoc(SQLModel, table=True):
+    """Every searchable word of one customer in one row: its record, visit notes, follow-ups, contacts.
+
+    Written only by database triggers (fieldapp/search_index.py) from the `search_text` columns, and
+    indexed by the database's full-text index; the team-wide search asks it one question per query.
+    """
+
+    __tablename__ = "searchdoc"
+
+    # The customer's id (no foreign key: the trigger that deletes a customer removes its row).
+    customer_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    team_id: int = Field(index=True)
+    body: str = Field(default="")
+
+
+class HandoverNote(SQLModel, table=True):
+    """What the previous rep (or the manager) wants the new rep to know; shown on the customer page until
+    the new rep dismisses it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    from_rep_id: int | None = Field(default=None, foreign_key="app_user.id")
+    to_rep_id: int = Field(foreign_key="app_user.id", index=True)
+    body: str
+    created_by_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = created_column()
+    dismissed_at: datetime | None = utc_column()
+
+
 class Contact(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
@@ -316,6 +351,8 @@ class Contact(SQLModel, table=True):
     hobbies: str | None = Field(default=None, max_length=300)
     personal_notes: str | None = None
     is_primary: bool = Field(default=False)
+    # Normalised words for the team-wide search (filled by fieldapp.search_index on every write).
+    search_text: str | None = None
     created_at: datetime = created_column()
 
 
@@ -383,6 +420,8 @@ class Visit(SQLModel, table=True):
     next_action_due: date | None = None
     skip_reason: str | None = Field(default=None, max_length=32)
     prompts_acted: str | None = Field(default=None, max_length=300)
+    # Normalised words of the note for the team-wide search (filled by fieldapp.search_index).
+    search_text: str | None = None
     # Offline outbox key: the same replayed submission is stored once.
     idempotency_key: str | None = Field(default=None, max_length=64, unique=True)
     version: int = Field(default=1)
@@ -424,6 +463,8 @@ class FollowUp(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = created_column()
     closed_at: datetime | None = utc_column()
+    # Normalised words for the team-wide search (filled by fieldapp.search_index).
+    search_text: str | None = None
 
 
 class OrderLine(SQLModel, table=True):

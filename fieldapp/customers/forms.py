@@ -42,6 +42,8 @@ class CustomerForm(FlaskForm):
     assigned_rep_id = SelectField(_l("Assigned rep"), validate_choice=False)
     tags = StringField(_l("Tags (comma separated)"))
     notes = TextAreaField(_l("Notes"))
+    # Ticked to save deliberately what looks like another customer of the team (same phone, name+address).
+    allow_duplicate = BooleanField(_l("It is a different customer: save it anyway"))
 
     def __init__(self, *args: object, reps: list[tuple[str, str]] | None = None, **kwargs: object):
         super().__init__(*args, **kwargs)
@@ -55,7 +57,7 @@ class CustomerForm(FlaskForm):
 
     def values(self) -> dict[str, object]:
         """Submitted values by field name, for the service."""
-        return field_values(self, skip=("version", "csrf_token"))
+        return field_values(self, skip=("version", "csrf_token", "allow_duplicate"))
 
 
 class LocationForm(FlaskForm):
@@ -105,3 +107,14 @@ class BusyForm(FlaskForm):
     def __init__(self, *args: object, **kwargs: object):
         super().__init__(*args, **kwargs)
         self.weekdays.choices = [(str(i), str(name)) for i, name in enumerate(WEEKDAYS)]
+
+
+class NewCustomerForm(CustomerForm):
+    """The customer form for a new customer: where it is (a pin, else the address is geocoded), and the
+    deliberate "create anyway" when it looks like a customer the team already has."""
+
+    lat = StringField(_l("Latitude"), render_kw={"inputmode": "decimal"})
+    lon = StringField(_l("Longitude"), render_kw={"inputmode": "decimal"})
+
+    def values(self) -> dict[str, object]:
+        return field_values(self, skip=("version", "csrf_token", "lat", "lon", "allow_duplicate"))

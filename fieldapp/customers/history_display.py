@@ -49,11 +49,25 @@ ENTITY_LABELS = {
     service.ENTITY_CONTACT: _l("Contact"),
     service.ENTITY_BUSY: _l("Busy period"),
 }
+# The kinds the full history can be narrowed to (services.customer_history.KINDS).
+HISTORY_KINDS = (
+    ("all", _l("All")),
+    ("visits", _l("Visits")),
+    ("orders", _l("Orders")),
+    ("changes", _l("Changes")),
+)
+# Where a searched word was found, on a search result's snippet.
+SNIPPET_LABELS = {
+    "visit": _l("Visit note"),
+    "followup": _l("Follow-up"),
+    "contact": _l("Contact"),
+}
 ACTION_LABELS = {
     "create": _l("added"),
     "update": _l("changed"),
     "delete": _l("removed"),
     "location": _l("location fixed"),
+    "handover": _l("handed over"),
 }
 
 

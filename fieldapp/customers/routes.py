@@ -22,9 +22,9 @@ from flask_login import current_user, login_required
 
 from ..context import team_today
 from ..db import get_session
-from ..errors import StaleEdit
+from ..errors import StaleEdit, ValidationError
 from ..followups.forms import CloseFollowUpForm
-from ..forms import EmptyForm, save_form
+from ..forms import EmptyForm, apply_error, save_form
 from ..i18n import CHOICES, minutes_hhmm, ui_language
 from ..models import Customer
 from ..services import (
@@ -32,14 +32,16 @@ from ..services import (
     busy_periods,
     clock,
     contacts,
+    customer_history,
     customer_page,
     customer_search,
     followups,
+    handover,
     visits,
 )
 from ..services import customers as service
 from . import history_display
-from .forms import BusyForm, ContactForm, CustomerForm, LocationForm
+from .forms import BusyForm, ContactForm, CustomerForm, LocationForm, NewCustomerForm
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -86,6 +88,10 @@ def index():
         ranks=["A", "B", "C"],
         segments=list(CHOICES["segment"].items()),
         statuses=list(CHOICES["status"].items()),
+        reps=[
+            (str(u.id), u.name) for u in service.team_reps(session, team_id=current_user.team_id)
+        ],
+        snippet_labels=history_display.SNIPPET_LABELS,
         near_error=request.args.get("near") == "1" and not query.near,
     )
 
@@ -110,6 +116,8 @@ def detail(customer_id: int):
         today_date=today_date,
         can_edit=service.can_edit(current_user, customer),
         delete_form=EmptyForm(),
+        handover_notes=handover.open_notes(session, customer=customer, user=current_user),
+        dismiss_form=EmptyForm(),
         notes=visits.note_rows(session, data.visits, actor=current_user),
         prompt_views=data.prompts,
         followups=followups.item_rows(
@@ -125,14 +133,25 @@ def detail(customer_id: int):
 @bp.route("/<int:customer_id>/history")
 @login_required
 def history(customer_id: int):
-    """Who changed what and when, on the customer, its contacts and its busy periods."""
+    """Everything that happened at the customer, newest first, paged: visits, orders and changes."""
     session = get_session()
     customer = _customer(customer_id)
-    entries = service.history(session, customer=customer, lang=ui_language())
+    try:
+        page_no = int(request.args.get("page", "1"))
+    except ValueError:
+        page_no = 1
+    timeline = customer_history.timeline(
+        session,
+        customer=customer,
+        kind=request.args.get("kind", "all"),
+        page=page_no,
+        lang=ui_language(),
+    )
     return render_template(
         "customers/history.html",
         customer=customer,
-        entries=entries,
+        timeline=timeline,
+        kinds=history_display.HISTORY_KINDS,
         people=service.member_names(session, team_id=customer.team_id),
         entity_labels=history_display.ENTITY_LABELS,
         action_labels=history_display.ACTION_LABELS,
@@ -211,6 +230,59 @@ def _customer_conflict(customer: Customer, error: StaleEdit, endpoint: str, **ex
     )
 
 
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    """Add a customer: pinned on the map or geocoded from the address; warned about likely duplicates."""
+    session = get_session()
+    reps = None
+    if current_user.is_manager:
+        reps = [
+            (str(u.id), u.name) for u in service.team_reps(session, team_id=current_user.team_id)
+        ]
+    form = NewCustomerForm(reps=reps)
+    if request.method == "GET":
+        form = NewCustomerForm(
+            formdata=None,
+            reps=reps,
+            data={"segment": "shop", "rank": "B", "cadence_days": "14", "visit_minutes": "20",
+                  "status": "active"},
+        )  # fmt: skip
+    duplicates: list[Customer] = []
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                customer = service.create_customer(
+                    session,
+                    actor=current_user,
+                    data=form.values(),
+                    lat=form.lat.data,
+                    lon=form.lon.data,
+                    allow_duplicates=bool(form.allow_duplicate.data),
+                    now=clock.now_utc(),
+                    config=current_app.config,
+                )
+            except service.DuplicateCustomer as error:
+                session.rollback()
+                duplicates = error.details["duplicates"]
+                form.form_errors.append(error.message)
+            except ValidationError as error:
+                session.rollback()
+                apply_error(form, error)
+            else:
+                session.commit()
+                flash(_("Customer added."), "info")
+                return redirect(_detail_url(customer))
+        status = 409 if duplicates else 400
+    return render_template(
+        "customers/new.html",
+        form=form,
+        duplicates=duplicates,
+        tile_url=current_app.config.get("TILE_URL"),
+    ), status
+
+
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(customer_id: int):
@@ -228,6 +300,7 @@ def edit(customer_id: int):
             data=form.values(),
             now=clock.now_utc(),
             config=current_app.config,
+            allow_duplicates=bool(form.allow_duplicate.data),
             done=_("Customer saved."),
             back=lambda _saved: _detail_url(customer),
             conflict=lambda error: _customer_conflict(customer, error, "customers.edit"),

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from .. import search_index
 from ..models import Customer, OrderLine, Product, Role, Team, User, Visit
 from .builder import DEMO_PASSWORD, TOKYO, Builder, DemoLogin, weekday_on_or_before
 from .names import COACH_COMMENTS
@@ -105,6 +106,7 @@ def generate(
     team_rows = builder.teams(teams)
     staff = builder.users(team_rows, reps=reps, managers=managers)
     products = builder.products()
+    search_index.pause(session.connection())  # documents built once at the end, not per row
     customer_rows = builder.customers(team_rows, staff, customers)
     builder.busy_periods(customer_rows)
     builder.contacts(customer_rows)
@@ -115,6 +117,7 @@ def generate(
     builder.past_plans()
     builder.absences(staff)
     session.flush()
+    search_index.resume(session.connection())
     return DemoSummary(logins=_login_order(builder.logins), counts=_counts(session))
 
 

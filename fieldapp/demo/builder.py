@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
+from .. import search_index
 from ..models import (
     BusyPeriod,
     Contact,
@@ -823,6 +824,8 @@ def _bulk(session: Session, model: type, rows: Sequence[dict[str, Any]]) -> None
     """Core INSERT in chunks: far faster than ORM objects for tens of thousands of rows."""
     if not rows:
         return
+    # Core INSERTs skip the ORM hook that fills search_text.
+    rows = search_index.with_search_text(model, rows)
     table = model.__table__
     keys = _all_keys(rows)
     for chunk in _chunks(rows):

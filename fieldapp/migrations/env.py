@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 from fieldapp import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from fieldapp.db import make_engine
+from fieldapp.migrate import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -38,6 +39,7 @@ def _run(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         render_item=render_item,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

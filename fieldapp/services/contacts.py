@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from .. import search_index
 from ..errors import NotFound, StaleEdit, ValidationError
 from ..models import Contact, Customer, User
 from . import audit, clock
@@ -129,7 +130,7 @@ def save_contact(
         result = session.execute(
             update(Contact)
             .where(col(Contact.id) == contact.id, *unchanged)
-            .values(**values)
+            .values(**values, search_text=search_index.text_for(Contact, values))
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:

@@ -1,7 +1,12 @@
-"""Finding customers: text search over name, kana, phone, address and tags; filters; "near me"; pages.
+"""Finding customers: text search over name, kana, phone, address, tags, visit notes, follow-ups and
+contacts; filters; "near me"; pages; the snippet of a note that matched.
 
-The text search runs over Customer.search_text, normalised once when the customer is saved (kana folded
+The text search runs over the `search_text` columns, normalised once when a row is saved (kana folded
 to hiragana, widths unified, phone digits also without hyphens), so a query only needs the same folding.
+Each word must be found somewhere in the customer's record or in one of its notes, follow-ups or
+contacts; the database's full-text index (fieldapp/search_index.py) finds the rows: an FTS5 trigram
+MATCH on SQLite, LIKE over a pg_trgm GIN index on PostgreSQL. Trigrams need three characters: a shorter
+word (「浅草」) is looked up by a scan of the same columns.
 "Near me" first keeps the customers inside a bounding box around the point (plain indexed-column
 comparisons that any database does), then sorts those few by great-circle distance in Python.
 """
@@ -12,19 +17,30 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from ..models import Customer, CustomerStatus, Rank, Segment
+from ..models import Contact, Customer, CustomerStatus, FollowUp, Rank, Segment, Visit
+from ..search_index import DOC_TABLE, FTS_TABLE, TEXT_FIELDS
 from .geo import EARTH_RADIUS_KM, haversine_km
-from .text import normalise_search
+from .text import normalise_search, pair_term
 
 PAGE_SIZE = 25
 # Radii tried in turn for "near me" until a page is full; None means anywhere.
 NEAR_RADII_KM: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 300, None)
 MAX_KM = 500.0
+MAX_IDLE_DAYS = 3650
+
+
+def _int(value: str | None, low: int, high: int) -> int | None:
+    try:
+        number = int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+    return number if number is not None and low <= number <= high else None
 
 
 def _float(value: str | None, low: float, high: float) -> float | None:
@@ -51,6 +67,8 @@ class SearchQuery:
     lat: float | None = None
     lon: float | None = None
     km: float | None = None  # strict radius for "near"; None = widen until a page is full
+    rep: int | None = None  # the assigned rep's id (0 = nobody assigned)
+    idle_days: int | None = None  # "no visit in N days" (never visited counts too)
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], *, default_mine: bool = False) -> SearchQuery:
@@ -70,9 +88,9 @@ class SearchQuery:
         lon = _float(args.get("lon"), -180, 180)
         km = _float(args.get("km"), 0.05, MAX_KM)
         near = args.get("near") == "1" and lat is not None and lon is not None
+        rep = _int(args.get("rep"), 0, 2**31 - 1)
         return cls(
             text=(args.get("q") or "").strip()[:100],
-            mine=mine,
             page=page,
             rank=rank,
             segment=segment,
@@ -83,6 +101,9 @@ class SearchQuery:
             lat=lat if near else None,
             lon=lon if near else None,
             km=km if near else None,
+            rep=rep,
+            mine=mine and rep is None,
+            idle_days=_int(args.get("idle"), 1, MAX_IDLE_DAYS),
         )
 
     def args(self, **overrides: object) -> dict[str, object]:
@@ -96,6 +117,10 @@ class SearchQuery:
                 out[name] = getattr(query, name)
         if query.overdue:
             out["overdue"] = "1"
+        if query.rep is not None:
+            out["rep"] = query.rep
+        if query.idle_days:
+            out["idle"] = query.idle_days
         if query.near and query.lat is not None and query.lon is not None:
             out.update(near="1", lat=f"{query.lat:.6f}", lon=f"{query.lon:.6f}")
             if query.km:
@@ -106,7 +131,15 @@ class SearchQuery:
 
     @property
     def has_filters(self) -> bool:
-        return bool(self.rank or self.segment or self.status or self.overdue or self.tag)
+        return bool(
+            self.rank
+            or self.segment
+            or self.status
+            or self.overdue
+            or self.tag
+            or self.rep is not None
+            or self.idle_days
+        )
 
 
 @dataclass
@@ -118,6 +151,8 @@ class SearchPage:
     extra: dict[str, object] = field(default_factory=dict)
     # Customer id → km from the "near" point.
     distances: dict[int, float] = field(default_factory=dict)
+    # Customer id → where a searched word was found outside the customer's own record.
+    snippets: dict[int, Snippet] = field(default_factory=dict)
     radius_km: float | None = None
     without_location: int = 0
 
@@ -143,13 +178,76 @@ def text_terms(text: str) -> list[str]:
     return terms
 
 
-def _conditions(*, team_id: int, user_id: int, query: SearchQuery, today: date | None) -> list:
+def _contains(column: sa.ColumnElement, term: str, dialect: str) -> sa.ColumnElement:
+    """The column holds `term` (a scan; used below the trigram length)."""
+    if dialect == "sqlite":
+        return func.instr(column, term) > 0  # no LIKE escaping needed, and no case folding to undo
+    return column.contains(term, autoescape=True)
+
+
+def matching_customer_ids(team_id: int, terms: list[str], dialect: str) -> sa.Select:
+    """Ids of the team's customers whose document (record, notes, follow-ups, contacts) holds every term.
+
+    Terms of three characters or more go through the trigram index as they are; two-character ones as
+    their pair word (" xy ", see text.pair_term), which the index finds too; a single character is
+    checked on the team's documents only.
+    """
+    doc = sa.table(DOC_TABLE, sa.column("customer_id"), sa.column("team_id"), sa.column("body"))
+    indexed = [pair_term(t) if len(t) == 2 else t for t in terms if len(t) >= 2]
+    scanned = [t for t in terms if len(t) < 2]
+    stmt = select(doc.c.customer_id).where(doc.c.team_id == team_id)
+    if dialect == "sqlite" and indexed:
+        phrases = " AND ".join('"' + t.replace('"', '""') + '"' for t in indexed)
+        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+        matched = sa.select(fts.c.rowid).where(sa.literal_column(FTS_TABLE).op("MATCH")(phrases))
+        if not scanned:  # the FTS rowids are the customer ids; the caller keeps its team's
+            return matched
+        stmt = stmt.where(doc.c.customer_id.in_(matched))
+        indexed = []
+    for term in indexed + scanned:
+        stmt = stmt.where(_contains(doc.c.body, term, dialect))
+    return stmt
+
+
+def _id_in(ids: sa.Select, name: str, dialect: str) -> sa.ColumnElement:
+    """Customer.id IN (the index's answer). PostgreSQL cannot estimate how many rows a LIKE over the
+    trigram index returns (it guesses few) and would then test the LIKE customer by customer; asked
+    first as a MATERIALIZED CTE, the index answers once (a bitmap scan) and the rest is a hash join."""
+    if dialect == "postgresql":
+        matched = ids.cte(f"matched_{name}").prefix_with("MATERIALIZED")
+        return col(Customer.id).in_(select(matched.c.customer_id))
+    return col(Customer.id).in_(ids)
+
+
+def _conditions(
+    *, team_id: int, user_id: int, query: SearchQuery, today: date | None, dialect: str
+) -> list:
     conditions = [Customer.team_id == team_id]
     if query.mine:
         conditions.append(Customer.assigned_rep_id == user_id)
-    words = query.text + (" " + query.tag if query.tag else "")
-    for term in text_terms(words):
-        conditions.append(col(Customer.search_text).contains(term, autoescape=True))
+    if query.rep is not None:
+        conditions.append(
+            col(Customer.assigned_rep_id).is_(None)
+            if query.rep == 0
+            else Customer.assigned_rep_id == query.rep
+        )
+    terms = text_terms(query.text)
+    if terms:
+        conditions.append(_id_in(matching_customer_ids(team_id, terms, dialect), "text", dialect))
+    if query.tag:
+        # The index narrows to customers whose document has the word; the tag must be the customer's
+        # own (not a word in a note), which the exact check on those few rows decides.
+        tag_terms = text_terms(query.tag)
+        conditions.append(
+            _id_in(matching_customer_ids(team_id, tag_terms, dialect), "tag", dialect)
+        )
+        for term in tag_terms:
+            conditions.append(_contains(col(Customer.search_text), term, dialect))
+    if query.idle_days and today is not None:
+        since = today - timedelta(days=query.idle_days)
+        conditions.append(
+            col(Customer.last_visit_on).is_(None) | (col(Customer.last_visit_on) < since)
+        )
     if query.rank:
         conditions.append(Customer.rank == query.rank)
     if query.segment:
@@ -170,19 +268,190 @@ def search(
     query: SearchQuery,
     today: date | None = None,
 ) -> SearchPage:
-    """One page of the team's customers matching the query: by reading, or nearest first for "near"."""
-    conditions = _conditions(team_id=team_id, user_id=user_id, query=query, today=today)
+    """One page of the team's customers matching the query: by reading, or nearest first for "near";
+    with the snippet of a note, follow-up or contact where a searched word was found."""
+    dialect = session.get_bind().dialect.name
+    conditions = _conditions(
+        team_id=team_id, user_id=user_id, query=query, today=today, dialect=dialect
+    )
+    terms = text_terms(query.text)
+    indexed = bool(terms or query.tag)
     if query.near and query.lat is not None and query.lon is not None:
-        return _search_near(session, conditions=conditions, query=query)
-    total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
+        if indexed:
+            page = _search_near_matches(session, conditions=conditions, query=query)
+        else:
+            page = _search_near(session, conditions=conditions, query=query)
+    elif indexed:
+        page = _search_matches(session, conditions=conditions, query=query)
+    else:
+        # No words: the count is an index count and the page is read from the (team, kana) index.
+        total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
+        stmt = (
+            select(Customer)
+            .where(*conditions)
+            .order_by(Customer.kana, Customer.name, Customer.id)
+            .offset((query.page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+        page = SearchPage(customers=list(session.exec(stmt)), total=total, page=query.page)
+    if terms and page.customers:
+        page.snippets = snippets(session, customers=page.customers, terms=terms, dialect=dialect)
+    return page
+
+
+def _load(session: Session, ids: list[int]) -> list[Customer]:
+    by_id = {c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _search_matches(session: Session, *, conditions: list, query: SearchQuery) -> SearchPage:
+    """Words given: the index is asked once — the page's ids and the total (a window count) in one
+    narrow query — and only the page's customers are loaded."""
     stmt = (
-        select(Customer)
+        select(Customer.id, func.count().over())
         .where(*conditions)
         .order_by(Customer.kana, Customer.name, Customer.id)
         .offset((query.page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     )
-    return SearchPage(customers=list(session.exec(stmt)), total=total, page=query.page)
+    rows = session.exec(stmt).all()
+    if rows:
+        total = rows[0][1]
+    elif query.page > 1:  # past the last page: count on its own
+        total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
+    else:
+        total = 0
+    return SearchPage(
+        customers=_load(session, [row[0] for row in rows]), total=total, page=query.page
+    )
+
+
+def _search_near_matches(session: Session, *, conditions: list, query: SearchQuery) -> SearchPage:
+    """Words and "near me": the matches are few enough to place them all at once (one question to the
+    index, not one per radius tried), nearest first."""
+    assert query.lat is not None and query.lon is not None
+    point = (query.lat, query.lon)
+    # Ordered first by a flat-earth distance (cheap for thousands of matches; the same order at these
+    # scales), great-circle distances computed only for the page and for a strict radius's edge.
+    cos_lat = math.cos(math.radians(query.lat))
+    flat: list[tuple[float, int, float, float]] = []
+    without = 0
+    rows = session.execute(select(Customer.id, Customer.lat, Customer.lon).where(*conditions))
+    for customer_id, lat, lon in rows:
+        if lat is None or lon is None:
+            without += 1
+            continue
+        d_lat, d_lon = lat - query.lat, (lon - query.lon) * cos_lat
+        flat.append((d_lat * d_lat + d_lon * d_lon, customer_id, lat, lon))
+    flat.sort()
+    if query.km is not None:
+        # Exact distances near the edge decide; the flat bound is loosened by 2 % to keep them all.
+        bound = (math.degrees(query.km / EARTH_RADIUS_KM) * 1.02) ** 2
+        flat = [row for row in flat if row[0] <= bound]
+        flat = [row for row in flat if haversine_km(point, (row[2], row[3])) <= query.km]
+    page_slice = flat[(query.page - 1) * PAGE_SIZE : query.page * PAGE_SIZE]
+    page_rows = sorted((haversine_km(point, (lat, lon)), cid) for _f, cid, lat, lon in page_slice)
+    return SearchPage(
+        customers=_load(session, [customer_id for _, customer_id in page_rows]),
+        total=len(flat),
+        page=query.page,
+        distances={customer_id: distance for distance, customer_id in page_rows},
+        radius_km=query.km,
+        without_location=without,
+    )
+
+
+def matching_ids(
+    session: Session, *, team_id: int, user_id: int, query: SearchQuery, today: date | None
+) -> list[int]:
+    """Every matching customer's id (no paging, no distance order): the "whole filtered set"."""
+    dialect = session.get_bind().dialect.name
+    conditions = _conditions(
+        team_id=team_id, user_id=user_id, query=query, today=today, dialect=dialect
+    )
+    return list(session.exec(select(Customer.id).where(*conditions).order_by(Customer.id)))
+
+
+# --- snippets ------------------------------------------------------------------------------------
+
+SNIPPET_BEFORE, SNIPPET_AFTER = 20, 40
+# The models a snippet can come from, by source table.
+SNIPPET_MODELS: dict[str, type] = {"visit": Visit, "followup": FollowUp, "contact": Contact}
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A few words around a match, in the text as it was written: before, the match, after."""
+
+    source: str  # visit / followup / contact
+    source_id: int
+    before: str
+    match: str
+    after: str
+
+
+def _normalised_map(text: str) -> tuple[str, list[int]]:
+    """The text in search form, and for each of its characters the index of the original character."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, char in enumerate(text):
+        folded = normalise_search(char)
+        out.append(folded)
+        index.extend([i] * len(folded))
+    return "".join(out), index
+
+
+def snippet_of(source: str, source_id: int, texts: list[str], terms: list[str]) -> Snippet | None:
+    """The first field that holds a term, cut around it; None when no field holds one literally
+    (a phone typed without hyphens, say)."""
+    for text in texts:
+        folded, index = _normalised_map(text)
+        for term in terms:
+            at = folded.find(term)
+            if at < 0 or not index:
+                continue
+            start, end = index[at], index[min(at + len(term), len(index)) - 1] + 1
+            lead = max(0, start - SNIPPET_BEFORE)
+            tail = min(len(text), end + SNIPPET_AFTER)
+            return Snippet(
+                source=source,
+                source_id=source_id,
+                before=("…" if lead else "") + text[lead:start],
+                match=text[start:end],
+                after=text[end:tail] + ("…" if tail < len(text) else ""),
+            )
+    return None
+
+
+def snippets(
+    session: Session, *, customers: list[Customer], terms: list[str], dialect: str
+) -> dict[int, Snippet]:
+    """For customers whose own record does not hold every word: the note, follow-up or contact holding
+    the most words (the newest first among equals), cut around a word."""
+    wanted = [
+        c.id for c in customers if not all(t in (c.search_text or "") for t in terms) and c.id
+    ]
+    if not wanted:
+        return {}
+    best: dict[int, tuple[int, int, int, Snippet]] = {}
+    for source, model in SNIPPET_MODELS.items():
+        fields = TEXT_FIELDS[model]
+        any_term = sa.or_(*(_contains(col(model.search_text), t, dialect) for t in terms))
+        # Only these customers' rows (their customer_id index), however many: no ORDER BY that would
+        # tempt the database into walking the whole table in id order.
+        stmt = select(model).where(col(model.customer_id).in_(wanted), any_term)
+        for row in session.exec(stmt):
+            found = sum(t in (row.search_text or "") for t in terms)
+            texts = [str(getattr(row, f)) for f in fields if getattr(row, f)]
+            cut = snippet_of(source, row.id, texts, terms)
+            if cut is None:
+                continue
+            # More words first, then visits (notes) before follow-ups and contacts, newest first.
+            rank = (found, -list(SNIPPET_MODELS).index(source), row.id)
+            current = best.get(row.customer_id)
+            if current is None or rank > current[:3]:
+                best[row.customer_id] = (*rank, cut)
+    return {customer_id: entry[3] for customer_id, entry in best.items()}
 
 
 def _within(
@@ -241,3 +510,44 @@ def _search_near(session: Session, *, conditions: list, query: SearchQuery) -> S
         radius_km=radius if query.km or len(found) < total else None,
         without_location=without,
     )
+
+
+# --- the team map --------------------------------------------------------------------------------
+
+MAP_LIMIT = 20_000
+
+
+def map_points(
+    session: Session, *, team_id: int, user_id: int, query: SearchQuery, today: date
+) -> list[dict[str, object]]:
+    """The matching customers that have a location, as plain points for the map (no paging)."""
+    dialect = session.get_bind().dialect.name
+    conditions = _conditions(
+        team_id=team_id, user_id=user_id, query=query, today=today, dialect=dialect
+    )
+    stmt = (
+        select(
+            Customer.id,
+            Customer.name,
+            Customer.lat,
+            Customer.lon,
+            Customer.assigned_rep_id,
+            Customer.next_due_on,
+            Customer.status,
+        )
+        .where(*conditions, col(Customer.lat).is_not(None), col(Customer.lon).is_not(None))
+        .order_by(Customer.id)
+        .limit(MAP_LIMIT)
+    )
+    return [
+        {
+            "id": customer_id,
+            "name": name,
+            "lat": round(lat, 6),
+            "lon": round(lon, 6),
+            "rep": rep_id,
+            "overdue": bool(due is not None and due < today and status != CustomerStatus.LOST),
+            "never": due is None,
+        }
+        for customer_id, name, lat, lon, rep_id, due, status in session.exec(stmt)
+    ]

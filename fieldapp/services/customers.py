@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
-from sqlalchemy import update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, SQLModel, col, select
 
 from ..errors import Forbidden, NotFound, StaleEdit, ValidationError
@@ -28,7 +28,7 @@ from ..models import (
     User,
 )
 from . import audit, busy, geocoding
-from .text import NOTES_MAX, customer_search_text, normalise_digits
+from .text import NOTES_MAX, customer_search_text, normalise_digits, normalise_search
 
 # Fields a user edits on the customer form (assigned_rep_id only by managers).
 EDIT_FIELDS = (
@@ -280,8 +280,12 @@ def update_customer(
     data: Mapping[str, Any],
     now: datetime,
     config: Mapping[str, Any] | None = None,
+    allow_duplicates: bool = True,
 ) -> Customer:
-    """Save edited fields if nobody saved since `version` was loaded (else StaleEdit, nothing written)."""
+    """Save edited fields if nobody saved since `version` was loaded (else StaleEdit, nothing written).
+
+    With allow_duplicates=False a new phone, name or address that another customer of the team already
+    has is refused (DuplicateCustomer) until the user confirms it."""
     require_edit(actor, customer)
     data = dict(data)
     if not actor.is_manager:
@@ -291,6 +295,24 @@ def update_customer(
         raise _stale(session, customer, data)
     if all(getattr(customer, key) == value for key, value in values.items()):
         return customer  # nothing changed: no new version, so nobody else's form goes stale
+    identity = ("name", "phone", "address")
+    if not allow_duplicates and any(
+        key in values and values[key] != getattr(customer, key) for key in identity
+    ):
+        merged = {key: values.get(key, getattr(customer, key)) for key in identity}
+        duplicates = find_duplicates(
+            session, team_id=customer.team_id, exclude_id=customer.id, **merged
+        )
+        if duplicates:
+            raise DuplicateCustomer(
+                _(
+                    "Another customer has the same phone, or the same name and address: %(names)s. "
+                    "Tick the box to save anyway.",
+                    names="、".join(d.name for d in duplicates),
+                ),
+                duplicates=duplicates,
+                field="allow_duplicate",
+            )
     before = _snapshot(customer)
     address_changed = "address" in values and values["address"] != customer.address
     probe = Customer.model_validate({**customer.model_dump(), **values})
@@ -473,3 +495,114 @@ class _BusyView:
         self.start_min = data.get("start_min")
         self.end_min = data.get("end_min")
         self.label = data.get("label")
+
+
+# --- creating a customer -------------------------------------------------------------------------
+
+
+class DuplicateCustomer(ValidationError):
+    """Someone in the team already has this phone, or this name at this address; `duplicates` lists them."""
+
+
+def _digits(phone: str | None) -> str:
+    return "".join(c for c in (phone or "") if c.isdigit())
+
+
+def _same_place(a: str | None, b: str | None) -> bool:
+    def fold(text: str | None) -> str:
+        return "".join(normalise_search(text or "").split()).replace("-", "")
+
+    return bool(fold(a)) and fold(a) == fold(b)
+
+
+def find_duplicates(
+    session: Session,
+    *,
+    team_id: int,
+    name: str | None,
+    phone: str | None,
+    address: str | None,
+    exclude_id: int | None = None,
+) -> list[Customer]:
+    """The team's customers with the same phone number (digits compared), or the same name at the same
+    address (compared in their normalised form)."""
+    digits = _digits(phone)
+    folded_name = normalise_search(name or "").strip()
+    alternatives = []
+    if len(digits) >= 6:
+        alternatives.append(func.replace(col(Customer.phone), "-", "") == digits)
+    if folded_name:  # the name is in the search text: a cheap first cut, compared exactly below
+        alternatives.append(
+            func.instr(col(Customer.search_text), folded_name) > 0
+            if session.get_bind().dialect.name == "sqlite"
+            else col(Customer.search_text).contains(folded_name, autoescape=True)
+        )
+    if not alternatives:
+        return []
+    stmt = select(Customer).where(Customer.team_id == team_id, or_(*alternatives)).limit(200)
+    found = []
+    for other in session.exec(stmt):
+        if other.id == exclude_id:
+            continue
+        same_phone = len(digits) >= 6 and _digits(other.phone) == digits
+        same_name = normalise_search(other.name).strip() == folded_name
+        if same_phone or (same_name and _same_place(other.address, address)):
+            found.append(other)
+    return found[:10]
+
+
+def create_customer(
+    session: Session,
+    *,
+    actor: User,
+    data: Mapping[str, Any],
+    lat: Any = None,
+    lon: Any = None,
+    allow_duplicates: bool = False,
+    now: datetime,
+    config: Mapping[str, Any] | None = None,
+) -> Customer:
+    """A new customer of the actor's team: pinned where the user put it, else geocoded from the address
+    (marked "needs location" when that fails or no geocoder is set). A rep's new customer is their own.
+    DuplicateCustomer (nothing written) when it looks like one the team has, unless allowed."""
+    data = dict(data)
+    if not actor.is_manager:
+        data["assigned_rep_id"] = actor.id
+    data.setdefault("name", "")
+    values = clean_customer_fields(session, team_id=actor.team_id, data=data)
+    pinned = None
+    if blank_to_none(lat) is not None or blank_to_none(lon) is not None:
+        pinned = clean_location(lat, lon)
+    if not allow_duplicates:
+        duplicates = find_duplicates(
+            session,
+            team_id=actor.team_id,
+            name=values.get("name"),
+            phone=values.get("phone"),
+            address=values.get("address"),
+        )
+        if duplicates:
+            raise DuplicateCustomer(
+                _("This customer may already exist. Check the list, or create it anyway."),
+                duplicates=duplicates,
+            )
+    customer = Customer(team_id=actor.team_id, created_at=now, updated_at=now)
+    for key, value in values.items():
+        if value is not None:
+            setattr(customer, key, value)
+    customer.search_text = search_text_for(customer)
+    if pinned is not None:
+        customer.lat, customer.lon = pinned
+        customer.location_source = LocationSource.PINNED
+    session.add(customer)
+    session.flush()
+    if pinned is None:
+        if customer.address:
+            _locate(session, customer, config)
+        else:
+            customer.needs_location = True
+        session.flush()
+    audit.Trail(session, actor, customer.team_id).saved(
+        ENTITY_CUSTOMER, customer.id, None, _snapshot(customer)
+    )
+    return customer

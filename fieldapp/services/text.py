@@ -31,7 +31,8 @@ def normalise_digits(text: str | None) -> str | None:
 
 
 def customer_search_text(*parts: str | None) -> str:
-    """The text the customer search runs over: every part normalised, digits also without hyphens."""
+    """The text the customer search runs over: every part normalised, digits also without hyphens,
+    then every two-character window as a word of its own (see `pair_term`); "" when there is no text."""
     pieces: list[str] = []
     for part in parts:
         if not part:
@@ -41,7 +42,18 @@ def customer_search_text(*parts: str | None) -> str:
         stripped = re.sub(r"[-\s]", "", normal)
         if stripped != normal and stripped.isdigit():
             pieces.append(stripped)
-    return " ".join(pieces)
+    if not pieces:
+        return ""
+    pairs = dict.fromkeys(
+        word[i : i + 2] for word in " ".join(pieces).split() for i in range(len(word) - 1)
+    )
+    return " ".join(pieces) + " " + "".join(f" {pair} " for pair in pairs)
+
+
+def pair_term(term: str) -> str:
+    """How a two-character search word is found by a trigram index: as the word " xy " that
+    customer_search_text writes for every two-character window (a trigram index cannot find "xy")."""
+    return f" {term} "
 
 
 # A free-text note on a customer or a contact: as long as a visit note may be (services.visits.NOTE_MAX).

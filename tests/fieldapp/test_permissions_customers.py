@@ -29,6 +29,7 @@ ROUTES = [
     ("POST", "/customers/{c}/busy/{busy}/edit", "edit"),
     ("POST", "/customers/{c}/busy/{busy}/delete", "edit"),
     ("GET", "/customers/leaflet/leaflet.js", "list"),
+    ("GET", "/customers/new", "list"),
 ]
 # Valid bodies, so an allowed POST succeeds (a redirect) rather than failing validation.
 BODIES = {
