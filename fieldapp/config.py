@@ -22,6 +22,7 @@ ENV_KEYS = (
     "TILE_URL",
     "DEFAULT_TIMEZONE",
     "LOGIN_RATE_LIMIT",
+    "API_RATE_LIMIT",
     "PLANNER_TIME_LIMIT",
     "PLANS_QUEUE",
 )
@@ -53,6 +54,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "TILE_URL": None,
         "DEFAULT_TIMEZONE": "Asia/Tokyo",
         "LOGIN_RATE_LIMIT": "10 per minute",
+        # per API token (or signed-in user): an integration syncing in bulk, not a scraper
+        "API_RATE_LIMIT": "300 per minute",
         # Seconds the planner searches for one rep's day (a phone waits for "Plan my day").
         "PLANNER_TIME_LIMIT": 1.0,
         # When set, the planner stops after this many iterations instead (repeatable plans in tests).

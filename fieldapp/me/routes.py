@@ -36,6 +36,7 @@ def index():
         team=current_team(),
         logout_form=EmptyForm(),
         calendar_form=EmptyForm(),
+        **tokens.page_parts(session),
     )
 
 
@@ -90,3 +91,6 @@ def calendar_token():
     else:
         abort(400)
     return redirect(url_for("me.index") + "#calendar")
+
+
+from . import tokens  # noqa: E402  (adds the API token routes to bp)
