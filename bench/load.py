@@ -16,12 +16,7 @@ not judged: the CI test runs 30 seconds of it for the checks).
 
 from __future__ import annotations
 
-# locust patches the standard library for gevent first: everything after it uses cooperative sockets.
-from locust import HttpUser, between, events, task  # noqa: I001  (must come first)
-from locust.env import Environment
-
 import argparse
-import json
 import os
 import random
 import re
@@ -37,6 +32,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import gevent
+
+# locust patches the standard library for gevent first: everything after it uses cooperative sockets.
+from locust import HttpUser, between, events, task  # noqa: I001  (must come first)
+from locust.env import Environment
 from sqlmodel import Session, col, select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -210,7 +209,10 @@ class Rep(Person):
         token = status.json().get("csrf_token", "") if status.ok else ""
         at = datetime.now(UTC) - timedelta(minutes=30)
         headers = {"X-CSRFToken": token}
-        for event, name, when in (("check-in", "check in", at), ("check-out", "check out", at + timedelta(minutes=20))):
+        for event, name, when in (
+            ("check-in", "check in", at),
+            ("check-out", "check out", at + timedelta(minutes=20)),
+        ):
             body = {"stop_id": stop_id, "at": when.isoformat(), "lat": 35.68, "lon": 139.76}
             sent = self.post(f"/api/sync/{event}", name, ok=(200, 422), json=body, headers=headers)
             if sent.status_code == 200 and event == "check-in":
@@ -293,10 +295,16 @@ def prepare(url: str) -> Cast:
                 session.add(plan)
                 session.flush()
                 for i, customer_id in enumerate(customer_ids[:8]):
-                    session.add(DayPlanStop(day_plan_id=plan.id, customer_id=customer_id, position=i))
+                    session.add(
+                        DayPlanStop(day_plan_id=plan.id, customer_id=customer_id, position=i)
+                    )
                 session.commit()
-            stops = list(session.exec(select(DayPlanStop.id).where(DayPlanStop.day_plan_id == plan.id)))
-            reps.append({"email": rep.email, "customers": customer_ids, "stops": stops, "team": rep.team_id})
+            stops = list(
+                session.exec(select(DayPlanStop.id).where(DayPlanStop.day_plan_id == plan.id))
+            )
+            reps.append(
+                {"email": rep.email, "customers": customer_ids, "stops": stops, "team": rep.team_id}
+            )
         managers = [u.email for u in session.exec(select(User).where(User.role == Role.MANAGER))]
         home_managers = [
             u.email
@@ -312,8 +320,18 @@ def prepare(url: str) -> Cast:
             fields = {
                 name: "" if getattr(customer, name) is None else str(getattr(customer, name))
                 for name in (
-                    "name", "kana", "phone", "postal_code", "address", "segment", "rank",
-                    "cadence_days", "visit_minutes", "status", "assigned_rep_id", "tags",
+                    "name",
+                    "kana",
+                    "phone",
+                    "postal_code",
+                    "address",
+                    "segment",
+                    "rank",
+                    "cadence_days",
+                    "visit_minutes",
+                    "status",
+                    "assigned_rep_id",
+                    "tags",
                 )
             }
             hot.append({"id": customer.id, "fields": fields})
@@ -330,7 +348,9 @@ def check(url: str, log_text: str) -> list[str]:
         counts = Counter()
         for start in range(0, len(keys), 500):
             rows = session.exec(
-                select(Visit.idempotency_key).where(col(Visit.idempotency_key).in_(keys[start : start + 500]))
+                select(Visit.idempotency_key).where(
+                    col(Visit.idempotency_key).in_(keys[start : start + 500])
+                )
             )
             counts.update(rows)
         for key in keys:
@@ -391,10 +411,10 @@ def start_server(url: str, port: int, log_path: Path) -> subprocess.Popen:
         if server.poll() is not None:
             raise RuntimeError("gunicorn stopped:\n" + log_path.read_text()[-3000:])
         try:
-            if requests.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code == 200:
-                # both workers: wait until each said its planner is ready
-                if log_path.read_text().count("planner ready in worker") >= 2:
-                    return server
+            answered = requests.get(f"http://127.0.0.1:{port}/login", timeout=2).status_code
+            # both workers: wait until each said its planner is ready
+            if answered == 200 and log_path.read_text().count("planner ready in worker") >= 2:
+                return server
         except requests.RequestException:
             pass
         time.sleep(0.5)
@@ -427,7 +447,9 @@ def report(env: Environment, seconds: float) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--duration", type=float, default=180, help="seconds of load (default 180)")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--spawn-rate", type=float, default=10)
@@ -439,11 +461,15 @@ def main(argv: list[str] | None = None) -> int:
     global CAST
     started = time.perf_counter()
     CAST = prepare(url)
-    print(f"database ready ({make_engine(url).dialect.name}) in {time.perf_counter() - started:.1f} s")
+    print(
+        f"database ready ({make_engine(url).dialect.name}) in {time.perf_counter() - started:.1f} s"
+    )
     log_path = workdir / "gunicorn.log"
     server = start_server(url, args.port, log_path)
     try:
-        env = Environment(user_classes=[Rep, Manager, Editor], events=events, host=f"http://127.0.0.1:{args.port}")
+        env = Environment(
+            user_classes=[Rep, Manager, Editor], events=events, host=f"http://127.0.0.1:{args.port}"
+        )
         runner = env.create_local_runner()
         runner.start(args.users, spawn_rate=args.spawn_rate)
         began = time.perf_counter()
