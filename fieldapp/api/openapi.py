@@ -24,10 +24,9 @@ from flask_babel import gettext as _
 
 from ..db import get_session
 from ..extensions import csrf
-from .schemas import Error
+from .schemas import MAX_ID, Error
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-MAX_ID = 2**63 - 1
 # Answers every operation may give besides its own; 409 only where a version is checked.
 COMMON_ERRORS = {
     401: "not signed in, or the token is unknown or revoked",

@@ -12,8 +12,10 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Ids are 64-bit in PostgreSQL: larger numbers cannot name a row.
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# Id columns are INTEGER (32-bit in PostgreSQL): a larger number cannot name a row, and PostgreSQL
+# refuses to even compare it, so it is a 422 here rather than a database error.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Version = Annotated[int, Field(ge=0, le=2**31 - 1, description="the version the client read")]
 Text = Annotated[str, Field(max_length=4000)]
 Short = Annotated[str, Field(max_length=300)]

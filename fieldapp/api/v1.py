@@ -103,7 +103,7 @@ def _after(query: Query) -> int:
     try:
         text = base64.urlsafe_b64decode(query.cursor.encode() + b"==").decode()
         kind, _sep, number = text.partition(":")
-        if kind == "after" and number.isdigit() and int(number) < 2**63:
+        if kind == "after" and number.isdigit() and int(number) <= s.MAX_ID:
             return int(number)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass

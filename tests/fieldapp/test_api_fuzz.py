@@ -57,7 +57,7 @@ def test_api_answers_within_its_schema_and_never_5xx(app, db, method, rule, mode
     operation = schema[_openapi_path(rule)][method]
     headers = {"Authorization": f"Bearer {world.ids['bearer']}"}
     # Invalid data goes into the query and the body; the path names the world's objects. (An id at or
-    # above 2**63 in a URL is wt-security's finding 6, fixed for every route in one place there.)
+    # beyond the id columns in a URL (2**31 on PostgreSQL) is wt-security's finding 6, one fix there.)
     names = re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule)
     fixed = {name: world.ids[name] for name in names} if mode is GenerationMode.NEGATIVE else None
 
