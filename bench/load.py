@@ -67,7 +67,7 @@ BENCH_LAT, BENCH_LON = 35.681234, 139.767125
 @dataclass
 class Ledger:
     visit_keys: set[str] = field(default_factory=set)  # form and sync visits answered as saved
-    checked_in: set[int] = field(default_factory=set)  # stop ids
+    checked_in: set[int] = field(default_factory=set)  # stop ids whose check-in was a new write
     edits_saved: set[str] = field(default_factory=set)  # markers written into customer notes
     edits_refused: set[str] = field(default_factory=set)  # markers of edits answered 409
     server_errors: Counter = field(default_factory=Counter)
@@ -220,7 +220,8 @@ class Rep(Person):
         ):
             body = {"stop_id": stop_id, "at": when.isoformat(), "lat": BENCH_LAT, "lon": BENCH_LON}
             sent = self.post(f"/api/sync/{event}", name, ok=(200, 422), json=body, headers=headers)
-            if sent.status_code == 200 and event == "check-in":
+            # A replay (or a stop already done through the form) keeps what was there: not a new write.
+            if sent.status_code == 200 and event == "check-in" and not sent.json()["replayed"]:
                 LEDGER.checked_in.add(stop_id)
 
 
