@@ -22,6 +22,7 @@ ENV_KEYS = (
     "TILE_URL",
     "DEFAULT_TIMEZONE",
     "LOGIN_RATE_LIMIT",
+    "API_RATE_LIMIT",
     "PLANNER_TIME_LIMIT",
     "PLANNER_PHONE_TIME_LIMIT",
     "PLANS_QUEUE",
@@ -55,6 +56,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "TILE_URL": None,
         "DEFAULT_TIMEZONE": "Asia/Tokyo",
         "LOGIN_RATE_LIMIT": "10 per minute",
+        # per API token (or signed-in user): an integration syncing in bulk, not a scraper
+        "API_RATE_LIMIT": "300 per minute",
         # Seconds the planner searches for one rep's day in the nightly run (`plans generate`).
         "PLANNER_TIME_LIMIT": 1.0,
         # ... and while a phone waits ("Plan my day", re-plan, nearby): the realistic days of

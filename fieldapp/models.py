@@ -267,6 +267,23 @@ class RepAbsence(SQLModel, table=True):
     covered_at: datetime | None = utc_column()
 
 
+class ApiToken(SQLModel, table=True):
+    """A personal API token: only its SHA-256 is kept (the token is shown once), read or read-write."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    name: str = Field(max_length=80)
+    # The first characters, shown on Me so the user can tell tokens apart; not enough to use one.
+    prefix: str = Field(max_length=16)
+    token_hash: str = Field(max_length=64, unique=True)
+    scope: str = Field(default="read", max_length=16)  # read / read-write
+    created_at: datetime = created_column()
+    last_used_at: datetime | None = utc_column()
+    revoked_at: datetime | None = utc_column()
+
+
 # --- customers -------------------------------------------------------------------------------------
 
 

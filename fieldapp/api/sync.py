@@ -74,20 +74,46 @@ def _refused(error: ValidationError):
     return jsonify(error=error.message, field=error.details.get("field"), status=422), 422
 
 
+def stop_event_entry(data: dict[str, Any], event: StopEvent) -> SyncResult:
+    """Replay a check-in or check-out recorded on the phone: stop, time on the phone, position.
+
+    The one rule for the outbox (/api/sync) and for integrations (/api/v1/sync). Committed here by
+    commit_with_retries: a busy database is tried again (the first event is the one kept)."""
+    stop_id = sync.parse_id(data.get("stop_id"), field="stop_id")
+    position = Position.parse(data.get("lat"), data.get("lon"))
+    at = sync.captured_at(data.get("at"), now=clock.now_utc())
+    session = get_session()
+    return commit_with_retries(
+        session,
+        lambda: sync.stop_event(
+            session, actor=current_user, event=event, stop_id=stop_id, position=position, at=at
+        ),
+    )
+
+
+def visit_entry(data: dict[str, Any]) -> SyncResult:
+    """Store an offline visit log once per key (the outbox's and /api/v1/sync's one rule)."""
+    key = data.get("key")
+    if not isinstance(key, str) or len(key.strip()) > visits.KEY_MAX:
+        raise ValidationError(_("The submission key is missing."), field="key")
+    fields = {
+        "customer_id": sync.parse_id(data.get("customer_id"), field="customer_id"),
+        "stop_id": sync.parse_id(data.get("stop_id"), field="stop_id", required=False),
+        "visit_id": sync.parse_id(data.get("visit_id"), field="visit_id", required=False),
+        "key": key,
+        "data": _visit_input(data),
+        "at": sync.captured_at(data.get("at"), now=clock.now_utc()),
+    }
+    session = get_session()
+    # The entry's key makes a second attempt safe (stored once), so a busy database is tried again.
+    return commit_with_retries(
+        session, lambda: sync.log_visit(session, actor=current_user, **fields)
+    )
+
+
 def _sync_stop_event(event: StopEvent):
-    """Replay a check-in or check-out recorded on the phone: stop, time on the phone, position."""
     try:
-        data = _payload()
-        stop_id = sync.parse_id(data.get("stop_id"), field="stop_id")
-        position = Position.parse(data.get("lat"), data.get("lon"))
-        at = sync.captured_at(data.get("at"), now=clock.now_utc())
-        session = get_session()
-        result = commit_with_retries(
-            session,
-            lambda: sync.stop_event(
-                session, actor=current_user, event=event, stop_id=stop_id, position=position, at=at
-            ),
-        )
+        result = stop_event_entry(_payload(), event)
     except ValidationError as error:
         return _refused(error)
     return _answer(result)
@@ -112,23 +138,7 @@ def sync_check_out():
 def sync_visit():
     """An offline visit log (outcome, notes, orders, follow-ups), stored once per key."""
     try:
-        data = _payload()
-        key = data.get("key")
-        if not isinstance(key, str) or len(key.strip()) > visits.KEY_MAX:
-            raise ValidationError(_("The submission key is missing."), field="key")
-        fields = {
-            "customer_id": sync.parse_id(data.get("customer_id"), field="customer_id"),
-            "stop_id": sync.parse_id(data.get("stop_id"), field="stop_id", required=False),
-            "visit_id": sync.parse_id(data.get("visit_id"), field="visit_id", required=False),
-            "key": key,
-            "data": _visit_input(data),
-            "at": sync.captured_at(data.get("at"), now=clock.now_utc()),
-        }
-        session = get_session()
-        # The entry's key makes a second attempt safe (stored once), so a busy database is tried again.
-        result = commit_with_retries(
-            session, lambda: sync.log_visit(session, actor=current_user, **fields)
-        )
+        result = visit_entry(_payload())
     except ValidationError as error:
         return _refused(error)
     return _answer(result)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField
+from wtforms import PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -20,4 +20,20 @@ class PasswordForm(FlaskForm):
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm_password = PasswordField(
         _l("New password again"), validators=[DataRequired(), Length(max=200)]
+    )
+
+
+class ApiTokenForm(FlaskForm):
+    """A new personal API token: a name to recognise it by and what it may do."""
+
+    name = StringField(
+        _l("Token name"),
+        validators=[DataRequired(), Length(max=80)],
+        description=_l("e.g. the tool that will use it"),
+    )
+    scope = RadioField(
+        _l("Access"),
+        choices=[("read", _l("Read only")), ("read-write", _l("Read and write"))],
+        default="read",
+        validators=[DataRequired()],
     )

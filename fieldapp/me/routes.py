@@ -49,6 +49,7 @@ def _page(*, form: LanguageForm | None = None, planning_form: PlanningSettingsFo
         logout_form=EmptyForm(),
         calendar_form=EmptyForm(),
         unread_report_comments=report_review.unread_count(session, rep_id=current_user.id),
+        **tokens.page_parts(session),
     )
 
 
@@ -159,3 +160,6 @@ def calendar_token():
     else:
         abort(400)
     return redirect(url_for("me.index") + "#calendar")
+
+
+from . import tokens  # noqa: E402  (adds the API token routes to bp)

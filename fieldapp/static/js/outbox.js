@@ -250,7 +250,8 @@
       render();
       return fetch(text.urlStatus, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) {
-          if (response.redirected || !isJson(response)) throw new Error("signin");
+          // Signed out: the API answers 401 (older servers redirected to the sign-in page).
+          if (response.redirected || response.status === 401 || !isJson(response)) throw new Error("signin");
           if (!response.ok) throw new Error("later");
           return response.json();
         })
