@@ -169,6 +169,7 @@ def office():
 @manager_required
 def reset_password(user_id: int):
     """Give a member a temporary password: their sessions end and they choose their own at sign-in."""
+    members.member_for(get_session(), actor=current_user, user_id=user_id)  # own team's only (404)
     form = ResetPasswordForm()
     if not form.validate_on_submit():
         for message in form.password.errors or [_("The form has expired. Please try again.")]:

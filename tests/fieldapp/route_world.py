@@ -26,7 +26,9 @@ from fieldapp.models import (
     DayPlan,
     DayPlanStop,
     FollowUp,
+    HandoverNote,
     Product,
+    ReportComment,
     Role,
     Team,
     User,
@@ -159,7 +161,15 @@ def build_world(app: Flask, db: Session) -> World:
         created_by_id=rep.id,
     )
     stop = DayPlanStop(day_plan_id=plan.id, customer_id=customer.id, position=0)
-    db.add_all([followup, stop])
+    # a handover note for the rep, and the manager's comment on the rep's report
+    note = HandoverNote(
+        customer_id=customer.id,
+        to_rep_id=rep.id,
+        body="Ask for Sato",
+        created_by_id=users["manager"].id,
+    )
+    comment = ReportComment(report_id=report.id, author_id=users["manager"].id, body="Good work")
+    db.add_all([followup, stop, note, comment])
     db.commit()
     with app.test_request_context():
         token = api_tokens.create_token(
@@ -180,6 +190,11 @@ def build_world(app: Flask, db: Session) -> World:
         "token_id": token.row.id,
         "product_id": product.id,
         "bearer": token.token,
+        "note_id": note.id,
+        "comment_id": comment.id,
+        "rep_id": rep.id,
+        "figure": "visits",
+        "start": today.isoformat(),
     }
     return World(app=app, db=db, users=users, ids=ids)
 

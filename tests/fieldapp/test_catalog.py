@@ -147,3 +147,29 @@ def test_product_page_shows_only_own_team_buyers_and_the_trend(
     assert "居酒屋 さくら" in html and "よその店" not in html
     assert "2026-11: 5 · ¥44,000" in html  # the November bar's tooltip: this team's orders only
     assert client.get("/products/999999").status_code == 404
+
+
+def test_prompts_come_from_imported_data_alone(app, db, make_team, make_user):
+    """A fresh install: catalogue, customers, then orders from files; the engine prompts from them."""
+    from fieldapp.insights.model import Kind
+    from fieldapp.services import prompts
+
+    team = make_team()
+    make_user(team=team, email="rep@example.com")
+    assert run(app, db, "products", PRODUCTS_JA.encode(), team).ok
+    customers = "顧客コード,顧客名,業種,担当者メール,緯度,経度\r\nC1,居酒屋 さくら,飲食店,rep@example.com,35.7,139.7\r\n"
+    assert run(app, db, "customers", customers.encode(), team).ok
+    # A keg every 14 days for four months; the last one 14 days before "today".
+    today = date(2026, 12, 1)
+    days = [date.fromordinal(today.toordinal() - 14 * n) for n in range(1, 9)]
+    orders = "顧客コード,商品コード,受注日,数量\r\n" + "".join(
+        f"C1,B-001,{d.isoformat()},2\r\n" for d in days
+    )
+    assert run(app, db, "orders", orders.encode(), team).ok
+    (customer_id,) = db.exec(select(OrderLine.customer_id)).unique().all()
+    with app.test_request_context(headers={"Accept-Language": "ja"}):
+        found = prompts.prompts_for(db, customer_ids=[customer_id], today=today)[customer_id]
+        reorder = [p for p in found if p.kind == Kind.REORDER]
+        assert reorder, found
+        (view,) = prompts.prompt_views(db, reorder[:1])
+    assert "14日" in view.evidence

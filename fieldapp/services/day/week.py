@@ -26,7 +26,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from ...errors import NotFound, StaleEdit, ValidationError
+from ...errors import StaleEdit, ValidationError
 from ...models import Customer, User, WeekDraft
 from .. import audit
 from . import planning
@@ -242,7 +242,7 @@ def move(
     days on (days before keep their stops; appointments and visits done stay)."""
     week = get_week(session, rep=rep, start=start)
     if week is None:
-        raise NotFound(_("There is no week plan yet."))
+        raise ValidationError(_("There is no week plan yet."))
     _check_version(week, version)
     source = week.day_of(customer_id)
     if source is None:
@@ -289,7 +289,7 @@ def accept(
     started since keeps its plan and what is done). Returns the week and the days written."""
     week = get_week(session, rep=rep, start=start)
     if week is None:
-        raise NotFound(_("There is no week plan yet."))
+        raise ValidationError(_("There is no week plan yet."))
     _check_version(week, version)
     days = [date.fromisoformat(d["date"]) for d in week.days]
     started = _started_days(session, rep=rep, days=days)
