@@ -312,7 +312,9 @@ def plans_generate(
     resting = [t for t in targets if t.rep_id not in working]
     targets = [t for t in targets if t.rep_id in working]
     if resting:
-        click.echo(f"Skipped {len(resting)} reps: {resting[0].day:%A} is not their working day.")
+        click.echo(
+            f"Skipped {len(resting)} reps: {resting[0].day:%A} is not their working day, or they are away."
+        )
     if not targets:
         return
     queue = None

@@ -128,6 +128,7 @@ def member(user_id: int):
         settings=planning_settings.settings_for(session, person),
         team=current_team(),
         can_change_account=members.can_change_account(current_user, person),
+        reset_form=ResetPasswordForm(formdata=None),
     ), (400 if request.method == "POST" else 200)
 
 

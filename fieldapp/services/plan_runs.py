@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from ..models import AuditEvent, DayPlan, PlanRun, PlanStatus, User
+from ..models import AuditEvent, DayPlan, PlanRun, PlanStatus, RepAbsence, User
 from .day.plans import SETTLED_STATES, plan_stops
 from .planning_settings import settings_for
 
@@ -45,9 +45,13 @@ class RepOutcome:
 
 
 def is_working_day(session: Session, *, rep_id: int, day: date) -> bool:
-    """Whether the rep works on `day`, by their own working weekdays (the team's default until set)."""
+    """Whether the rep works on `day`: one of their working weekdays (the team's default until set) and
+    not a day a manager marked them away (their visits are then planned on teammates by the cover page)."""
     rep = session.get(User, rep_id)
-    return rep is not None and settings_for(session, rep).works_on(day)
+    if rep is None or not settings_for(session, rep).works_on(day):
+        return False
+    away = select(RepAbsence.id).where(RepAbsence.rep_id == rep_id, RepAbsence.absent_on == day)
+    return session.exec(away).first() is None
 
 
 def keep_reason(session: Session, plan: DayPlan | None) -> str | None:

@@ -311,6 +311,27 @@ def test_the_team_page_links_every_member(client, people):
         assert f'href="/team/members/{people[key].id}"' in page
 
 
+def test_the_member_page_shows_the_last_sign_in_and_resets_the_password(app, client, db, people):
+    rep = people["rep"]
+    login(client, people["manager"].email)
+    page = client.get(f"/team/members/{rep.id}").get_data(as_text=True)
+    assert "Has not signed in yet" in page
+    login(app.test_client(), rep.email)
+    page = client.get(f"/team/members/{rep.id}").get_data(as_text=True)
+    assert "Last signed in" in page and f"/team/members/{rep.id}/password" in page
+    reset = client.post(
+        f"/team/members/{rep.id}/password",
+        data={"csrf_token": csrf_token(page), "password": "temporary-pass-42"},
+        follow_redirects=True,
+    )
+    assert reset.status_code == 200
+    db.expire_all()
+    assert db.get(User, rep.id).must_change_password
+    assert "Must choose a new password" in client.get(f"/team/members/{rep.id}").get_data(
+        as_text=True
+    )
+
+
 def test_a_rep_gets_403_and_another_teams_manager_404(app, client, people):
     rep = people["rep"]
     login(client, rep.email)
@@ -581,6 +602,24 @@ def test_nightly_plans_follow_each_reps_weekdays_and_start_place(app, db, people
     db.expire_all()
     assert plans.get_plan(db, rep_id=rep.id, day=DAY) is None
     assert [t.rep_id for t in jobs.reps_to_plan(db, day=DAY)] == [rep.id, colleague.id]
+
+
+def test_nightly_plans_skip_a_rep_marked_away(app, db, people):
+    """A rep a manager marked away that day gets no plan (the cover page plans their visits)."""
+    from fieldapp.models import RepAbsence
+    from fieldapp.services import plan_runs
+
+    rep = people["rep"]
+    assert plan_runs.is_working_day(db, rep_id=rep.id, day=DAY)
+    db.add(RepAbsence(rep_id=rep.id, absent_on=DAY, note="training"))
+    db.commit()
+    assert not plan_runs.is_working_day(db, rep_id=rep.id, day=DAY)
+    run = app.test_cli_runner().invoke(
+        args=["plans", "generate", "--date", DAY.isoformat(), "--workers", "1"]
+    )
+    assert "or they are away" in run.output
+    db.expire_all()
+    assert plans.get_plan(db, rep_id=rep.id, day=DAY) is None
 
 
 def test_a_manager_sets_the_team_office_and_a_rep_may_not(app, client, db, make_team, make_user):
