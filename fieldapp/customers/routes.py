@@ -26,7 +26,7 @@ from ..errors import StaleEdit, ValidationError
 from ..followups.forms import CloseFollowUpForm
 from ..forms import EmptyForm, apply_error, save_form
 from ..i18n import CHOICES, minutes_hhmm, ui_language
-from ..models import Customer
+from ..models import Customer, User
 from ..services import (
     busy,
     busy_periods,
@@ -166,14 +166,18 @@ def _customer_form(customer: Customer, *, formdata: bool) -> CustomerForm:
     reps = None
     if current_user.is_manager:
         reps = [(str(u.id), u.name) for u in service.team_reps(session, team_id=customer.team_id)]
-    if formdata:
-        return CustomerForm(reps=reps)
-    data = {name: getattr(customer, name) for name in service.EDIT_FIELDS}
-    data["assigned_rep_id"] = str(customer.assigned_rep_id or "")
-    data["cadence_days"] = str(customer.cadence_days)
-    data["visit_minutes"] = str(customer.visit_minutes)
-    data["version"] = str(customer.version)
-    return CustomerForm(formdata=None, data=data, reps=reps)
+    form = CustomerForm(reps=reps) if formdata else None
+    if form is None:
+        data = {name: getattr(customer, name) for name in service.EDIT_FIELDS}
+        data["cadence_days"] = str(customer.cadence_days)
+        data["visit_minutes"] = str(customer.visit_minutes)
+        data["version"] = str(customer.version)
+        form = CustomerForm(formdata=None, data=data, reps=reps)
+    # A new rep takes the customer through the handover (follow-ups, appointments and planned stops move
+    # with it, and a note travels), never by a bare change of this field.
+    if hasattr(form, "assigned_rep_id"):
+        del form.assigned_rep_id
+    return form
 
 
 def _plain(value: Any) -> str:
@@ -308,7 +312,12 @@ def edit(customer_id: int):
         if saved:
             return saved
         status = 400
-    return render_template("customers/edit.html", customer=customer, form=form), status
+    assigned = (
+        get_session().get(User, customer.assigned_rep_id) if customer.assigned_rep_id else None
+    )
+    return render_template(
+        "customers/edit.html", customer=customer, form=form, assigned_rep=assigned
+    ), status
 
 
 @bp.route("/<int:customer_id>/location", methods=["GET", "POST"])

@@ -444,27 +444,30 @@ def test_a_missing_or_garbled_version_is_refused_as_stale(
     assert saved.version == 1 and saved.notes == "元のメモ" and saved.lat != 35.1
 
 
-def test_manager_reassigns_rep_cannot(client, login_as, db, make_user, team, rep, add_customer):
+def test_the_edit_form_reassigns_nobody_the_handover_does(
+    client, login_as, db, make_user, team, rep, add_customer
+):
+    """The rep changes through the handover (follow-ups, appointments and stops move with it), so the
+    edit form has no rep field for anyone: a posted one is ignored, and managers get the handover link."""
     customer = add_customer()
     other = make_user(team=team, name="営業 二郎")
-    login_as(rep)
-    post_form(
-        client, f"/customers/{customer.id}/edit", edit_data(customer, assigned_rep_id=str(other.id))
-    )
-    db.expire_all()
-    assert db.get(Customer, customer.id).assigned_rep_id == rep.id
-    manager = make_user(team=team, role="manager")
-    client.post(
-        "/logout", data={"csrf_token": csrf_token(client.get("/me").get_data(as_text=True))}
-    )
-    login_as(manager)
-    fresh = db.get(Customer, customer.id)
-    response = post_form(
-        client, f"/customers/{customer.id}/edit", edit_data(fresh, assigned_rep_id=str(other.id))
-    )
-    assert response.status_code == 302
-    db.expire_all()
-    assert db.get(Customer, customer.id).assigned_rep_id == other.id
+    for user in (rep, make_user(team=team, role="manager")):
+        if user is not rep:
+            token = csrf_token(client.get("/me").get_data(as_text=True))
+            client.post("/logout", data={"csrf_token": token})
+        login_as(user)
+        page = client.get(f"/customers/{customer.id}/edit").get_data(as_text=True)
+        assert 'name="assigned_rep_id"' not in page
+        fresh = db.get(Customer, customer.id)
+        response = post_form(
+            client,
+            f"/customers/{customer.id}/edit",
+            edit_data(fresh, assigned_rep_id=str(other.id)),
+        )
+        assert response.status_code == 302
+        db.expire_all()
+        assert db.get(Customer, customer.id).assigned_rep_id == rep.id
+    assert f"/handover/new?ids={customer.id}" in page
 
 
 # --- location ------------------------------------------------------------------------------------
