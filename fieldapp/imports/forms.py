@@ -16,6 +16,7 @@ class ImportForm(FlaskForm):
             ("busy-periods", _l("Busy periods")),
             ("orders", _l("Orders")),
         ],
+        default="customers",
     )
     file = FileField(
         _l("CSV file (UTF-8 or Shift_JIS)"), validators=[FileRequired(_l("Choose a file."))]

@@ -68,8 +68,8 @@ def test_rep_sets_start_place_and_hours_then_plans_the_day(
     page.fill("input[name=work_end]", "17:00")
     assert page.locator("button.js-use-position").first.bounding_box()["height"] >= 44
     page.locator("button[type=submit]", has_text="計画の設定を保存").click()
-    page.wait_for_selector(".flash")
-    assert "計画の設定を保存しました" in page.locator(".flash").first.inner_text()
+    # the page before may show a confirmation too: wait for this one
+    page.locator(".flash", has_text="計画の設定を保存しました").first.wait_for()
     db.expire_all()
     saved = db.get(User, rep.id)
     assert saved.start_kind == "pin" and saved.start_label == "駅前の駐車場"
@@ -93,7 +93,7 @@ def test_rep_sets_start_place_and_hours_then_plans_the_day(
     page.locator("#start-kind label", has_text="事業所").click()
     assert not pin.is_visible()
     page.locator("button[type=submit]", has_text="計画の設定を保存").click()
-    page.wait_for_selector(".flash")
+    page.locator(".flash", has_text="計画の設定を保存しました").first.wait_for()
     db.expire_all()
     assert db.get(User, rep.id).start_kind == "office"
     assert "本社" in page.locator("#planning").inner_text()

@@ -36,6 +36,7 @@ def shop(make_team, make_user, make_customer, db):
 def test_prompt_marked_ordered_shows_in_the_managers_figures(page, live_server, shop, db):
     sign_in(page, live_server, "ichiro@example.com", PASSWORD)
     page.goto(f"{live_server}/customers/{shop['customer'].id}/visits/new")
+    page.locator("#prompts > summary").click()  # the visit form keeps the prompts folded
     prompt = page.locator(".prompt-reorder")
     assert "Reorder Soy sauce 18 L" in prompt.inner_text()
     assert "Usually every 30 days" in prompt.inner_text()

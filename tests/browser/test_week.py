@@ -69,14 +69,14 @@ def test_rep_plans_moves_and_accepts_the_week(page, live_server, rep_week):
     target = select.locator("option").last.get_attribute("value")
     select.select_option(target)
     stop.locator("button", has_text="移動").click()
-    page.wait_for_selector(".flash")
-    assert "週の残りを計画し直しました" in page.locator(".flash").first.inner_text()
+    # the page before may show a confirmation too: wait for this one
+    page.locator(".flash", has_text="週の残りを計画し直しました").first.wait_for()
     moved = page.locator("#day-stops li.week-stop", has_text=name)
     assert "あなたがこの日に移動" in moved.inner_text()
 
     page.locator("#accept-week").click()
-    page.wait_for_selector(".flash")
-    assert "週を確定しました" in page.locator(".flash").first.inner_text()
+    # the page before may show a confirmation too: wait for this one
+    page.locator(".flash", has_text="週を確定しました").first.wait_for()
 
     # Today of that day shows the visit
     if target == rep_week["today"].isoformat():
