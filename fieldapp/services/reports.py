@@ -38,7 +38,6 @@ from ..models import (
     OrderLine,
     Product,
     ReportStatus,
-    Role,
     Team,
     User,
     Visit,
@@ -558,46 +557,3 @@ def readable_report(session: Session, *, actor: User, report_id: int) -> tuple[D
             _("Only the rep who wrote this report and the team's managers can read it.")
         )
     return report, rep
-
-
-def list_reports(
-    session: Session,
-    *,
-    actor: User,
-    rep_id: int | None = None,
-    status: str | None = None,
-    day: date | None = None,
-    limit: int = LIST_LIMIT,
-) -> list[tuple[DailyReport, User]]:
-    """Reports newest day first: a manager's whole team (filtered), a rep only their own."""
-    stmt = (
-        select(DailyReport, User)
-        .join(User, User.id == DailyReport.rep_id)
-        .where(User.team_id == actor.team_id)
-    )
-    if not actor.is_manager:
-        rep_id = actor.id
-    if rep_id is not None:
-        stmt = stmt.where(DailyReport.rep_id == rep_id)
-    if status:
-        stmt = stmt.where(DailyReport.status == status)
-    if day is not None:
-        stmt = stmt.where(DailyReport.report_date == day)
-    stmt = stmt.order_by(DailyReport.report_date.desc(), User.name, DailyReport.id).limit(limit)
-    return list(session.exec(stmt).all())
-
-
-def reps_without_report(session: Session, *, actor: User, day: date) -> list[User]:
-    """Active reps of the manager's team with no report at all for the day."""
-    have = select(DailyReport.rep_id).where(DailyReport.report_date == day)
-    stmt = (
-        select(User)
-        .where(
-            User.team_id == actor.team_id,
-            User.role == Role.REP,
-            User.active.is_(True),
-            User.id.not_in(have),
-        )
-        .order_by(User.name)
-    )
-    return list(session.exec(stmt))

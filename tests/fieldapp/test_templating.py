@@ -119,7 +119,7 @@ def test_page_title_is_the_heading_and_the_app_name_unless_the_page_names_it(
     titles = {
         "/customers/": "<title>Customers · Field Companion</title>",
         f"/customers/{customer.id}": "<title>Sakura Izakaya · Field Companion</title>",
-        f"/customers/{customer.id}/history": "<title>Change history · Sakura Izakaya</title>",
+        f"/customers/{customer.id}/history": "<title>History · Sakura Izakaya</title>",
         "/me": "<title>Me · Field Companion</title>",
     }
     for url, title in titles.items():

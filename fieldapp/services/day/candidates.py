@@ -163,6 +163,42 @@ def plan_candidates(
     return out
 
 
+def followups_due(session: Session, *, rep: User, until: date) -> dict[int, list[FollowUp]]:
+    """The rep's open follow-ups due by the day after `until`, per customer (they make a candidate)."""
+    by_customer: dict[int, list[FollowUp]] = defaultdict(list)
+    for fu in session.exec(
+        select(FollowUp).where(
+            FollowUp.owner_id == rep.id,
+            FollowUp.state == FollowUpState.OPEN,
+            FollowUp.due_date.is_not(None),
+            FollowUp.due_date <= until + timedelta(days=1),
+        )
+    ):
+        by_customer[fu.customer_id].append(fu)
+    return by_customer
+
+
+def rep_candidates(
+    session: Session, *, rep: User, due_by: date, special: set[int]
+) -> list[Customer]:
+    """The rep's own customers due by `due_by` (or never visited, or at risk), and the `special` ones
+    (appointments, moved visits, follow-ups) whoever they belong to; lost customers never."""
+    stmt = select(Customer).where(
+        Customer.team_id == rep.team_id,
+        Customer.status != CustomerStatus.LOST,
+        or_(
+            (Customer.assigned_rep_id == rep.id)
+            & (
+                Customer.next_due_on.is_(None)
+                | (Customer.next_due_on <= due_by)
+                | (Customer.status == CustomerStatus.AT_RISK)
+            ),
+            Customer.id.in_(special) if special else false(),
+        ),
+    )
+    return list(session.exec(stmt))
+
+
 def select_candidates(
     session: Session, *, rep: User, day: date, extra_customer_ids: tuple[int, ...] = ()
 ) -> CandidatePool:
@@ -171,31 +207,11 @@ def select_candidates(
     planned = planned_visits(session, rep=rep, day=day, timezone=team.timezone)
     appointments = {v.customer_id: v for v in planned if v.is_appointment}
     moved = {v.customer_id: v for v in planned if not v.is_appointment}
-    followups_by_customer: dict[int, list[FollowUp]] = defaultdict(list)
-    for fu in session.exec(
-        select(FollowUp).where(
-            FollowUp.owner_id == rep.id,
-            FollowUp.state == FollowUpState.OPEN,
-            FollowUp.due_date.is_not(None),
-            FollowUp.due_date <= day + timedelta(days=1),
-        )
-    ):
-        followups_by_customer[fu.customer_id].append(fu)
+    followups_by_customer = followups_due(session, rep=rep, until=day)
     special = set(appointments) | set(moved) | set(followups_by_customer) | set(extra_customer_ids)
-    stmt = select(Customer).where(
-        Customer.team_id == rep.team_id,
-        Customer.status != CustomerStatus.LOST,
-        or_(
-            (Customer.assigned_rep_id == rep.id)
-            & (
-                Customer.next_due_on.is_(None)
-                | (Customer.next_due_on <= day + timedelta(days=DUE_SOON_DAYS))
-                | (Customer.status == CustomerStatus.AT_RISK)
-            ),
-            Customer.id.in_(special) if special else false(),
-        ),
+    customers = rep_candidates(
+        session, rep=rep, due_by=day + timedelta(days=DUE_SOON_DAYS), special=special
     )
-    customers = list(session.exec(stmt))
     periods = busy_periods_by_customer(session, [c.id for c in customers])
     pool = CandidatePool(day=day, candidates=[], excluded=[])
     settings = settings_for(session, rep)
@@ -638,31 +654,14 @@ def select_week_candidates(
                 appointments.setdefault(visit.customer_id, (index, visit))
             else:
                 moved.setdefault(visit.customer_id, index)
-    followups_by_customer: dict[int, list[FollowUp]] = defaultdict(list)
-    for fu in session.exec(
-        select(FollowUp).where(
-            FollowUp.owner_id == rep.id,
-            FollowUp.state == FollowUpState.OPEN,
-            FollowUp.due_date.is_not(None),
-            FollowUp.due_date <= last + timedelta(days=1),
-        )
-    ):
-        followups_by_customer[fu.customer_id].append(fu)
+    followups_by_customer = followups_due(session, rep=rep, until=last)
     special = set(appointments) | set(moved) | set(followups_by_customer)
-    stmt = select(Customer).where(
-        Customer.team_id == rep.team_id,
-        Customer.status != CustomerStatus.LOST,
-        or_(
-            (Customer.assigned_rep_id == rep.id)
-            & (
-                Customer.next_due_on.is_(None)
-                | (Customer.next_due_on <= last + timedelta(days=LOOKAHEAD_DAYS))
-                | (Customer.status == CustomerStatus.AT_RISK)
-            ),
-            Customer.id.in_(special) if special else false(),
-        ),
-    )
-    customers = [c for c in session.exec(stmt) if c.id not in skip_ids]
+    due_by = last + timedelta(days=LOOKAHEAD_DAYS)
+    customers = [
+        c
+        for c in rep_candidates(session, rep=rep, due_by=due_by, special=special)
+        if c.id not in skip_ids
+    ]
     periods = busy_periods_by_customer(session, [c.id for c in customers])
     seasons = {
         c.id: season_ahead(periods[c.id], c.next_due_on, first, work[0])
