@@ -11,7 +11,7 @@ from ..auth.decorators import manager_required
 from ..context import current_team, team_today
 from ..db import get_session
 from ..errors import ValidationError
-from ..services import team_dashboard
+from ..services import prompts, team_dashboard
 from . import charts
 from .forms import DashboardForm
 
@@ -72,8 +72,16 @@ def index():
     form.validate()
     today = team_today()
     period, problem = _period(form, today)
-    board = team_dashboard.build(get_session(), team=current_team(), period=period, today=today)
+    session = get_session()
+    board = team_dashboard.build(session, team=current_team(), period=period, today=today)
     names = [f.rep.name for f in board.reps]
+    # the prompts' side of coaching: how the reps answered them in the period
+    prompt_answers = prompts.acceptance(
+        session,
+        team_id=current_user.team_id,
+        today=period.end,
+        days=(period.end - period.start).days,
+    )
     return render_template(
         "manager/dashboard.html",
         form=form,
@@ -83,6 +91,7 @@ def index():
         nav=_nav(period),
         args=_args(period),
         trend=charts.trend_chart(board.weeks, [(f.rep.name, f.trend) for f in board.reps]),
+        prompt_answers=prompt_answers,
         bars=charts.made_vs_planned(
             [(name, f.visits_done, f.planned) for name, f in zip(names, board.reps, strict=True)]
         ),

@@ -622,7 +622,11 @@ def acceptance(session: Session, *, team_id: int, today: date, days: int = 90) -
         stmt = (
             select(group, PromptFeedback.response, func.count())
             .join(User, col(User.id) == PromptFeedback.rep_id)
-            .where(User.team_id == team_id, PromptFeedback.answered_on >= since)
+            .where(
+                User.team_id == team_id,
+                PromptFeedback.answered_on >= since,
+                PromptFeedback.answered_on <= today,  # a past period stops at its own end
+            )
             .group_by(group, PromptFeedback.response)
         )
         table: dict = defaultdict(lambda: defaultdict(int))

@@ -145,6 +145,16 @@ def test_managers_see_acceptance_by_kind_and_rep_of_their_team_only(app, client,
     assert "Rep One" not in other and 'id="no-answers"' in other
 
 
+def test_the_team_dashboard_shows_the_prompts_answered_in_its_period(app, client, login_as, shop):
+    login_as(shop["rep"])
+    post_visit(client, shop, {f"reorder:reorder_due:{shop['soy'].id}": "ordered"})
+    manager = app.test_client()
+    login(manager, shop["manager"].email)
+    page = manager.get("/team/dashboard/").get_data(as_text=True)
+    assert 'id="dashboard-prompts"' in page and "1 answered, 1 ordered (100%)" in page
+    assert 'href="/team/prompts"' in page
+
+
 def test_acceptance_page_needs_a_login(client):
     response = client.get("/team/prompts")
     assert response.status_code == 302 and "login" in response.headers["Location"]
