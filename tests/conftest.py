@@ -31,6 +31,13 @@ from fieldapp.services.text import customer_search_text
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct-horse-battery"
 
+# scrypt at its production cost takes about 0.1 s per hash and per check; the suite creates and signs in
+# thousands of users. Tests use the same algorithm and code path at a cheap cost (N = 1024); servers the
+# tests start in their own process (gunicorn in the load and worker tests) keep the production cost.
+user_service.HASH_METHOD = "scrypt:1024:8:1"
+user_service.CURRENT_HASH_PREFIX = "scrypt:1024:8:1$"
+user_service._DUMMY_HASH = user_service.hash_password("not-a-real-password")
+
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     # The planner's search is compiled once per machine (numba, cached in planner/__pycache__). Doing

@@ -16,7 +16,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, SQLModel
 from werkzeug.routing import Rule
-from werkzeug.security import generate_password_hash
 
 from fieldapp.models import (
     BusyPeriod,
@@ -35,11 +34,13 @@ from fieldapp.models import (
     Visit,
 )
 from fieldapp.services import api_tokens, clock
+from fieldapp.services import users as user_service
 from tests.conftest import PASSWORD, csrf_token, login
 
 ROLES = ("anonymous", "rep", "teammate", "other_rep", "manager", "other_manager", "admin")
-# Cheap to check, so a fresh world per route stays fast (the real hash is tested in test_auth.py).
-_FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+# The suite's cheap scrypt (tests/conftest.py), so a fresh world per route stays fast and signing in
+# does not rewrite the hash (the upgrade of older hashes is tested in test_sessions_passwords.py).
+_FAST_HASH = user_service.hash_password(PASSWORD)
 
 
 @dataclass
