@@ -142,6 +142,10 @@
         opened = true;
       }
     });
+    // Back from an action kept offline (the worker answers with Today#stop-<id>): the card grew its
+    // "waiting to sync" line after the browser scrolled to it, so bring the whole card into view again.
+    var acted = /^#stop-\d+$/.test(location.hash) && document.querySelector(location.hash);
+    if (acted && byStop[acted.dataset.stopId]) acted.scrollIntoView({ block: "start" });
   }
 
   // Keep Today's plan, its customers and their visit forms for offline use (at most every 5 min).
