@@ -34,7 +34,7 @@ from ...models import (
 )
 from .. import audit
 from ..clock import local_today
-from ..planning_settings import RepPlanningSettings, settings_for
+from ..planning_settings import RepPlanningSettings, settings_for, working_days
 from ..teams import zone
 from .candidates import (
     Candidate,
@@ -851,21 +851,10 @@ MAX_WEEK_SPAN = 28
 WEEK_DAYS = 5
 
 
-def working_weekdays(session: Session, user: User) -> frozenset[int]:
-    """The weekdays the rep works (Monday = 0), from their planning settings."""
-    return frozenset(settings_for(session, user).working_weekdays)
-
-
 def week_days(session: Session, user: User, start: date, count: int = WEEK_DAYS) -> list[date]:
-    """The rep's next `count` working days from `start` (included)."""
-    workdays = working_weekdays(session, user)
-    days: list[date] = []
-    day = start
-    while len(days) < count and (day - start).days < MAX_WEEK_SPAN:
-        if day.weekday() in workdays:
-            days.append(day)
-        day += timedelta(days=1)
-    return days
+    """The rep's next `count` working days from `start` (included), within MAX_WEEK_SPAN days."""
+    days = working_days(settings_for(session, user), start, count)
+    return [day for day in days if (day - start).days < MAX_WEEK_SPAN]
 
 
 def work_minutes(settings: RepPlanningSettings, day: date) -> tuple[int, int]:
