@@ -24,27 +24,59 @@ accesslog = "-"
 loglevel = os.environ.get("FIELDAPP_LOG_LEVEL", "info")
 
 
-def post_worker_init(worker) -> None:
-    """Load the planner in this worker before it accepts a request."""
-    import planner
+# Each worker searches its plans in a plan process of its own (fieldapp/plan_process.py), so a running
+# plan never stalls the worker's other requests; FIELDAPP_PLAN_PROCESS=0 searches in the request thread.
+plan_process = os.environ.get("FIELDAPP_PLAN_PROCESS", "1").lower() not in {
+    "0",
+    "false",
+    "no",
+    "off",
+}
 
-    # A plan's Python parts (candidate selection, storing the plan) hold the GIL: hand it over every
-    # millisecond instead of every 5 so a short request of another thread waits less meanwhile.
+
+def post_worker_init(worker) -> None:
+    """Load the planner (in the worker's plan process, or in the worker) before it accepts a request."""
+    # A request's Python parts hold the GIL: hand it over every millisecond instead of every 5 so a
+    # short request of another thread waits less meanwhile.
     sys.setswitchinterval(0.001)
     started = time.perf_counter()
-    planner.warm_up()
+    if plan_process:
+        from fieldapp.services.day import planning
+
+        planning.plan_in_own_process()
+        where = "its plan process"
+    else:
+        import planner
+
+        planner.warm_up()
+        where = "the worker itself"
     worker.log.info(
-        "planner ready in worker %s after %.1f s", worker.pid, time.perf_counter() - started
+        "planner ready in worker %s (%s) after %.1f s",
+        worker.pid,
+        where,
+        time.perf_counter() - started,
     )
+
+
+def worker_exit(server, worker) -> None:
+    """Stop the worker's plan process with it."""
+    from fieldapp import plan_process as process
+
+    process.stop()
 
 
 def pre_request(worker, req) -> None:
     """Say for each plan request whether the planner was already loaded (it always should be)."""
     if req.path.endswith(("/plan", "/replan")):
         import planner
+        from fieldapp import plan_process as process
 
-        # warm_up() is cached once it has run in this process: a hit means nothing is loaded in the request.
-        state = "warm" if planner.warm_up.cache_info().currsize else "cold"
+        # The plan process is warmed before it is running(); else warm_up() is cached once it has run
+        # in this process: a hit means nothing is loaded in the request.
+        if process.running():
+            state = "warm (plan process)"
+        else:
+            state = "warm" if planner.warm_up.cache_info().currsize else "cold"
         worker.log.info(
             "planner %s for %s %s in worker %s", state, req.method, req.path, worker.pid
         )

@@ -3,16 +3,20 @@ gunicorn (not a test: it prints numbers, no pass/fail).
 
     python bench/plan_stall.py                      # 1 gunicorn worker × 4 threads, 2 planning clients
     python bench/plan_stall.py --workers 2 --planners 4
+    FIELDAPP_PLAN_PROCESS=0 python bench/plan_stall.py   # plans searched in the request thread (before)
 
 Loads the demo data into a temporary SQLite database (`fieldapp demo --no-serve`), starts
-`gunicorn -c gunicorn.conf.py wsgi:app` on a free port, signs in two demo reps, then
+`gunicorn -c gunicorn.conf.py wsgi:app` on a free port, signs in the demo reps, then
 1. idle: --requests short GETs (the web app manifest, a few milliseconds) one after the other;
-2. loaded: for --seconds, the same request every 10 ms while --planners clients each tap "Plan my day"
-   (tomorrow) over and over; only the short requests that overlap a plan request count.
-Prints p50/p95/max of the short request in both phases, their ratio (the goal: p95 within 2× of idle)
-and how long the plans took. With one worker every plan shares the process, and its GIL, with the short
-requests: the compiled search (`planner/kernels.py`, `ruin_recreate.py`, numba `nogil=True`) lets the
-other threads run while it searches.
+2. during plans: for --seconds, the same request every 10 ms while --planners clients each post
+   "Plan my day" (tomorrow) over and over, the POST alone (its redirect to the page not followed); only
+   the short requests that overlap a plan request count;
+3. the reference, during page loads: the same, the clients loading the day's page instead — a page
+   render is Python work holding the GIL, and shows what any busy neighbour does to a short request;
+4. "Plan my day" tap to page (the plan and the page it lands on) --taps times on the idle server.
+Prints p50/p95/max of each and the ratios of the p95s to idle (the goal: within 2× during plans).
+Each gunicorn worker searches its plans in a plan process of its own (`fieldapp/plan_process.py`), so
+the worker's threads only wait for the answer; FIELDAPP_PLAN_PROCESS=0 shows the difference.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from datetime import date, timedelta
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, Request, build_opener
+from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-c", "from fieldapp.cli import main; main()"]
@@ -47,12 +51,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class NoRedirect(HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 - urllib's signature
+        return None
+
+
 class Client:
     """A signed-in browser, as far as cookies and CSRF tokens go."""
 
     def __init__(self, base: str) -> None:
         self.base = base
-        self.opener = build_opener(HTTPCookieProcessor(CookieJar()))
+        cookies = HTTPCookieProcessor(CookieJar())
+        self.opener = build_opener(cookies)
+        self.plain = build_opener(cookies, NoRedirect())
 
     def get(self, path: str) -> str:
         with self.opener.open(self.base + path, timeout=120) as response:
@@ -63,6 +74,17 @@ class Client:
         with self.opener.open(Request(self.base + path, data=data), timeout=120) as response:
             response.read()
             return response.status
+
+    def post_only(self, path: str, fields: dict[str, str]) -> int:
+        """POST without following the redirect to the page (the request alone, not the page after it)."""
+        data = urlencode(fields).encode()
+        try:
+            with self.plain.open(Request(self.base + path, data=data), timeout=120) as response:
+                response.read()
+                return response.status
+        except urllib.error.HTTPError as answer:  # the 303 to the page, not followed
+            answer.read()
+            return answer.code
 
     def sign_in(self, email: str) -> None:
         token = TOKEN.search(self.get("/login")).group(1)
@@ -108,7 +130,10 @@ def main() -> None:
     parser.add_argument("--planners", type=int, default=2, help="clients planning over and over")
     parser.add_argument("--requests", type=int, default=300, help="short requests per phase")
     parser.add_argument("--path", default="/manifest.webmanifest", help="the short request")
-    parser.add_argument("--seconds", type=float, default=20.0, help="length of the loaded phase")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each loaded phase")
+    parser.add_argument(
+        "--taps", type=int, default=10, help="'Plan my day' taps timed on the idle server"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="fieldapp-stall-") as tmp:
@@ -158,30 +183,63 @@ def run(base: str, args: argparse.Namespace) -> None:
         client.sign_in(f"rep{3 + i}@example.com")
         planners.append(client)
     day = next_weekday(date.today()).isoformat()
+    # the session's form token stays valid (no time limit): one per planning client
+    tokens = [TOKEN.search(client.get(f"/day/{day}")).group(1) for client in planners]
     timed_gets(short, args.path, 20)  # warm the connection and the caches
     # a first plan each: anything loaded on first use is loaded before the measurement
-    for client in planners:
-        token = TOKEN.search(client.get(f"/day/{day}")).group(1)
+    for client, token in zip(planners, tokens, strict=True):
         client.post(f"/day/{day}/plan", {"csrf_token": token})
 
     idle = timed_gets(short, args.path, args.requests)
     print(f"# {args.workers} worker(s) × {args.threads} threads, {args.planners} planning clients")
-    print(f"idle          {args.path}: {summary(idle)}", flush=True)
+    print(f"idle               {args.path}: {summary(idle)}", flush=True)
 
+    def plan(client: Client, token: str) -> None:
+        client.post_only(f"/day/{day}/plan", {"csrf_token": token})
+
+    def load_page(client: Client, token: str) -> None:
+        client.get(f"/day/{day}")
+
+    during_plans, plan_seconds = measure(short, planners, tokens, plan, args)
+    print(f"during plans       {args.path}: {summary(during_plans)}")
+    print(
+        f"the plan requests ({len(plan_seconds)}, POST until its redirect): {summary(plan_seconds)}"
+    )
+    # The reference: the same clients loading the day's page (a render holds the GIL like any Python
+    # work) — what every page request does to its neighbours, plan or not.
+    during_pages, page_seconds = measure(short, planners, tokens, load_page, args)
+    print(f"during page loads  {args.path}: {summary(during_pages)}")
+
+    # "Plan my day" as the phone sees it on an idle server: the plan, then the day's page it lands on.
+    taps = []
+    for _ in range(args.taps):
+        started = time.perf_counter()
+        planners[0].post(f"/day/{day}/plan", {"csrf_token": tokens[0]})
+        taps.append(time.perf_counter() - started)
+    print(f"plan my day, tap to page, idle: {summary(taps)}")
+    print(
+        f"p95 during plans / p95 idle: {p95(during_plans) / p95(idle):.2f}x (goal: within 2x); "
+        f"during page loads / idle: {p95(during_pages) / p95(idle):.2f}x (reference)"
+    )
+
+
+def measure(short: Client, clients: list[Client], tokens: list[str], action, args) -> tuple:  # noqa: ANN001
+    """Short requests every 10 ms while each client repeats `action`; those overlapping an action count."""
     stop = threading.Event()
-    plans: list[tuple[float, float]] = []  # (start, end) of each plan request
+    spans: list[tuple[float, float]] = []  # (start, end) of each action
 
-    def plan_loop(client: Client) -> None:
+    def loop(client: Client, token: str) -> None:
         while not stop.is_set():
-            token = TOKEN.search(client.get(f"/day/{day}")).group(1)
             started = time.perf_counter()
-            client.post(f"/day/{day}/plan", {"csrf_token": token})
-            plans.append((started, time.perf_counter()))
+            action(client, token)
+            spans.append((started, time.perf_counter()))
 
-    threads = [threading.Thread(target=plan_loop, args=(c,), daemon=True) for c in planners]
+    threads = [
+        threading.Thread(target=loop, args=(c, t), daemon=True)
+        for c, t in zip(clients, tokens, strict=True)
+    ]
     for t in threads:
         t.start()
-    # short requests at a steady pace for --seconds; only those that overlap a plan request count
     shorts: list[tuple[float, float]] = []
     until = time.perf_counter() + args.seconds
     while time.perf_counter() < until:
@@ -192,14 +250,10 @@ def run(base: str, args: argparse.Namespace) -> None:
     stop.set()
     for t in threads:
         t.join(timeout=120)
-    loaded = [
-        end - start
-        for start, end in shorts
-        if any(p_start < end and start < p_end for p_start, p_end in plans)
+    overlapping = [
+        end - start for start, end in shorts if any(a < end and start < b for a, b in spans)
     ]
-    print(f"during plans  {args.path}: {summary(loaded)}")
-    print(f"plan my day (tap to page, {len(plans)} plans): {summary([e - s for s, e in plans])}")
-    print(f"p95 during plans / p95 idle: {p95(loaded) / p95(idle):.2f}x (goal: within 2x)")
+    return overlapping, [b - a for a, b in spans]
 
 
 if __name__ == "__main__":

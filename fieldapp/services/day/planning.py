@@ -20,6 +20,7 @@ from sqlmodel import Session, delete, select
 
 import planner
 
+from ... import plan_process
 from ...errors import ValidationError
 from ...models import (
     Customer,
@@ -56,6 +57,12 @@ OVER_USUAL_VISITS = "usual_visits"
 def warm_up() -> None:
     """Load (the first time on a machine: compile) the planner's search before any plan's clock starts."""
     planner.warm_up()
+
+
+def plan_in_own_process() -> None:
+    """From now on this process's plans are searched in a plan process of its own (gunicorn workers:
+    a running plan then never stalls the worker's other requests; `fieldapp/plan_process.py`)."""
+    plan_process.start(planner.warm_up)
 
 
 def planner_options(
@@ -355,8 +362,9 @@ def _solve(
     def run(candidates: list[Candidate]) -> planner.Plan:
         request = build_request(settings, candidates)
         if now_s is None:
-            return planner.plan_day(request, options)
-        return planner.replan(
+            return plan_process.call(planner.plan_day, request, options)
+        return plan_process.call(
+            planner.replan,
             request,
             rep_id=str(settings.rep_id),
             at=at if at is not None else request.reps[0].start,
@@ -807,7 +815,7 @@ def cover_request(
 
 def plan_cover(request: planner.PlanRequest, options: planner.PlanOptions) -> planner.Plan:
     """The several-reps search over the cover request (value first, then travel)."""
-    return planner.plan_day(request, options)
+    return plan_process.call(planner.plan_day, request, options)
 
 
 def time_route(settings: RepPlanningSettings, ordered: list[Candidate]) -> planner.RouteEvaluation:
@@ -956,7 +964,7 @@ def plan_week(
         ),
         candidates=tuple(cands),
     )
-    result = planner.plan_week(request, options or planner.PlanOptions())
+    result = plan_process.call(planner.plan_week, request, options or planner.PlanOptions())
     return WeekOutcome(list(days), pool, result, depart)
 
 
