@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from .cross_sell import BasketStats, cross_sell_prompts
 from .model import Catalog, ContactInfo, Feedback, Kind, Note, Order, Prompt, Response
-from .needs import needs_prompts, product_terms
+from .needs import Offer, needs_prompts, offers_on, product_terms
 from .relationship import relationship_prompts
 from .reorder import reorder_prompts
 from .risk import OrderPace, risk_prompt
@@ -60,11 +60,18 @@ class TeamData:
     # superseded product → share of its buyers who already buy the successor
     adoption: dict[int, float] = field(default_factory=dict)
     words: dict[int, list[str]] | None = None
+    # the needs' offers of a day: one list for every customer of a page
+    offers: dict[date, list[Offer]] = field(default_factory=dict)
 
     def product_words(self) -> dict[int, list[str]]:
         if self.words is None:
             self.words = product_terms(self.catalog)
         return self.words
+
+    def offers_on(self, today: date) -> list[Offer]:
+        if today not in self.offers:
+            self.offers[today] = offers_on(self.catalog, self.product_words(), today)
+        return self.offers[today]
 
 
 def is_quiet(prompt: Prompt, feedback: Iterable[Feedback], today: date) -> bool:
@@ -107,7 +114,14 @@ def customer_prompts(
         since = today - timedelta(days=NEEDS_BOUGHT_DAYS)
         bought = {o.product_id for o in data.orders if since <= o.ordered_on < today}
         out += needs_prompts(
-            cid, data.notes, bought, catalog, team.product_words(), today=today, limit=k + 3
+            cid,
+            data.notes,
+            bought,
+            catalog,
+            team.product_words(),
+            today=today,
+            limit=k + 3,
+            offers=team.offers_on(today),
         )
     if Kind.RISK in wanted:
         found = risk_prompt(

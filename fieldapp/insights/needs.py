@@ -6,11 +6,12 @@ in the text, English words as whole words. A product the customer already buys i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .model import Catalog, Kind, Note, Prompt
-from .text import mentions, normalise, terms
+from .text import matcher, normalise, terms
 
 RECENT_DAYS = 60
 WINDOW_DAYS = 60
@@ -31,6 +32,31 @@ def product_terms(catalog: Catalog) -> dict[int, list[str]]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A product the notes are searched for: the one to offer (itself or its successor) and its words."""
+
+    product_id: int
+    offer: int
+    words: tuple[tuple[str, Callable[[str], bool]], ...]
+
+
+def offers_on(catalog: Catalog, words: dict[int, list[str]], today: date) -> list[Offer]:
+    """The products worth hearing a need for on `today` (sold, in season or about to be), with their
+    words' matchers: the same for every customer, so worked out once per page, not per customer."""
+    out = []
+    for product_id, product_words in words.items():
+        offer = catalog.current(product_id)
+        if offer is None:
+            continue
+        if not catalog.in_season(offer, today) and not catalog.in_season(
+            offer, today + timedelta(days=30)
+        ):
+            continue  # a summer product heard of in December waits for its season
+        out.append(Offer(product_id, offer, tuple((w, matcher(w)) for w in product_words)))
+    return out
+
+
 def needs_prompts(
     customer_id: int,
     notes: Iterable[Note],
@@ -40,6 +66,7 @@ def needs_prompts(
     *,
     today: date,
     limit: int = 3,
+    offers: list[Offer] | None = None,
 ) -> list[Prompt]:
     recent = sorted(
         (
@@ -55,16 +82,16 @@ def needs_prompts(
     owned = set(bought_recently)
     texts = [(n, normalise(n.text)) for n in recent]
     found: dict[int, tuple[Note, str, int]] = {}
-    for product_id, product_words in words.items():
-        offer = catalog.current(product_id)
-        if offer is None or offer in owned or product_id in owned:
+    for candidate in offers if offers is not None else offers_on(catalog, words, today):
+        offer = candidate.offer
+        if offer in owned or candidate.product_id in owned:
             continue
-        if not catalog.in_season(offer, today) and not catalog.in_season(
-            offer, today + timedelta(days=30)
-        ):
-            continue  # a summer product heard of in December waits for its season
         for note, text in texts:
-            hit = next((w for w in product_words if mentions(text, w)), None)
+            hit = None
+            for word, said in candidate.words:
+                if said(text):
+                    hit = word
+                    break
             if hit is None:
                 continue
             if offer in found:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
 
 _SPLIT = re.compile(r"[,、，;；/／\s]+")
 _LATIN = re.compile(r"^[a-z0-9][a-z0-9 .\-]*$")
@@ -31,6 +33,13 @@ def terms(*texts: str | None) -> list[str]:
 
 def mentions(note: str, term: str) -> bool:
     """Latin words match whole words ("oil" not in "toilet"); Japanese terms match anywhere."""
+    return matcher(term)(note)
+
+
+@lru_cache(maxsize=4096)
+def matcher(term: str) -> Callable[[str], bool]:
+    """`mentions` for one term, worked out once: a page of prompts tests thousands of note × term pairs."""
     if _LATIN.match(term):
-        return re.search(rf"(?<![a-z]){re.escape(term)}s?(?![a-z])", note) is not None
-    return term in note
+        search = re.compile(rf"(?<![a-z]){re.escape(term)}s?(?![a-z])").search
+        return lambda note: search(note) is not None
+    return lambda note: term in note

@@ -13,6 +13,7 @@ from uuid import uuid4
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     Form,
     FormField,
@@ -25,6 +26,7 @@ from wtforms import (
 from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
+from wtforms.widgets import Select, html_params
 
 from ..forms import VersionField, field_values
 from ..i18n import choices
@@ -94,10 +96,38 @@ class UsualLineForm(Form):
     unit_price = StringField(_l("Unit price (yen)"), render_kw=NUMBER)
 
 
+class CatalogChoices(list):
+    """The catalogue's choices, shared by the form's product lines, with their options rendered once."""
+
+    def __init__(self, choices: Sequence[SelectChoice]) -> None:
+        super().__init__(choices)
+        self.rendered: dict[str, str] = {}  # selected value → the options' HTML
+
+
+class SharedOptionsSelect(Select):
+    """A select whose options are rendered once per catalogue and selected value: the visit form's
+    product lines each list the whole catalogue, and rendering its options (escaping, attributes) for
+    every line was half of the page's time."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        choices = field.choices
+        if not isinstance(choices, CatalogChoices):
+            return super().__call__(field, **kwargs)
+        selected = str(field.data or "")
+        options = choices.rendered.get(selected)
+        if options is None:
+            whole = str(super().__call__(field))
+            options = choices.rendered[selected] = whole[whole.index(">") + 1 : -len("</select>")]
+        kwargs.setdefault("id", field.id)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+
+
 class ExtraLineForm(Form):
     """Any product of the catalogue."""
 
-    product_id = SelectField(_l("Product"), choices=[], validate_choice=False)
+    product_id = SelectField(
+        _l("Product"), choices=[], validate_choice=False, widget=SharedOptionsSelect()
+    )
     quantity = StringField(_l("Quantity"), render_kw=NUMBER)
     unit_price = StringField(_l("Unit price (yen)"), render_kw=NUMBER)
 
@@ -195,16 +225,22 @@ class VisitForm(VisitNotesForm):
         for row, product in zip(self.usual.entries, self.usual_products, strict=False):
             if not row.form.product_id.data:
                 row.form.product_id.data = str(product.id)
-        product_choices = [SelectChoice("", str(_l("Choose a product")))] + [
-            SelectChoice(
-                str(p.id),
-                f"{product_label(p)} · ¥{p.unit_price:,}",
-                # The picker's search also matches the code, reading, English name and tags.
-                render_kw={"data-price": str(p.unit_price), "data-search": product_search_words(p)},
-                optgroup=p.category,
-            )
-            for p in catalog
-        ]
+        product_choices = CatalogChoices(
+            [SelectChoice("", str(_l("Choose a product")))]
+            + [
+                SelectChoice(
+                    str(p.id),
+                    f"{product_label(p)} · ¥{p.unit_price:,}",
+                    # The picker's search also matches the code, reading, English name and tags.
+                    render_kw={
+                        "data-price": str(p.unit_price),
+                        "data-search": product_search_words(p),
+                    },
+                    optgroup=p.category,
+                )
+                for p in catalog
+            ]
+        )
         owner_choices = [SelectChoice(str(m.id), m.name) for m in members if m.active]
         for row in self.orders.entries:
             row.form.product_id.choices = product_choices
