@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
+import secrets
+
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -325,6 +327,17 @@ class Customer(SQLModel, table=True):
     version: int = Field(default=1)
     created_at: datetime = created_column()
     updated_at: datetime = created_column()
+    # New whenever anything its prompts are drawn from changes (services/prompts.py): the cache key of
+    # its prompts. Random, not a counter, so a customer recreated under the same id never matches.
+    insights_token: str = Field(
+        default_factory=lambda: new_insights_token(),
+        max_length=16,
+        sa_column_kwargs={"default": lambda: new_insights_token()},
+    )
+
+
+def new_insights_token() -> str:
+    return secrets.token_hex(8)
 
 
 class CustomerSearchDoc(SQLModel, table=True):

@@ -7,7 +7,7 @@ rendered at read time from each prompt's code and facts, in the rep's language.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Engine, and_, case, event, func
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import UpdateBase
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from ..insights.cross_sell import BasketStats
 from ..insights.engine import (
@@ -54,6 +54,7 @@ from ..models import (
     User,
     Visit,
     VisitStatus,
+    new_insights_token,
 )
 
 # Two years of history is enough to know a customer's rhythm.
@@ -126,6 +127,13 @@ _TEAM_CACHE_SIZE = 32
 
 def team_data(session: Session, *, team_id: int, today: date, catalog: Catalog) -> TeamData:
     """The team's basket statistics, cached until the team's orders or the day change."""
+    return _team_entry(session, team_id=team_id, today=today, catalog=catalog)[1]
+
+
+def _team_entry(
+    session: Session, *, team_id: int, today: date, catalog: Catalog
+) -> tuple[tuple, TeamData]:
+    """The team's statistics and the key they are cached under (what would change them)."""
     where = (str(session.get_bind().url), team_id, today)
     checked = _TEAM_CHECKED.get(where)
     if checked is not None and monotonic() - checked[0] < TEAM_RECHECK_SECONDS:
@@ -156,7 +164,7 @@ def team_data(session: Session, *, team_id: int, today: date, catalog: Catalog) 
             session, team_id=team_id, today=today, catalog=catalog
         )
     # the catalogue (active flags, names) is read fresh every time
-    return TeamData(catalog=catalog, baskets=found.baskets, adoption=found.adoption)
+    return key, TeamData(catalog=catalog, baskets=found.baskets, adoption=found.adoption)
 
 
 # The fingerprint above counts every order line of the team (about 5 ms of database work for 20,000
@@ -364,28 +372,86 @@ def prompts_for(
     kinds: Iterable[str] = Kind.ALL,
     k: int = 3,
 ) -> dict[int, list[Prompt]]:
-    """Every customer's prompts, best first (the caller has checked the customers' team)."""
+    """Every customer's prompts, best first (the caller has checked the customers' team).
+
+    A customer's prompts are kept (per process) under its `insights_token`, which changes whenever
+    anything they are drawn from changes (below), with the day, the catalogue and the team's statistics:
+    a page shown again (Today, the customer, the visit form) reads one column instead of the history.
+    """
     if not customer_ids:
         return {}
     kinds = tuple(kinds)
-    data = customer_data(session, customer_ids=customer_ids, today=today, kinds=kinds)
     catalog = load_catalog(session)
-    teams: dict[int, TeamData] = {}
-    team_of = {}
-    if {Kind.CROSS_SELL, Kind.UPSELL} & set(kinds):
-        for chunk in _chunks(list(customer_ids)):
-            team_of.update(
-                session.exec(
-                    select(Customer.id, Customer.team_id).where(col(Customer.id).in_(chunk))
-                ).all()
+    url = str(session.get_bind().url)
+    tokens: dict[int, tuple[int, str]] = {}
+    for chunk in _chunks(list(dict.fromkeys(customer_ids))):
+        for cid, team_id, token in session.exec(
+            select(Customer.id, Customer.team_id, Customer.insights_token).where(
+                col(Customer.id).in_(chunk)
             )
-        for team_id in set(team_of.values()):
-            teams[team_id] = team_data(session, team_id=team_id, today=today, catalog=catalog)
-    empty = TeamData(catalog=catalog, baskets=BasketStats())
-    return {
-        cid: customer_prompts(d, teams.get(team_of.get(cid), empty), today=today, k=k, kinds=kinds)
-        for cid, d in data.items()
+        ).all():
+            tokens[cid] = (team_id, token)
+    teams: dict[int, tuple[tuple, TeamData]] = {}
+    if {Kind.CROSS_SELL, Kind.UPSELL} & set(kinds):
+        for team_id in {team for team, _token in tokens.values()}:
+            teams[team_id] = _team_entry(session, team_id=team_id, today=today, catalog=catalog)
+    empty = ((), TeamData(catalog=catalog, baskets=BasketStats()))
+    base = (url, today, kinds, k, _catalog_key(catalog))
+    out: dict[int, list[Prompt]] = {}
+    missing: list[int] = []
+    keys = {}
+    for cid, (team_id, token) in tokens.items():
+        keys[cid] = (*base, cid, token, teams.get(team_id, empty)[0])
+        found = _PROMPT_CACHE.get(keys[cid])
+        if found is None:
+            missing.append(cid)
+        else:
+            _PROMPT_CACHE.move_to_end(keys[cid])
+            out[cid] = list(found)
+    if missing:
+        data = customer_data(session, customer_ids=missing, today=today, kinds=kinds)
+        for cid, d in data.items():
+            team = teams.get(tokens[cid][0], empty)[1]
+            prompts = customer_prompts(d, team, today=today, k=k, kinds=kinds)
+            _PROMPT_CACHE[keys[cid]] = tuple(prompts)
+            out[cid] = prompts
+        while len(_PROMPT_CACHE) > PROMPT_CACHE_SIZE:
+            _PROMPT_CACHE.popitem(last=False)
+    return {cid: out[cid] for cid in tokens if cid in out}
+
+
+# Customers' prompts by what they were drawn from (the least recently used go first).
+PROMPT_CACHE_SIZE = 20_000
+_PROMPT_CACHE: OrderedDict[tuple, tuple[Prompt, ...]] = OrderedDict()
+
+
+def _catalog_key(catalog: Catalog) -> tuple:
+    return (tuple(catalog.products.values()), tuple(sorted(catalog.successor_of.items())))
+
+
+# What the prompts of a customer are drawn from: its orders, visit notes, follow-ups (complaints),
+# contacts (birthdays), answers to prompts, and the customer itself (segment). Writing any of them
+# through the ORM gives the customer a new token in the same transaction, so every worker process
+# sees the change with the commit. (Rows written without the ORM — the demo's bulk load — belong to
+# customers created with them, whose tokens are new.)
+_DRAWN_FROM = (OrderLine, Visit, FollowUp, Contact, PromptFeedback)
+
+
+@event.listens_for(Session, "after_flush")
+def _new_insights_tokens(session: Session, _context) -> None:
+    changed = {
+        row.customer_id
+        for row in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(row, _DRAWN_FROM) and row.customer_id is not None
     }
+    changed |= {row.id for row in session.dirty if isinstance(row, Customer) and row.id is not None}
+    changed -= {row.id for row in session.deleted if isinstance(row, Customer)}
+    if changed:
+        session.connection().execute(
+            update(Customer)
+            .where(col(Customer.id).in_(sorted(changed)))
+            .values(insights_token=new_insights_token())
+        )
 
 
 # --- words -----------------------------------------------------------------------------------------
