@@ -1,4 +1,5 @@
-"""The request-side seam: the signed-in user's team and the team's local today, read once per request (on g)."""
+"""The request-side seam: the signed-in user's team, the team's local today and the user's unread report
+comments, read once per request (on g)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask_login import current_user
 
 from .db import get_session
 from .models import Team
-from .services import clock
+from .services import clock, report_review
 
 
 def current_team() -> Team:
@@ -34,3 +35,16 @@ def team_timezone_name() -> str:
         if team is not None:
             return team.timezone
     return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def unread_report_comments() -> int:
+    """Comments on the signed-in user's daily reports they have not read yet (the Me tab's badge):
+    one count per request, 0 without a signed-in user."""
+    if not (current_user and current_user.is_authenticated):
+        return 0
+    cached = g.get("unread_report_comments")
+    # Keyed on the user id, like current_team: a sign-in within the request counts for the new user.
+    if cached is None or cached[0] != current_user.id:
+        count = report_review.unread_count(get_session(), rep_id=current_user.id)
+        cached = g.unread_report_comments = (current_user.id, count)
+    return cached[1]

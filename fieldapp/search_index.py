@@ -10,7 +10,13 @@ Triggers on those four tables keep one document per customer (`searchdoc`: its r
 its notes', follow-ups' and contacts'), so a search asks one indexed question, not one per table, and
 a word found in a note and another in the name still find the customer. The index is the database's own:
 - SQLite: an FTS5 table with the trigram tokenizer over searchdoc.body (external content: no copy);
-- PostgreSQL: a pg_trgm GIN index on searchdoc.body; LIKE '%term%' uses it.
+- PostgreSQL: pg_trgm GIN indexes; LIKE '%term%' uses them. The document is split in two short columns
+  (since migration 0012_search_split): `body` holds each distinct word once, except two-character ones, and
+  `pairs` each distinct two-character word (" xy ", the pair words of `services.text.pair_term`). A query
+  word has no space, so it is in the document exactly when it is in one of its words: the split and the
+  deduplication find the same customers, while the text rechecked for a common word is about five times
+  shorter and narrow enough for ANALYZE to sample (it skips values over 1 kB), so the planner can tell a
+  common word from a rare one.
 
 Both are created by migration 0008_search_handover and, for schemas made from the metadata instead
 (`SQLModel.metadata.create_all`), by an `after_create` hook on the metadata, from the same statements.
@@ -68,6 +74,7 @@ for _model in TEXT_FIELDS:
 DOC_TABLE = "searchdoc"
 FTS_TABLE = "searchdoc_fts"  # SQLite
 TRGM_INDEX = "ix_searchdoc_body_trgm"  # PostgreSQL
+PAIRS_INDEX = "ix_searchdoc_pairs_trgm"  # PostgreSQL, since 0012_search_split
 CHILD_SOURCES = ("visit", "followup", "contact")
 
 
@@ -124,18 +131,51 @@ def sqlite_statements() -> list[str]:
     return statements
 
 
-def postgresql_statements() -> list[str]:
-    """pg_trgm GIN index over searchdoc.body, and the trigger functions that keep the documents."""
+# PostgreSQL: a customer's words (split on spaces) → (body: distinct words but two-character ones,
+# pairs: the distinct two-character words, between spaces).
+SPLIT_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION searchdoc_split(doc text, OUT body text, OUT pairs text) AS $$ "
+    "SELECT coalesce(string_agg(DISTINCT w, ' ') FILTER (WHERE char_length(w) <> 2), ''), "
+    "coalesce(' ' || string_agg(DISTINCT w, ' ') FILTER (WHERE char_length(w) = 2) || ' ', '') "
+    "FROM string_to_table(doc, ' ') AS w WHERE w <> '' $$ LANGUAGE sql IMMUTABLE"
+)
+
+
+def postgresql_statements(*, split: bool = True) -> list[str]:
+    """pg_trgm GIN indexes over searchdoc, and the trigger functions that keep the documents.
+
+    `split=False` gives the statements as they were at migration 0008 (one `body` with every word)."""
+    doc = _body_sql("cid", "string_agg")
+    if split:
+        refresh = (
+            f"UPDATE {DOC_TABLE} SET (body, pairs) = (SELECT s.body, s.pairs FROM searchdoc_split({doc}) s) "
+            "WHERE customer_id = cid; "
+        )
+        insert = (
+            f"INSERT INTO {DOC_TABLE}(customer_id, team_id, body, pairs) SELECT NEW.id, NEW.team_id, "
+            "s.body, s.pairs FROM searchdoc_split(coalesce(NEW.search_text, '')) s; "
+        )
+    else:
+        refresh = f"UPDATE {DOC_TABLE} SET body = {doc} WHERE customer_id = cid; "
+        insert = (
+            f"INSERT INTO {DOC_TABLE}(customer_id, team_id, body) "
+            "VALUES (NEW.id, NEW.team_id, coalesce(NEW.search_text, '')); "
+        )
     return [
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
         f"CREATE INDEX IF NOT EXISTS {TRGM_INDEX} ON {DOC_TABLE} USING gin (body gin_trgm_ops)",
+        *(
+            [
+                f"CREATE INDEX IF NOT EXISTS {PAIRS_INDEX} ON {DOC_TABLE} USING gin (pairs gin_trgm_ops)",
+                SPLIT_FUNCTION,
+            ]
+            if split
+            else []
+        ),
         "CREATE OR REPLACE FUNCTION searchdoc_refresh(cid integer) RETURNS void AS $$ BEGIN "
-        f"UPDATE {DOC_TABLE} SET body = {_body_sql('cid', 'string_agg')} WHERE customer_id = cid; "
-        "END $$ LANGUAGE plpgsql",
+        f"{refresh}END $$ LANGUAGE plpgsql",
         "CREATE OR REPLACE FUNCTION searchdoc_customer() RETURNS trigger AS $$ BEGIN "
-        "IF TG_OP = 'INSERT' THEN "
-        f"INSERT INTO {DOC_TABLE}(customer_id, team_id, body) "
-        "VALUES (NEW.id, NEW.team_id, coalesce(NEW.search_text, '')); "
+        f"IF TG_OP = 'INSERT' THEN {insert}"
         "ELSIF TG_OP = 'UPDATE' THEN PERFORM searchdoc_refresh(NEW.id); "
         f"ELSE DELETE FROM {DOC_TABLE} WHERE customer_id = OLD.id; END IF; "
         "RETURN NULL; END $$ LANGUAGE plpgsql",
@@ -157,27 +197,36 @@ def postgresql_statements() -> list[str]:
     ]
 
 
-def fill_statements(dialect: str) -> list[str]:
+def fill_statements(dialect: str, *, split: bool = True) -> list[str]:
     """Build every customer's document from scratch (after a migration or a bulk load)."""
     concat = "group_concat" if dialect == "sqlite" else "string_agg"
-    statements = [
-        f"DELETE FROM {DOC_TABLE}",
-        # The outer customer is aliased: inside the body's own "FROM customer", `customer.id` would be
-        # that inner row, and every document would get the first customer's text.
-        f"INSERT INTO {DOC_TABLE}(customer_id, team_id, body) "
-        f"SELECT outer_c.id, outer_c.team_id, {_body_sql('outer_c.id', concat)} "
-        "FROM customer AS outer_c",
-    ]
+    # The outer customer is aliased: inside the body's own "FROM customer", `customer.id` would be
+    # that inner row, and every document would get the first customer's text.
+    doc = _body_sql("outer_c.id", concat)
+    if dialect == "postgresql" and split:
+        fill = (
+            f"INSERT INTO {DOC_TABLE}(customer_id, team_id, body, pairs) "
+            "SELECT outer_c.id, outer_c.team_id, s.body, s.pairs "
+            f"FROM customer AS outer_c CROSS JOIN LATERAL searchdoc_split({doc}) AS s"
+        )
+    else:
+        fill = (
+            f"INSERT INTO {DOC_TABLE}(customer_id, team_id, body) "
+            f"SELECT outer_c.id, outer_c.team_id, {doc} FROM customer AS outer_c"
+        )
+    statements = [f"DELETE FROM {DOC_TABLE}", fill]
     if dialect == "sqlite":
         statements.append(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+    if dialect == "postgresql":
+        statements.append(f"ANALYZE {DOC_TABLE}")  # the planner's estimates of a word's frequency
     return statements
 
 
-def statements(dialect: str) -> list[str]:
+def statements(dialect: str, *, split: bool = True) -> list[str]:
     if dialect == "sqlite":
         return sqlite_statements()
     if dialect == "postgresql":
-        return postgresql_statements()
+        return postgresql_statements(split=split)
     return []
 
 
@@ -199,24 +248,27 @@ def drop_statements(dialect: str) -> list[str]:
             "DROP FUNCTION IF EXISTS searchdoc_child()",
             "DROP FUNCTION IF EXISTS searchdoc_customer()",
             "DROP FUNCTION IF EXISTS searchdoc_refresh(integer)",
+            "DROP FUNCTION IF EXISTS searchdoc_split(text)",
+            f"DROP INDEX IF EXISTS {PAIRS_INDEX}",
             f"DROP INDEX IF EXISTS {TRGM_INDEX}",
         ]
     return []
 
 
-def create(connection: sa.Connection, *, fill: bool = True) -> None:
-    """Create the index and its triggers on this connection's database (idempotent); fill it."""
+def create(connection: sa.Connection, *, fill: bool = True, split: bool = True) -> None:
+    """Create the index and its triggers on this connection's database (idempotent); fill it.
+    `split=False`: as at migration 0008, before searchdoc had its `pairs` column."""
     dialect = connection.dialect.name
-    for statement in statements(dialect):
+    for statement in statements(dialect, split=split):
         connection.exec_driver_sql(statement)
     if fill:
-        for statement in fill_statements(dialect):
+        for statement in fill_statements(dialect, split=split):
             connection.exec_driver_sql(statement)
 
 
-def rebuild(connection: sa.Connection) -> None:
+def rebuild(connection: sa.Connection, *, split: bool = True) -> None:
     """Rebuild every document (after rows were written with the triggers bypassed)."""
-    for statement in fill_statements(connection.dialect.name):
+    for statement in fill_statements(connection.dialect.name, split=split):
         connection.exec_driver_sql(statement)
 
 
@@ -262,7 +314,7 @@ def is_index_object(name: str | None, type_: str) -> bool:
     if type_ == "table":
         return name == FTS_TABLE or name.startswith(FTS_TABLE + "_")
     if type_ == "index":
-        return name == TRGM_INDEX
+        return name in (TRGM_INDEX, PAIRS_INDEX)
     return False
 
 

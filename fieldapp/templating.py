@@ -1,7 +1,9 @@
 """Every template global, filter and context processor, registered in one place by `init_app`.
 
-None of these query the database: what a page shows per row comes in its page model (built in batch by a
-service or the route), so a helper here only formats values it is given.
+None of these query the database, but for one count per request: the unread report comments on the bottom
+navigation's Me tab, shown on every page (context.unread_report_comments, cached on g). What a page shows per
+row comes in its page model (built in batch by a service or the route), so a helper here only formats values
+it is given.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from babel.dates import get_timezone_name
 from flask import Flask, url_for
 from flask_babel import get_locale
 
+from .context import unread_report_comments
 from .customers.history_display import display_value, field_label
 from .i18n import (
     WEEKDAYS,
@@ -99,8 +102,14 @@ def _locale() -> dict[str, object]:
     return {"current_locale": str(get_locale() or "ja")}
 
 
+def _navigation() -> dict[str, object]:
+    """What the bottom navigation shows besides its links: the Me tab's unread comments badge."""
+    return {"nav_unread_comments": unread_report_comments()}
+
+
 def init_app(app: Flask) -> None:
-    """Register the filters, globals and the locale context processor on the app's Jinja environment."""
+    """Register the filters, globals and the context processors on the app's Jinja environment."""
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals.update(GLOBALS)
     app.context_processor(_locale)
+    app.context_processor(_navigation)

@@ -7,12 +7,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from ..context import current_team
+from ..context import current_team, unread_report_comments
 from ..db import get_session
 from ..errors import StaleEdit, ValidationError
 from ..forms import EmptyForm, apply_error, save_form
 from ..models import Team
-from ..services import clock, planning_settings, report_review, users
+from ..services import clock, planning_settings, users
 from ..services.day import calendar as calendar_feed
 from ..today.map import ics_response
 from .forms import LanguageForm, PasswordForm
@@ -48,7 +48,7 @@ def _page(*, form: LanguageForm | None = None, planning_form: PlanningSettingsFo
         team=current_team(),
         logout_form=EmptyForm(),
         calendar_form=EmptyForm(),
-        unread_report_comments=report_review.unread_count(session, rep_id=current_user.id),
+        unread_report_comments=unread_report_comments(),  # the count the Me tab shows too
         **tokens.page_parts(session),
     )
 

@@ -192,7 +192,26 @@ def matching_customer_ids(team_id: int, terms: list[str], dialect: str) -> sa.Se
     their pair word (" xy ", see text.pair_term), which the index finds too; a single character is
     checked on the team's documents only.
     """
-    doc = sa.table(DOC_TABLE, sa.column("customer_id"), sa.column("team_id"), sa.column("body"))
+    doc = sa.table(
+        DOC_TABLE,
+        sa.column("customer_id"),
+        sa.column("team_id"),
+        sa.column("body"),
+        sa.column("pairs"),
+    )
+    if dialect == "postgresql":
+        # The document in two columns (search_index): two-character words in `pairs`, the rest in `body`.
+        stmt = select(doc.c.customer_id).where(doc.c.team_id == team_id)
+        for term in terms:
+            if len(term) >= 3:
+                stmt = stmt.where(_contains(doc.c.body, term, dialect))
+            elif len(term) == 2:
+                stmt = stmt.where(_contains(doc.c.pairs, pair_term(term), dialect))
+            else:
+                stmt = stmt.where(
+                    _contains(doc.c.body, term, dialect) | _contains(doc.c.pairs, term, dialect)
+                )
+        return stmt
     indexed = [pair_term(t) if len(t) == 2 else t for t in terms if len(t) >= 2]
     scanned = [t for t in terms if len(t) < 2]
     stmt = select(doc.c.customer_id).where(doc.c.team_id == team_id)
@@ -209,13 +228,17 @@ def matching_customer_ids(team_id: int, terms: list[str], dialect: str) -> sa.Se
     return stmt
 
 
-def _id_in(ids: sa.Select, name: str, dialect: str) -> sa.ColumnElement:
-    """Customer.id IN (the index's answer). PostgreSQL cannot estimate how many rows a LIKE over the
-    trigram index returns (it guesses few) and would then test the LIKE customer by customer; asked
-    first as a MATERIALIZED CTE, the index answers once (a bitmap scan) and the rest is a hash join."""
+def _id_in(ids: sa.Select, dialect: str) -> sa.ColumnElement:
+    """The customer is in the index's answer.
+
+    On PostgreSQL the answer is asked first, as a MATERIALIZED CTE joined on the customer's id (its ids
+    are unique: searchdoc's key): the planner then knows how many customers it holds (the document's
+    columns are short enough for ANALYZE to tell a rare word from a common one) and joins a few by their
+    key, thousands by a hash over the team's (kana) index. Left inside the query, the LIKE would be
+    tested customer by customer in page order, a plan made for a page, not for the total it counts."""
     if dialect == "postgresql":
-        matched = ids.cte(f"matched_{name}").prefix_with("MATERIALIZED")
-        return col(Customer.id).in_(select(matched.c.customer_id))
+        matched = ids.cte("matched_text").prefix_with("MATERIALIZED")
+        return col(Customer.id) == matched.c.customer_id
     return col(Customer.id).in_(ids)
 
 
@@ -233,14 +256,15 @@ def _conditions(
         )
     terms = text_terms(query.text)
     if terms:
-        conditions.append(_id_in(matching_customer_ids(team_id, terms, dialect), "text", dialect))
+        conditions.append(_id_in(matching_customer_ids(team_id, terms, dialect), dialect))
     if query.tag:
         # The index narrows to customers whose document has the word; the tag must be the customer's
-        # own (not a word in a note), which the exact check on those few rows decides.
+        # own (not a word in a note), which the exact check on those few rows decides. On PostgreSQL the
+        # planner chooses between the two (the index for a rare tag, the exact check for a common one):
+        # the customer's own text is in its document, so the narrowing never changes the answer.
         tag_terms = text_terms(query.tag)
-        conditions.append(
-            _id_in(matching_customer_ids(team_id, tag_terms, dialect), "tag", dialect)
-        )
+        tag_ids = matching_customer_ids(team_id, tag_terms, dialect)
+        conditions.append(col(Customer.id).in_(tag_ids))
         for term in tag_terms:
             conditions.append(_contains(col(Customer.search_text), term, dialect))
     if query.idle_days and today is not None:
@@ -327,16 +351,77 @@ def _search_matches(session: Session, *, conditions: list, query: SearchQuery) -
 
 
 def _search_near_matches(session: Session, *, conditions: list, query: SearchQuery) -> SearchPage:
-    """Words and "near me": the matches are few enough to place them all at once (one question to the
-    index, not one per radius tried), nearest first."""
+    """Words and "near me": one question to the index, nearest first, the whole order made by the
+    database (thousands of matches are sorted there and only the page comes back)."""
     assert query.lat is not None and query.lon is not None
     point = (query.lat, query.lon)
-    # Ordered first by a flat-earth distance (cheap for thousands of matches; the same order at these
-    # scales), great-circle distances computed only for the page and for a strict radius's edge.
+    located = col(Customer.lat).is_not(None) & col(Customer.lon).is_not(None)
+    if query.km is not None:
+        return _search_near_matches_within(session, conditions=conditions, query=query)
+    # Ordered by a flat-earth distance (the same order at these scales; exactly the same arithmetic as
+    # in Python, so the same ties), great-circle distances computed only for the page. The customers
+    # without a location sort after the others and are counted, not shown.
+    cos_lat = math.cos(math.radians(query.lat))
+    # Grouped as Python groups them: ((lon - lon0) * cos) * ((lon - lon0) * cos), not left to right.
+    d_lat = sa.sql.expression.Grouping(col(Customer.lat) - query.lat)
+    d_lon = sa.sql.expression.Grouping((col(Customer.lon) - query.lon) * cos_lat)
+    flat = d_lat.op("*")(d_lat) + d_lon.op("*")(d_lon)
+    unlocated = sa.case((located, 0), else_=1)
+    stmt = (
+        select(
+            Customer.id,
+            Customer.lat,
+            Customer.lon,
+            func.count().over(),
+            func.sum(unlocated).over(),
+        )
+        .where(*conditions)
+        .order_by(unlocated, flat, Customer.id)
+        .offset((query.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    rows = session.execute(stmt).all()
+    if rows:
+        matches, without = rows[0][3], int(rows[0][4] or 0)
+    else:  # past the last page: count on its own
+        matches, without = session.execute(
+            select(func.count(), func.coalesce(func.sum(unlocated), 0)).where(*conditions)
+        ).one()
+    page_rows = sorted(
+        (haversine_km(point, (lat, lon)), customer_id)
+        for customer_id, lat, lon, _n, _w in rows
+        if lat is not None and lon is not None
+    )
+    return SearchPage(
+        customers=_load(session, [customer_id for _, customer_id in page_rows]),
+        total=matches - without,
+        page=query.page,
+        distances={customer_id: distance for distance, customer_id in page_rows},
+        radius_km=query.km,
+        without_location=without,
+    )
+
+
+def _search_near_matches_within(
+    session: Session, *, conditions: list, query: SearchQuery
+) -> SearchPage:
+    """Words and "near me" within a strict radius: the located matches inside the radius's bounding box
+    (and the count of those without a location), placed in Python, nearest first."""
+    assert query.lat is not None and query.lon is not None and query.km is not None
+    point = (query.lat, query.lon)
+    min_lat, max_lat, min_lon, max_lon = bounding_box(query.lat, query.lon, query.km)
+    box = col(Customer.lat).between(min_lat, max_lat)
+    if max_lon - min_lon < 360:
+        box = box & col(Customer.lon).between(min_lon, max_lon)
+    unlocated = col(Customer.lat).is_(None) | col(Customer.lon).is_(None)
+    # Ordered first by a flat-earth distance (cheap; the same order at these scales), great-circle
+    # distances computed only for the page and for the radius's edge.
     cos_lat = math.cos(math.radians(query.lat))
     flat: list[tuple[float, int, float, float]] = []
     without = 0
-    rows = session.execute(select(Customer.id, Customer.lat, Customer.lon).where(*conditions))
+    rows = session.execute(
+        select(Customer.id, Customer.lat, Customer.lon).where(*conditions, box | unlocated)
+    )
     for customer_id, lat, lon in rows:
         if lat is None or lon is None:
             without += 1
@@ -344,11 +429,10 @@ def _search_near_matches(session: Session, *, conditions: list, query: SearchQue
         d_lat, d_lon = lat - query.lat, (lon - query.lon) * cos_lat
         flat.append((d_lat * d_lat + d_lon * d_lon, customer_id, lat, lon))
     flat.sort()
-    if query.km is not None:
-        # Exact distances near the edge decide; the flat bound is loosened by 2 % to keep them all.
-        bound = (math.degrees(query.km / EARTH_RADIUS_KM) * 1.02) ** 2
-        flat = [row for row in flat if row[0] <= bound]
-        flat = [row for row in flat if haversine_km(point, (row[2], row[3])) <= query.km]
+    # Exact distances near the edge decide; the flat bound is loosened by 2 % to keep them all.
+    bound = (math.degrees(query.km / EARTH_RADIUS_KM) * 1.02) ** 2
+    flat = [row for row in flat if row[0] <= bound]
+    flat = [row for row in flat if haversine_km(point, (row[2], row[3])) <= query.km]
     page_slice = flat[(query.page - 1) * PAGE_SIZE : query.page * PAGE_SIZE]
     page_rows = sorted((haversine_km(point, (lat, lon)), cid) for _f, cid, lat, lon in page_slice)
     return SearchPage(
@@ -434,23 +518,25 @@ def snippets(
     if not wanted:
         return {}
     best: dict[int, tuple[int, int, int, Snippet]] = {}
-    for source, model in SNIPPET_MODELS.items():
+    for order, (source, model) in enumerate(SNIPPET_MODELS.items()):
         fields = TEXT_FIELDS[model]
         any_term = sa.or_(*(_contains(col(model.search_text), t, dialect) for t in terms))
         # Only these customers' rows (their customer_id index), however many: no ORDER BY that would
-        # tempt the database into walking the whole table in id order.
-        stmt = select(model).where(col(model.customer_id).in_(wanted), any_term)
-        for row in session.exec(stmt):
-            found = sum(t in (row.search_text or "") for t in terms)
-            texts = [str(getattr(row, f)) for f in fields if getattr(row, f)]
-            cut = snippet_of(source, row.id, texts, terms)
-            if cut is None:
-                continue
+        # tempt the database into walking the whole table in id order. Plain columns, not objects:
+        # only the text is needed, and building ORM objects costs more than the query.
+        stmt = select(
+            model.id, model.customer_id, model.search_text, *(getattr(model, f) for f in fields)
+        ).where(col(model.customer_id).in_(wanted), any_term)
+        for row_id, customer_id, search_text, *values in session.execute(stmt):
+            found = sum(t in (search_text or "") for t in terms)
             # More words first, then visits (notes) before follow-ups and contacts, newest first.
-            rank = (found, -list(SNIPPET_MODELS).index(source), row.id)
-            current = best.get(row.customer_id)
-            if current is None or rank > current[:3]:
-                best[row.customer_id] = (*rank, cut)
+            rank = (found, -order, row_id)
+            current = best.get(customer_id)
+            if current is not None and rank <= current[:3]:
+                continue
+            cut = snippet_of(source, row_id, [str(v) for v in values if v], terms)
+            if cut is not None:
+                best[customer_id] = (*rank, cut)
     return {customer_id: entry[3] for customer_id, entry in best.items()}
 
 

@@ -17,12 +17,17 @@ def test_every_string_shown_has_a_japanese_translation():
     assert translations_tool.untranslated("ja") == []
 
 
+def _plain(value: object) -> object:
+    """A plural message's forms (a tuple in the .po, a list in the .mo) as a tuple."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
 def test_compiled_catalog_matches_the_po_file():
     po_path = translations_tool.po_path("ja")
     with po_path.open("rb") as f:
-        po = {m.id: m.string for m in read_po(f, locale="ja") if m.id}
+        po = {_plain(m.id): _plain(m.string) for m in read_po(f, locale="ja") if m.id}
     with po_path.with_suffix(".mo").open("rb") as f:
-        mo = {m.id: m.string for m in read_mo(io.BytesIO(f.read())) if m.id}
+        mo = {_plain(m.id): _plain(m.string) for m in read_mo(io.BytesIO(f.read())) if m.id}
     assert mo == po, "run `fieldapp i18n compile` after editing the .po file"
 
 

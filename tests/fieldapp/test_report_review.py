@@ -4,6 +4,7 @@ waiting-for-review first with paging, and who has not handed a report in."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -92,6 +93,47 @@ def test_comment_review_badge_read_and_audit(client, login_as, team, db):
     assert json.loads(update.before) == {"body": "良い提案です"}
     assert json.loads(update.after) == {"body": "とても良い提案です"}
     assert 'id="me-badge"' in rep_client.get("/me").get_data(as_text=True)
+
+
+def nav_badge(html: str) -> str | None:
+    """The Me tab's unread comments badge in the bottom navigation (its text), None when not shown."""
+    nav = html[html.index('<nav class="bottom-nav"') :]
+    nav = nav[: nav.index("</nav>")]
+    if 'id="nav-me-badge"' not in nav:
+        return None
+    badge = nav[nav.index('id="nav-me-badge"') :]
+    return " ".join(re.sub(r"<[^>]+>", " ", badge[badge.index(">") + 1 :]).split())
+
+
+def test_the_me_tab_shows_unread_comments_on_every_page_until_read(client, login_as, team, db, app):
+    report, rep = team["report"], team["rep"]
+    rep_client = app.test_client()
+    assert login(rep_client, rep.email).status_code == 302
+    pages = ("/", "/customers/", "/reports/", "/me")
+    assert all(nav_badge(rep_client.get(url).get_data(as_text=True)) is None for url in pages)
+
+    with app.test_request_context():
+        report_review.add_comment(db, actor=team["manager"], report_id=report.id, body="a", now=NOW)
+        report_review.add_comment(db, actor=team["manager"], report_id=report.id, body="b", now=NOW)
+        db.commit()
+    for url in pages:
+        response = rep_client.get(url)
+        assert response.status_code == 200
+        # The number for the eye, the sentence for a screen reader (the rep's language: English).
+        assert nav_badge(response.get_data(as_text=True)) == "2 2 unread comments", url
+    rep.language = None
+    db.add(rep)
+    db.commit()
+    japanese = rep_client.get("/", headers={"Accept-Language": "ja"}).get_data(as_text=True)
+    assert nav_badge(japanese) == "2 未読コメント 2件"
+    # The manager who wrote them has no badge: the comments are not on their reports.
+    login_as(team["manager"])
+    assert nav_badge(client.get("/customers/").get_data(as_text=True)) is None
+
+    # The rep opens the report: read, and the badge is gone from the page that shows it and every other.
+    detail = rep_client.get(f"/reports/{report.id}").get_data(as_text=True)
+    assert nav_badge(detail) is None
+    assert all(nav_badge(rep_client.get(url).get_data(as_text=True)) is None for url in pages)
 
 
 def test_only_the_author_edits_and_stale_edits_are_refused(app, db, team):

@@ -110,7 +110,7 @@ def upgrade() -> None:
     for table_name, fields in FIELDS.items():
         _backfill(connection, table_name, fields)
     # After the backfill: every document is then built once, not row by row by the triggers.
-    search_index.create(connection)
+    search_index.create(connection, split=False)  # as it was then (0012 splits the document)
 
 
 def downgrade() -> None:
