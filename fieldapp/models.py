@@ -7,11 +7,10 @@ choice is a code change rather than a database enum migration.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
-
-import secrets
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator

@@ -114,8 +114,10 @@ class Builder:
         self.team_hubs: dict[int, tuple[float, float]] = {}
         self.team_names: dict[int, str] = {}
         # The coaching figures' own stream (behind on cadence, past plans, late follow-ups, absences):
-        # seeded from the main stream's state without drawing from it, so the rest stays as it was.
-        self.coach = random.Random(hash(rng.getstate()))
+        # seeded from the main stream's state without drawing from it, so the rest stays as it was. From
+        # its text, not hash(): the state ends in None, whose hash is its address on Python 3.11, so the
+        # same seed gave another company in every process.
+        self.coach = random.Random(str(rng.getstate()))
         self.product_codes: dict[int, str] = {}
         self._order_rows: list[list[Any]] = []
 

@@ -8,12 +8,12 @@ from wtforms import DateField, FloatField, IntegerField, RadioField, TimeField
 from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.validators import ValidationError as WTFormsValidationError
 
-from ..forms import ButtonHiddenField, ButtonVersionField, VersionField
+from ..forms import ButtonHiddenField, ButtonsForm, ButtonVersionField, VersionField
 from ..i18n import CHOICES
 from ..services.day.position import Position
 
 
-class PlanActionForm(FlaskForm):
+class PlanActionForm(ButtonsForm):
     """A button on the plan: CSRF, the plan version the page showed, and the phone's position if given."""
 
     version = ButtonVersionField()
