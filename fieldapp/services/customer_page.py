@@ -92,8 +92,16 @@ def order_summary(
     session: Session, *, customer_id: int, today: date, lang: str = "ja"
 ) -> OrderSummary:
     """Last order per product, the last 12 months' amount against the 12 before, per-month amounts."""
+    # plain columns, not ORM objects: a regular customer has hundreds of order lines
     lines = session.exec(
-        select(OrderLine, Product)
+        select(
+            OrderLine.product_id,
+            OrderLine.ordered_on,
+            OrderLine.quantity,
+            OrderLine.unit_price,
+            Product.name,
+            Product.name_en,
+        )
         .join(Product, col(Product.id) == OrderLine.product_id)
         .where(OrderLine.customer_id == customer_id)
         .order_by(col(OrderLine.ordered_on).desc(), col(OrderLine.id).desc())
@@ -103,14 +111,14 @@ def order_summary(
     start_12, start_24 = _month_start(today, 11), _month_start(today, 23)
     per_month = {_month_start(today, back): 0 for back in range(12)}
     last_12 = previous_12 = 0
-    for line, product in lines:
-        amount = line.quantity * line.unit_price
-        if product.id not in last:
-            name = product.name_en if lang == "en" and product.name_en else product.name
-            last[product.id] = ProductLast(name, line.ordered_on, line.quantity, amount)
-        if line.ordered_on > today:
+    for product_id, ordered_on, quantity, unit_price, name_ja, name_en in lines:
+        amount = quantity * unit_price
+        if product_id not in last:
+            name = name_en if lang == "en" and name_en else name_ja
+            last[product_id] = ProductLast(name, ordered_on, quantity, amount)
+        if ordered_on > today:
             continue
-        month = _month_start(line.ordered_on)
+        month = _month_start(ordered_on)
         if start_12 <= month <= this_month:
             last_12 += amount
             per_month[month] += amount
