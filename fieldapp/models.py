@@ -350,7 +350,8 @@ class CustomerSearchDoc(SQLModel, table=True):
 
     # The customer's id (no foreign key: the trigger that deletes a customer removes its row).
     customer_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    team_id: int = Field(index=True)
+    # Indexed by fieldapp/search_index.py (SQLite: a btree; PostgreSQL: inside the trigram indexes).
+    team_id: int
     # SQLite: every word of the document. PostgreSQL: its distinct words but the two-character ones,
     # which are in `pairs` (search_index explains why).
     body: str = Field(default="")

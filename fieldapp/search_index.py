@@ -16,7 +16,8 @@ a word found in a note and another in the name still find the customer. The inde
   word has no space, so it is in the document exactly when it is in one of its words: the split and the
   deduplication find the same customers, while the text rechecked for a common word is about five times
   shorter and narrow enough for ANALYZE to sample (it skips values over 1 kB), so the planner can tell a
-  common word from a rare one.
+  common word from a rare one. Both GIN indexes lead with the team (btree_gin): the index answers with
+  one team's documents holding the word's trigrams, and only those are checked.
 
 Both are created by migration 0008_search_handover and, for schemas made from the metadata instead
 (`SQLModel.metadata.create_all`), by an `after_create` hook on the metadata, from the same statements.
@@ -73,8 +74,11 @@ for _model in TEXT_FIELDS:
 
 DOC_TABLE = "searchdoc"
 FTS_TABLE = "searchdoc_fts"  # SQLite
-TRGM_INDEX = "ix_searchdoc_body_trgm"  # PostgreSQL
-PAIRS_INDEX = "ix_searchdoc_pairs_trgm"  # PostgreSQL, since 0012_search_split
+TRGM_INDEX = "ix_searchdoc_body_trgm"  # PostgreSQL until 0012_search_split
+# PostgreSQL since 0012_search_split: per team (btree_gin), so the index answers for one team's documents.
+TEAM_BODY_INDEX = "ix_searchdoc_team_body_trgm"
+PAIRS_INDEX = "ix_searchdoc_team_pairs_trgm"
+TEAM_INDEX = "ix_searchdoc_team_id"  # btree: SQLite, and PostgreSQL until 0012_search_split
 CHILD_SOURCES = ("visit", "followup", "contact")
 
 
@@ -104,6 +108,7 @@ def sqlite_statements() -> list[str]:
         )
 
     statements = [
+        f"CREATE INDEX IF NOT EXISTS {TEAM_INDEX} ON {DOC_TABLE} (team_id)",
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(body, content='{DOC_TABLE}', "
         "content_rowid='customer_id', tokenize='trigram')",
         f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON {DOC_TABLE} BEGIN {add} END",
@@ -161,17 +166,28 @@ def postgresql_statements(*, split: bool = True) -> list[str]:
             f"INSERT INTO {DOC_TABLE}(customer_id, team_id, body) "
             "VALUES (NEW.id, NEW.team_id, coalesce(NEW.search_text, '')); "
         )
+    if split:
+        # The team's key inside the trigram indexes: the index finds one team's documents holding the
+        # word's trigrams, and only those are checked. (A btree on team_id beside them tempts the planner
+        # into checking every document of the team, which it costs as cheap as a key comparison.)
+        indexes = [
+            "CREATE EXTENSION IF NOT EXISTS btree_gin",
+            f"CREATE INDEX IF NOT EXISTS {TEAM_BODY_INDEX} ON {DOC_TABLE} "
+            "USING gin (team_id, body gin_trgm_ops)",
+            f"CREATE INDEX IF NOT EXISTS {PAIRS_INDEX} ON {DOC_TABLE} "
+            "USING gin (team_id, pairs gin_trgm_ops)",
+            f"DROP INDEX IF EXISTS {TRGM_INDEX}",
+            f"DROP INDEX IF EXISTS {TEAM_INDEX}",
+            SPLIT_FUNCTION,
+        ]
+    else:
+        indexes = [
+            f"CREATE INDEX IF NOT EXISTS {TRGM_INDEX} ON {DOC_TABLE} USING gin (body gin_trgm_ops)",
+            f"CREATE INDEX IF NOT EXISTS {TEAM_INDEX} ON {DOC_TABLE} (team_id)",
+        ]
     return [
         "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-        f"CREATE INDEX IF NOT EXISTS {TRGM_INDEX} ON {DOC_TABLE} USING gin (body gin_trgm_ops)",
-        *(
-            [
-                f"CREATE INDEX IF NOT EXISTS {PAIRS_INDEX} ON {DOC_TABLE} USING gin (pairs gin_trgm_ops)",
-                SPLIT_FUNCTION,
-            ]
-            if split
-            else []
-        ),
+        *indexes,
         "CREATE OR REPLACE FUNCTION searchdoc_refresh(cid integer) RETURNS void AS $$ BEGIN "
         f"{refresh}END $$ LANGUAGE plpgsql",
         "CREATE OR REPLACE FUNCTION searchdoc_customer() RETURNS trigger AS $$ BEGIN "
@@ -250,6 +266,7 @@ def drop_statements(dialect: str) -> list[str]:
             "DROP FUNCTION IF EXISTS searchdoc_refresh(integer)",
             "DROP FUNCTION IF EXISTS searchdoc_split(text)",
             f"DROP INDEX IF EXISTS {PAIRS_INDEX}",
+            f"DROP INDEX IF EXISTS {TEAM_BODY_INDEX}",
             f"DROP INDEX IF EXISTS {TRGM_INDEX}",
         ]
     return []
@@ -314,7 +331,8 @@ def is_index_object(name: str | None, type_: str) -> bool:
     if type_ == "table":
         return name == FTS_TABLE or name.startswith(FTS_TABLE + "_")
     if type_ == "index":
-        return name in (TRGM_INDEX, PAIRS_INDEX)
+        # The team btree is the index's too since 0012 (SQLite keeps it, PostgreSQL's GIN indexes hold it).
+        return name in (TRGM_INDEX, TEAM_BODY_INDEX, PAIRS_INDEX, TEAM_INDEX)
     return False
 
 

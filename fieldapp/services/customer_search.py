@@ -8,7 +8,8 @@ contacts; the database's full-text index (fieldapp/search_index.py) finds the ro
 MATCH on SQLite, LIKE over a pg_trgm GIN index on PostgreSQL. Trigrams need three characters: a shorter
 word (「浅草」) is looked up by a scan of the same columns.
 "Near me" first keeps the customers inside a bounding box around the point (plain indexed-column
-comparisons that any database does), then sorts those few by great-circle distance in Python.
+comparisons that any database does), then sorts those few by great-circle distance in Python; with words,
+the database orders every match by a flat-earth distance and only the page comes back.
 """
 
 from __future__ import annotations
@@ -354,10 +355,10 @@ def _search_near_matches(session: Session, *, conditions: list, query: SearchQue
     """Words and "near me": one question to the index, nearest first, the whole order made by the
     database (thousands of matches are sorted there and only the page comes back)."""
     assert query.lat is not None and query.lon is not None
-    point = (query.lat, query.lon)
-    located = col(Customer.lat).is_not(None) & col(Customer.lon).is_not(None)
     if query.km is not None:
         return _search_near_matches_within(session, conditions=conditions, query=query)
+    point = (query.lat, query.lon)
+    located = col(Customer.lat).is_not(None) & col(Customer.lon).is_not(None)
     # Ordered by a flat-earth distance (the same order at these scales; exactly the same arithmetic as
     # in Python, so the same ties), great-circle distances computed only for the page. The customers
     # without a location sort after the others and are counted, not shown.

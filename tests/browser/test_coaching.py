@@ -134,13 +134,19 @@ def test_a_report_comment_read_by_the_rep(page, live_server, coached):
 
     page.context.clear_cookies()
     sign_in(page, live_server, "ichiro@example.com", PASSWORD)
+    # The bottom navigation's Me tab carries the count on every page (with a sentence for screen readers).
+    badge = page.locator(".bottom-nav #nav-me-badge")
+    assert badge.is_visible() and "1" in badge.inner_text()
     page.goto(f"{live_server}/me")
     assert page.locator("#me-badge").inner_text() == "1"
+    assert badge.is_visible()
     page.click("#my-reports")
     page.locator("#reports .unread-comment").first.click()
     assert "良い訪問でした" in page.locator("#report-comments").inner_text()
+    assert badge.count() == 0
     page.goto(f"{live_server}/me")
     assert page.locator("#me-badge").count() == 0
+    assert badge.count() == 0
 
 
 def test_covering_an_absent_reps_day(page, live_server, coached, db):

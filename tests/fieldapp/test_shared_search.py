@@ -108,11 +108,19 @@ def test_the_index_is_made_by_the_migrations_on_this_database(engine):
             for source in ("customer", "visit", "followup", "contact"):
                 assert {f"{source}_searchdoc_{s}" for s in ("ai", "au", "ad")} <= names
         else:
-            index = connection.execute(
-                text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
-                {"n": search_index.TRGM_INDEX},
-            ).scalar_one()
-            assert "gin_trgm_ops" in index
+            for name, column in (
+                (search_index.TEAM_BODY_INDEX, "body"),
+                (search_index.PAIRS_INDEX, "pairs"),
+            ):
+                index = connection.execute(
+                    text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"), {"n": name}
+                ).scalar_one()
+                assert f"(team_id, {column} gin_trgm_ops)" in index
+            # The old index over every word, and the team btree, are gone (0012_search_split).
+            assert not connection.execute(
+                text("SELECT 1 FROM pg_indexes WHERE indexname IN (:a, :b)"),
+                {"a": search_index.TRGM_INDEX, "b": search_index.TEAM_INDEX},
+            ).all()
             triggers = set(connection.execute(text("SELECT tgname FROM pg_trigger")).scalars())
             assert {
                 f"{s}_searchdoc" for s in ("customer", "visit", "followup", "contact")

@@ -5,7 +5,8 @@ Revises: 0011_api_tokens
 
 `searchdoc` gets a `pairs` column. On PostgreSQL the triggers now write `body` as the document's distinct
 words but the two-character ones and `pairs` as its distinct two-character words, each with its own
-pg_trgm GIN index; every document is rebuilt. The text a common word is checked against is then about
+pg_trgm GIN index that also holds the team (btree_gin, created if missing: a trusted extension) in place
+of the team btree and the old body index; every document is rebuilt. The text a common word is checked against is then about
 five times shorter (see fieldapp/search_index.py). SQLite keeps its FTS5 index over the whole `body` and
 leaves `pairs` empty.
 """
@@ -38,6 +39,7 @@ def downgrade() -> None:
     connection = op.get_bind()
     if connection.dialect.name == "postgresql":
         op.execute(f"DROP INDEX IF EXISTS {search_index.PAIRS_INDEX}")
+        op.execute(f"DROP INDEX IF EXISTS {search_index.TEAM_BODY_INDEX}")
         search_index.create(connection, fill=False, split=False)
         op.execute("DROP FUNCTION IF EXISTS searchdoc_split(text)")
     op.drop_column("searchdoc", "pairs")
