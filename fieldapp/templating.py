@@ -98,18 +98,17 @@ GLOBALS: dict[str, Any] = {
 }
 
 
-def _locale() -> dict[str, object]:
-    return {"current_locale": str(get_locale() or "ja")}
-
-
-def _navigation() -> dict[str, object]:
-    """What the bottom navigation shows besides its links: the Me tab's unread comments badge."""
-    return {"nav_unread_comments": unread_report_comments()}
+def _page_values() -> dict[str, object]:
+    """What every page's shell needs: the locale, and the bottom navigation's Me tab badge (unread
+    comments on the rep's daily reports; one count per request)."""
+    return {
+        "current_locale": str(get_locale() or "ja"),
+        "nav_unread_comments": unread_report_comments(),
+    }
 
 
 def init_app(app: Flask) -> None:
     """Register the filters, globals and the context processors on the app's Jinja environment."""
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals.update(GLOBALS)
-    app.context_processor(_locale)
-    app.context_processor(_navigation)
+    app.context_processor(_page_values)
