@@ -21,9 +21,12 @@ minutes per visit, planner seconds per rep-week; then Plan-my-week latency for o
 last line is the JSON of the issue.
 
 Definitions. A due date inside a busy season or on a closed day cannot be kept to the day: the deadline is
-the last working day on or before the due date on which the customer is open (if there is none after
-the last visit, the first open working day after the due date). A customer is overdue on a working day
-after its deadline. "Within cadence": never overdue on a working day from the second week on (the first
+the last working day on or before the due date on which the customer is open (if there is none at least
+half a cadence after the last visit, the first open working day after the due date: the visit just before
+the closed stretch was the one for it). An appointment booked for a day after that, within a cadence of
+the due date, is the deadline (the customer agreed to that day). A customer is overdue on a working day
+after its deadline.
+Customers with no position are never planned (the app lists them as "no location") and not measured. "Within cadence": never overdue on a working day from the second week on (the first
 week clears the backlog both policies inherit from the generated history); overdue customer-days count
 every working day.
 """
@@ -86,6 +89,9 @@ class Tally:
     planner_seconds: float = 0.0
     overdue_days: int = 0
     late_customers: set[int] = field(default_factory=set)
+    # late under the first rule (any open day after the last visit is a deadline, appointments do
+    # not count), for comparison
+    late_next_day_rule: set[int] = field(default_factory=set)
     skipped: dict[int, list[date]] = field(default_factory=lambda: defaultdict(list))
     # why each late customer first became late: skipped (a stop of it was skipped in the week before),
     # closed (its due date was not an open working day, the deadline came earlier), or not planned
@@ -119,6 +125,17 @@ class Company:
         for p in session.exec(select(BusyPeriod)):
             self.periods[p.customer_id].append(p)
         self.hours = {r.id: (r.work_start_min, r.work_end_min) for r in self.reps}
+        # the days of the appointments booked ahead, per customer
+        self.appointments: dict[int, list[date]] = defaultdict(list)
+        booked = session.exec(
+            select(Visit).where(Visit.status == VisitStatus.PLANNED, Visit.is_appointment)
+        )
+        for visit in booked:
+            self.appointments[visit.customer_id].append(
+                visit.scheduled_start.astimezone(TOKYO).date()
+            )
+        for days in self.appointments.values():
+            days.sort()
 
     def open_on(self, customer: Customer, day: date) -> bool:
         if day.weekday() >= 5:
@@ -131,10 +148,41 @@ class Company:
         windows = busy.busy_windows_on(self.periods[customer_id], day)
         return any(s * 60 < end and start < e * 60 for s, e in windows)
 
-    def deadline(self, customer: Customer, due: date, last_visit: date | None) -> date:
-        """The last open working day on or before `due` after the last visit, else the first after it."""
+    def deadline(
+        self,
+        customer: Customer,
+        due: date,
+        last_visit: date | None,
+        today: date | None = None,
+        first_rule: bool = False,
+    ) -> date:
+        """The last open working day on or before `due` at least half a cadence after the last visit,
+        else the first open working day after `due`; a visit booked (after `today`) for a day after that
+        and within a cadence of the due date is the deadline.
+
+        Half a cadence: a visit just before a closed stretch is the visit for it. Without that floor a
+        customer visited on 12/17 and due inside 年末繁忙 (closed 12/19–12/31) had 12/18 as its deadline:
+        a second visit the next day, and late when that one was skipped, although it had just been
+        visited (and the visit on 12/18 then set the same deadline again).
+        The booked visit: the customer agreed to that day (the appointments are booked ahead at random
+        customers); without it a rep had to visit on the due date and again at the appointment two
+        days later. `first_rule`: neither (any open day after the last visit, no appointments), the
+        rule the first runs used, for comparison."""
+        found = self._deadline(customer, due, last_visit, first_rule)
+        if first_rule or today is None:
+            return found
+        booked = [d for d in self.appointments.get(customer.id, ()) if d > today]
+        if booked and found < booked[0] <= due + timedelta(days=customer.cadence_days):
+            return booked[0]
+        return found
+
+    def _deadline(
+        self, customer: Customer, due: date, last_visit: date | None, first_rule: bool
+    ) -> date:
+        half = timedelta(days=1 if first_rule else (customer.cadence_days + 1) // 2)
+        earliest = None if last_visit is None else last_visit + half
         day = due
-        while last_visit is None or day > last_visit:
+        while earliest is None or day >= earliest:
             if self.open_on(customer, day):
                 return day
             day -= timedelta(days=1)
@@ -254,9 +302,13 @@ def count_overdue(
     session: Session, company: Company, day: date, tally: Tally, measured: bool
 ) -> None:
     for customer in session.exec(select(Customer).where(Customer.status.in_(MEASURED))):
-        if customer.next_due_on is None or customer.assigned_rep_id is None:
+        if customer.next_due_on is None or customer.assigned_rep_id is None or customer.lat is None:
             continue
-        deadline = company.deadline(customer, customer.next_due_on, customer.last_visit_on)
+        deadline = company.deadline(customer, customer.next_due_on, customer.last_visit_on, day)
+        if measured and day > company.deadline(
+            customer, customer.next_due_on, customer.last_visit_on, first_rule=True
+        ):
+            tally.late_next_day_rule.add(customer.id)
         if day > deadline:
             tally.overdue_days += 1
             if measured and customer.id not in tally.late_customers:
@@ -295,13 +347,19 @@ def simulate(name: str, url: str, days: list[date], seed: int, options, progress
                 session.commit()
                 progress.advance(task)
             count_overdue(session, company, day, tally, measured=index >= 5)
+        # A customer with no position is never planned (both policies list it as "no location": the
+        # rep must place it first); counted apart, not as a planning miss.
         measured = [c for c in session.exec(select(Customer).where(Customer.status.in_(MEASURED)))
-                    if c.assigned_rep_id is not None]  # fmt: skip
+                    if c.assigned_rep_id is not None and c.lat is not None]  # fmt: skip
+        unplaced = sum(1 for c in session.exec(select(Customer).where(Customer.status.in_(MEASURED)))
+                       if c.assigned_rep_id is not None and c.lat is None)  # fmt: skip
         within = {}
         for rank in (*RANKS, "all"):
             group = [c for c in measured if rank == "all" or c.rank == rank]
             ok = sum(1 for c in group if c.id not in tally.late_customers)
             within[rank] = round(ok / len(group), 4) if group else 1.0
+        ok = sum(1 for c in measured if c.id not in tally.late_next_day_rule)
+        within_next_day_rule = round(ok / len(measured), 4) if measured else 1.0
         broken = broken_appointments(session, days)
         ranks = {c.id: c.rank for c in measured}
     engine.dispose()
@@ -319,6 +377,8 @@ def simulate(name: str, url: str, days: list[date], seed: int, options, progress
         "visits": tally.visits,
         "travel_hours": round(tally.travel_seconds / 3600, 1),
         "agreed_in_busy": tally.agreed_in_busy,
+        "unplaced": unplaced,
+        "within_next_day_rule": within_next_day_rule,
         "late_why": {k: dict(v) for k, v in why.items()},
     }
 
@@ -362,6 +422,11 @@ def main() -> None:
     parser.add_argument(
         "--latency-seconds", type=float, default=1.0, help="time limit for the latency figure"
     )
+    parser.add_argument(
+        "--policies",
+        default="day,week",
+        help="policies to run, comma-separated (one alone to iterate faster; the issue's figures need both)",
+    )
     args = parser.parse_args()
     SKIP_SHARE = args.skip
     if args.start.weekday() != 0:
@@ -385,7 +450,9 @@ def main() -> None:
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn(), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console) as progress:
-        for name, limit in (("day", args.day_seconds), ("week", args.week_seconds)):
+        limits = {"day": args.day_seconds, "week": args.week_seconds}
+        for name in args.policies.split(","):
+            limit = limits[name]
             copy = tmp / f"{name}.db"
             shutil.copy(base, copy)
             task = progress.add_task(f"{name:>4} policy", total=len(days) * args.reps)
@@ -408,6 +475,9 @@ def main() -> None:
             ("busy / closed visits", lambda r: str(r["busy_visits"])),
             ("broken appointments", lambda r: str(r["broken_appointments"])),
             ("appointments in busy hours (agreed)", lambda r: str(r["agreed_in_busy"])),
+            ("  all, first deadline rule (no half cadence, no appointment)",
+             lambda r: f"{r['within_next_day_rule']:.1%}"),
+            ("customers with no position (not measured)", lambda r: str(r["unplaced"])),
             ("visits", lambda r: str(r["visits"])),
             ("travel hours", lambda r: f"{r['travel_hours']:.1f}"),
             ("travel min / visit", lambda r: f"{r['travel_min_per_visit']:.2f}"),
@@ -428,7 +498,14 @@ def main() -> None:
     console.print(f"total {time.perf_counter() - began:.0f} s")
     shutil.rmtree(tmp, ignore_errors=True)
     for r in results.values():
-        for extra in ("visits", "travel_hours", "agreed_in_busy", "late_why"):
+        for extra in (
+            "visits",
+            "travel_hours",
+            "agreed_in_busy",
+            "unplaced",
+            "within_next_day_rule",
+            "late_why",
+        ):
             r.pop(extra)
     print(json.dumps(results))
 

@@ -166,8 +166,11 @@ def test_bridge_visits_before_a_coming_busy_season_with_its_reason(app, db, week
         )  # fmt: skip
     by_name = {c.customer.name: c for c in out.pool.candidates}
     # due on 12/22, inside 年末繁忙 from 12/20: a candidate this week, worth more than usual
-    assert "Year-end Shop" in by_name and "Not Due" not in by_name
+    assert "Year-end Shop" in by_name
     shop = by_name["Year-end Shop"]
+    # not due until 12/22 either, but next to this week's customers: only taken along on the way
+    quiet = by_name.get("Not Due")
+    assert quiet is None or max(quiet.day_values) <= candidates.ON_THE_WAY_FACTOR * 3
     assert shop.reasons[0][0].code == "before_busy"
     assert min(shop.day_values) > 0
     planned = {s.candidate_id: out.days[d] for d, r in enumerate(out.plan.routes) for s in r.stops}
@@ -197,6 +200,37 @@ def test_day_values_overdue_sooner_and_early_worth_less(app, db, week_setup):
     friday = by_name["Due Fri"].day_values
     assert friday[0] < friday[4]  # four days before it is due is worth less than on the day
     assert by_name["Closed Monday"].day_values[0] == 0 and by_name["Closed Monday"].closed[0]
+
+
+def test_day_values_keep_the_cadence(app, db, week_setup, make_customer):
+    s = week_setup
+    # due on Wednesday, closed on Wednesdays: Tuesday is its last day on time
+    closed_wed = make_customer(
+        team=s["team"], name="Closed Wed", rank="B", cadence_days=14,
+        assigned_rep_id=s["rep"].id, next_due_on=MONDAY + timedelta(days=2), **spot(12),
+    )  # fmt: skip
+    db.add(BusyPeriod(customer_id=closed_wed.id, kind="weekly", weekdays="2", label="定休日"))
+    make_customer(
+        team=s["team"], name="A Due Wed", rank="A", cadence_days=7, assigned_rep_id=s["rep"].id,
+        next_due_on=MONDAY + timedelta(days=2), **spot(13),
+    )  # fmt: skip
+    db.commit()
+    with app.test_request_context():
+        pool = candidates.select_week_candidates(
+            db, rep=s["rep"], days=DAYS, work=[(540, 1080)] * 5
+        )
+    by_name = {c.customer.name: c for c in pool.candidates}
+    tuesday = by_name["Due Tue"].day_values
+    # the day after the due date a visit is late: worth far less than on time
+    assert tuesday[2] < 0.5 * tuesday[1]
+    wednesday = by_name["Closed Wed"].day_values
+    assert wednesday[2] == 0 and wednesday[1] < wednesday[0] and wednesday[3] < 0.5 * wednesday[1]
+    # an A customer on time outranks every B and C visit; closed on its due date (Monday, the first
+    # day), "Closed Monday" is late already: no drop after the due date, the sooner the better
+    others = [v for c in pool.candidates if c.customer.rank != "A" for v in c.day_values]
+    assert min(by_name["A Due Wed"].day_values[:3]) > max(others)
+    late = by_name["Closed Monday"].day_values[1:]
+    assert late == sorted(late, reverse=True) and late[0] > by_name["A Due Wed"].day_values[3]
 
 
 def test_plan_move_and_accept(app, db, week_setup):
