@@ -558,7 +558,7 @@ BECOMES_LATE_FACTOR = 0.4
 # them (twenty are worth one C visit on time). Measured on the cadence bench (4 weeks, seed 1, travel
 # minutes per visit): none 7.0; 500 m, due within 10 days, visited a half cadence ago 7.0; 1.5 km,
 # 21 days, a third of the cadence ago 6.8-6.9; 1.5 km, 21 days, any last visit 6.3 (more visits, the
-# day planner's 6.5-6.7 beaten).
+# day planner's 6.5 beaten).
 ON_THE_WAY_METRES = 1500
 ON_THE_WAY_AFTER = 0.0  # share of the cadence since the last visit
 ON_THE_WAY_FACTOR = 0.04
