@@ -114,17 +114,24 @@ def compile_request(request: PlanRequest, options: PlanOptions) -> Compiled:
     )
     matrices, mat_of = tr.matrices, tr.of_mode
     cands = request.candidates
-    vehicles = [
-        VehicleData(
-            start=2 * i,
-            end=2 * i + 1,
-            depart=r.depart_after,
-            return_by=r.return_by,
-            matrix=mat_of[r.travel_mode],
-            brk=_lunch(r.lunch, r.depart_after, r.return_by),
+    vehicles = []
+    for i, r in enumerate(request.reps):
+        matrix = mat_of[r.travel_mode]
+        # A rep who can no longer reach the end place in time (the rest of the day re-planned at or
+        # after its end, far from it) still gets a route: back as soon as possible, every visit left
+        # out for lack of time, instead of no plan at all.
+        back = int(matrices[matrix][2 * i][2 * i + 1])
+        return_by = max(r.return_by, r.depart_after + back)
+        vehicles.append(
+            VehicleData(
+                start=2 * i,
+                end=2 * i + 1,
+                depart=r.depart_after,
+                return_by=return_by,
+                matrix=matrix,
+                brk=_lunch(r.lunch, r.depart_after, return_by),
+            )
         )
-        for i, r in enumerate(request.reps)
-    ]
     problem = Problem(
         loc=np.arange(2 * nr, 2 * nr + len(cands)),
         service=[c.service for c in cands],
@@ -257,7 +264,7 @@ def plan_day(request: PlanRequest, options: PlanOptions | None = None) -> Plan:
         _route_plan(p, v, request.reps[v], sch, cands) for v, sch in enumerate(out.solution.routes)
     )
     visited = out.solution.visited()
-    day = (min(r.depart_after for r in request.reps), max(r.return_by for r in request.reps))
+    day = (min(v.depart for v in p.vehicles), max(v.return_by for v in p.vehicles))
     dropped = []
     for i, c in enumerate(cands):
         if i not in visited:
@@ -267,6 +274,7 @@ def plan_day(request: PlanRequest, options: PlanOptions | None = None) -> Plan:
                 _in_day(p, i, *day),
                 bool(allowed[i].any()),
                 lambda c=c: _blocking(c.busy, c.windows, day),
+                any_time=not c.windows and c.appointment is None,
             )
             dropped.append(DroppedStop(c.id, reason.code, reason))
     return Plan(routes=routes, dropped=tuple(dropped), **_outcome(comp, out, cands, routes))
@@ -278,14 +286,18 @@ def _drop_reason(
     in_day: list[tuple[int, int]],
     reachable: bool,
     blocking: Callable[[], Reason],
+    any_time: bool = False,
 ) -> Reason:
     """Why a candidate is not in the plan, from its allowed starts inside the day (or days) and
-    whether some route could make the visit alone."""
+    whether some route could make the visit alone (`any_time`: the customer has no hours of its own,
+    so out of reach names no window: the whole day is too short to get there and back)."""
     if appointment is not None and not reachable:
         return Reason("window_unreachable", appointment=appointment)
     if not in_day:
         return Reason("busy_all_day")
     if not reachable:
+        if any_time:
+            return Reason("window_unreachable")
         return Reason("window_unreachable", window=in_day[0] if len(in_day) == 1 else None)
     if required:
         return Reason("appointment_conflict", appointment=appointment)

@@ -185,6 +185,7 @@ def test_latest_return_and_unreachable_customer() -> None:
     assert plan.routes[0].return_time <= 12 * H
     (d,) = plan.dropped
     assert d.candidate_id == "far" and d.reason_code == "window_unreachable"
+    assert d.reason.window is None  # no hours of its own: not "from 0:00 to 48:00"
     assert check_plan(req, plan) == []
 
 
@@ -284,6 +285,18 @@ def test_replan_from_a_location_uses_geodesic_times() -> None:
     plan = replan(req, rep_id="r1", at=near, now=14 * H, options=FAST)
     s = plan.routes[0].stops[0]
     assert s.travel_seconds == 0 and s.start == 14 * H
+
+
+def test_replan_after_the_day_ends_far_from_home_goes_home_and_leaves_everything_out() -> None:
+    """At 19:00, 18:00 being the latest return: no visit fits, and the plan says so (no error)."""
+    cs = [cand("a", 30, 3.0), cand("b", 30, 2.0)]
+    req = grid_request(cs, [(4, 4), (1, 1)])  # 40 minutes from home at 5 minutes a unit
+    plan = replan(req, rep_id="r1", at="a", now=19 * H, done_ids={"a"}, options=FAST)
+    route = plan.routes[0]
+    assert route.stops == () and route.depart_time == 19 * H
+    assert route.return_time == 19 * H + route.travel_seconds and route.travel_seconds > 0
+    (d,) = plan.dropped
+    assert (d.candidate_id, d.reason_code, d.reason.window) == ("b", "window_unreachable", None)
 
 
 def test_evaluate_route_reports_warnings_instead_of_refusing() -> None:
