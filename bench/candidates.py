@@ -6,8 +6,10 @@ Generates the demo (8 reps, 420 customers, two years of orders) into a temporary
 URL is given, then for every rep and the next working day times `select_candidates` (the customers due,
 their follow-ups, appointments, busy periods, and the prompt engine's reorder and risk signals read with
 SQL aggregates) `repeat` times, and once the planner on the same pool with the phone's time limit. Prints
-per rep the median selection time, the pool size, the planner's time, and the share of the tap that
-selection takes; then the medians over all reps. The issue's goal: selection ≤ 50 ms.
+per rep the first selection (the customers' prompts computed: nothing cached yet), the median of the
+others (the prompts read back from the cache under each customer's insights token, as for a rep planning
+again), the pool size, the planner's time, and the share of the tap that the first selection takes; then
+the medians over all reps. The issue's goal: selection ≤ 50 ms.
 """
 
 from __future__ import annotations
@@ -48,8 +50,10 @@ def main() -> None:
         session.commit()
         reps = session.exec(select(User).where(User.role == Role.REP).order_by(User.id)).all()
         print(f"{engine.dialect.name}: {len(reps)} reps, day {day}")
-        print(f"{'rep':<6}{'select ms':>10}{'pool':>6}{'plan ms':>9}{'select/tap':>12}")
-        selects, plans = [], []
+        print(
+            f"{'rep':<6}{'first ms':>10}{'again ms':>10}{'pool':>6}{'plan ms':>9}{'first/tap':>11}"
+        )
+        firsts, selects, plans = [], [], []
         for rep in reps:
             runs = []
             for _ in range(args.repeat):
@@ -57,19 +61,23 @@ def main() -> None:
                 started = time.perf_counter()
                 pool = candidates.select_candidates(session, rep=rep, day=day)
                 runs.append(time.perf_counter() - started)
-            select_ms = statistics.median(runs) * 1000
+            first_ms = runs[0] * 1000
+            select_ms = statistics.median(runs[1:] or runs) * 1000
             request = planning.build_request(settings_for(session, rep), pool.candidates)
             started = time.perf_counter()
             planning.planner.plan_day(request, options)
             plan_ms = (time.perf_counter() - started) * 1000
+            firsts.append(first_ms)
             selects.append(select_ms)
             plans.append(plan_ms)
-            share = select_ms / (select_ms + plan_ms)
+            share = first_ms / (first_ms + plan_ms)
             print(
-                f"{rep.id:<6}{select_ms:>10.1f}{len(pool.candidates):>6}{plan_ms:>9.0f}{share:>11.0%}"
+                f"{rep.id:<6}{first_ms:>10.1f}{select_ms:>10.1f}{len(pool.candidates):>6}"
+                f"{plan_ms:>9.0f}{share:>10.0%}"
             )
         print(
-            f"median over reps: selection {statistics.median(selects):.1f} ms "
+            f"median over reps: selection first {statistics.median(firsts):.1f} ms "
+            f"(max {max(firsts):.1f}), again {statistics.median(selects):.1f} ms "
             f"(max {max(selects):.1f}), planner {statistics.median(plans):.0f} ms at "
             f"--time-limit {args.time_limit}; goal: selection <= 50 ms"
         )
