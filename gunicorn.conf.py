@@ -11,9 +11,14 @@ import sys
 import time
 
 bind = os.environ.get("FIELDAPP_BIND", "127.0.0.1:8000")
-# Measured on 2 cores (README, "Production"): one process per core, a few threads each for page
-# requests that wait on the database; a plan keeps one thread busy for its time limit.
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads of one process share its GIL, so a long page render slows the pages next to it; more
+# processes let the OS share the cores instead — unless the database server shares them too. Measured on
+# 2 cores with `python bench/load.py` (50 users, p95 once all had signed in): SQLite 2 workers × 4
+# threads 287 ms, 4 × 4 212 ms, 6 × 2 224 ms; PostgreSQL on the same machine 2 × 4 373 ms, 4 × 4 561 ms
+# (its own processes need the cores). Each worker has its own plan process (fieldapp/plan_process.py),
+# so up to this many plans are searched at once.
+_embedded = os.environ.get("FIELDAPP_DATABASE_URL", "sqlite").startswith("sqlite")
+workers = int(os.environ.get("WEB_CONCURRENCY", "4" if _embedded else "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("FIELDAPP_THREADS", "4"))
 # A plan takes its time limit (1 s by default) plus the database work; 60 s leaves room for slow disks.

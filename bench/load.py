@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import gevent
+import psutil
 
 # locust patches the standard library for gevent first: everything after it uses cooperative sockets.
 from locust import HttpUser, between, events, task  # noqa: I001  (must come first)
@@ -74,6 +75,33 @@ class Ledger:
 
 
 LEDGER = Ledger()
+
+
+@dataclass
+class SteadyState:
+    """The response times once every user has signed in: the sign-ins at the start (scrypt, 50 at once
+    from one machine) are load of their own, printed in the whole run's table, not in this one."""
+
+    users: int = 0
+    signed_in: int = 0
+    since: float | None = None
+    times: dict[str, list[float]] = field(default_factory=dict)
+
+
+STEADY = SteadyState()
+
+
+@events.request.add_listener
+def _steady_state(
+    request_type, name, response_time, response_length, exception=None, **_kw
+) -> None:
+    if name == "sign in" and exception is None:
+        STEADY.signed_in += 1
+        if STEADY.signed_in >= STEADY.users and STEADY.since is None:
+            STEADY.since = time.perf_counter()
+        return
+    if STEADY.since is not None:
+        STEADY.times.setdefault(name, []).append(response_time)
 
 
 @dataclass
@@ -460,6 +488,46 @@ def report(env: Environment, seconds: float) -> None:
     print(f"\n{env.stats.total.num_requests / seconds:.1f} requests/s over {seconds:.0f} s")
     for error in env.stats.errors.values():
         print(f"failed: {error.occurrences} × {error.method} {error.name}: {error.error}")
+    if STEADY.since is None:
+        return
+    steady_seconds = time.perf_counter() - STEADY.since
+    every = [t for times in STEADY.times.values() for t in times]
+    print(f"\nonce all {STEADY.users} users had signed in (the last {steady_seconds:.0f} s):")
+    print(f"{'request':26} {'count':>7} {'p50':>6} {'p95':>6} {'p99':>6}  (ms)")
+    for name, times in [*sorted(STEADY.times.items()), ("overall", every)]:
+        print(
+            f"{name:26} {len(times):7d} {percentile(times, 0.5):6.0f} "
+            f"{percentile(times, 0.95):6.0f} {percentile(times, 0.99):6.0f}"
+        )
+    print(f"{len(every) / steady_seconds:.1f} requests/s")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return (
+        ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))] if ordered else 0.0
+    )
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds of these processes so far (those that ended count nothing)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def server_pids(server: subprocess.Popen) -> list[int]:
+    """gunicorn's arbiter, its workers and their plan processes."""
+    try:
+        root = psutil.Process(server.pid)
+        return [root.pid, *(child.pid for child in root.children(recursive=True))]
+    except psutil.NoSuchProcess:
+        return []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -488,14 +556,24 @@ def main(argv: list[str] | None = None) -> int:
             user_classes=[Rep, Manager, Editor], events=events, host=f"http://127.0.0.1:{args.port}"
         )
         runner = env.create_local_runner()
+        STEADY.users = args.users
+        pids = server_pids(server)
+        server_cpu, bench_cpu = cpu_seconds(pids), cpu_seconds([os.getpid()])
         runner.start(args.users, spawn_rate=args.spawn_rate)
         began = time.perf_counter()
         gevent.spawn_later(args.duration, runner.quit)
         runner.greenlet.join()
         seconds = time.perf_counter() - began
+        server_cpu = cpu_seconds(pids) - server_cpu
+        bench_cpu = cpu_seconds([os.getpid()]) - bench_cpu
     finally:
         stop_server(server)
     report(env, seconds)
+    # Where the two cores went: the app, and the load generator itself (on the same machine).
+    print(
+        f"CPU: gunicorn {server_cpu / seconds:.2f} cores, locust (this process) "
+        f"{bench_cpu / seconds:.2f} cores, of {os.cpu_count()}"
+    )
     problems = check(url, log_path.read_text())
     print(
         f"\nchecked: {len(LEDGER.visit_keys)} visits acknowledged, {len(LEDGER.checked_in)} check-ins, "
