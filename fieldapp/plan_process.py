@@ -60,30 +60,34 @@ def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """`function(*args, **kwargs)` in the plan process when one is running, else right here.
 
     A plan process that died (killed, out of memory) is replaced once and the plan searched again;
-    if the new one fails too, the plan is searched in the calling thread rather than not at all.
+    if that fails too, the plan is searched in the calling thread rather than not at all.
     """
-    pool = _pool
-    if pool is None:
-        return function(*args, **kwargs)
-    try:
-        return pool.submit(function, *args, **kwargs).result()
-    except BrokenProcessPool:
-        log.warning("the plan process stopped; starting a new one")
-    with _lock:
-        if _pool is pool:
-            try:
-                _open()
-            except BrokenProcessPool:
-                log.exception("a new plan process did not start; planning in the request thread")
-                return function(*args, **kwargs)
+    for attempt in range(2):
         pool = _pool
-    if pool is None:
-        return function(*args, **kwargs)
-    try:
-        return pool.submit(function, *args, **kwargs).result()
-    except BrokenProcessPool:
-        log.exception("the plan process stopped again; planning in the request thread")
-        return function(*args, **kwargs)
+        if pool is None:
+            break
+        try:
+            return pool.submit(function, *args, **kwargs).result()
+        except BrokenProcessPool:
+            if attempt:
+                log.exception("the plan process stopped again; planning in the request thread")
+                break
+            log.warning("the plan process stopped; starting a new one")
+            _replace(pool)
+    return function(*args, **kwargs)
+
+
+def _replace(broken: ProcessPoolExecutor) -> None:
+    """A new plan process for a broken one (unless another thread has replaced it already)."""
+    global _pool
+    with _lock:
+        if _pool is not broken:
+            return
+        try:
+            _open()
+        except BrokenProcessPool:
+            log.exception("a new plan process did not start; planning in the request threads")
+            _pool = None
 
 
 def _open() -> None:
