@@ -7,6 +7,7 @@ rendered at read time from each prompt's code and facts, in the rep's language.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -400,29 +401,36 @@ def prompts_for(
     out: dict[int, list[Prompt]] = {}
     missing: list[int] = []
     keys = {}
-    for cid, (team_id, token) in tokens.items():
-        keys[cid] = (*base, cid, token, teams.get(team_id, empty)[0])
-        found = _PROMPT_CACHE.get(keys[cid])
-        if found is None:
-            missing.append(cid)
-        else:
-            _PROMPT_CACHE.move_to_end(keys[cid])
-            out[cid] = list(found)
+    with _PROMPT_CACHE_LOCK:  # a worker's threads share the cache
+        for cid, (team_id, token) in tokens.items():
+            keys[cid] = (*base, cid, token, teams.get(team_id, empty)[0])
+            found = _PROMPT_CACHE.get(keys[cid])
+            if found is None:
+                missing.append(cid)
+            else:
+                _PROMPT_CACHE.move_to_end(keys[cid])
+                out[cid] = list(found)
     if missing:
         data = customer_data(session, customer_ids=missing, today=today, kinds=kinds)
-        for cid, d in data.items():
-            team = teams.get(tokens[cid][0], empty)[1]
-            prompts = customer_prompts(d, team, today=today, k=k, kinds=kinds)
-            _PROMPT_CACHE[keys[cid]] = tuple(prompts)
-            out[cid] = prompts
-        while len(_PROMPT_CACHE) > PROMPT_CACHE_SIZE:
-            _PROMPT_CACHE.popitem(last=False)
+        computed = {
+            cid: customer_prompts(
+                d, teams.get(tokens[cid][0], empty)[1], today=today, k=k, kinds=kinds
+            )
+            for cid, d in data.items()
+        }
+        out.update(computed)
+        with _PROMPT_CACHE_LOCK:
+            for cid, prompts in computed.items():
+                _PROMPT_CACHE[keys[cid]] = tuple(prompts)
+            while len(_PROMPT_CACHE) > PROMPT_CACHE_SIZE:
+                _PROMPT_CACHE.popitem(last=False)
     return {cid: out[cid] for cid in tokens if cid in out}
 
 
 # Customers' prompts by what they were drawn from (the least recently used go first).
 PROMPT_CACHE_SIZE = 20_000
 _PROMPT_CACHE: OrderedDict[tuple, tuple[Prompt, ...]] = OrderedDict()
+_PROMPT_CACHE_LOCK = threading.Lock()
 
 
 def _catalog_key(catalog: Catalog) -> tuple:
