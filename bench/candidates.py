@@ -24,7 +24,7 @@ from pathlib import Path
 from flask_babel import force_locale
 from sqlmodel import Session, select
 
-from fieldapp import create_app, demo, migrate
+from fieldapp import create_app, demo, migrate, plan_process
 from fieldapp.models import Role, User
 from fieldapp.services.day import candidates, planning
 from fieldapp.services.planning_settings import settings_for
@@ -44,7 +44,8 @@ def main() -> None:
     migrate.upgrade(engine)
     day = TODAY + timedelta(days=3)
     options = planning.planner_options(app.config, time_limit=args.time_limit)
-    planning.warm_up()
+    # as under gunicorn: the planner searches in a plan process, the selection runs here
+    planning.plan_in_own_process()
     with Session(engine) as session, app.test_request_context(), force_locale("ja"):
         demo.generate(session, today=TODAY)
         session.commit()
@@ -65,7 +66,7 @@ def main() -> None:
             select_ms = statistics.median(runs[1:] or runs) * 1000
             request = planning.build_request(settings_for(session, rep), pool.candidates)
             started = time.perf_counter()
-            planning.planner.plan_day(request, options)
+            plan_process.call(planning.planner.plan_day, request, options)
             plan_ms = (time.perf_counter() - started) * 1000
             firsts.append(first_ms)
             selects.append(select_ms)
