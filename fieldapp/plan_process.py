@@ -109,7 +109,8 @@ def _open() -> None:
 # How much the plan process yields the processor to the web workers (os.nice). A search has a time
 # limit, not an amount of work: on an idle machine it loses nothing; when every core is busy the page
 # requests (each a few milliseconds, many of them) go first and the search makes fewer iterations in
-# its time instead of stretching every other rep's page (measured: README, "Plans and other requests").
+# its time instead of stretching every other rep's page (README, Production: "Plans run outside the
+# request threads").
 PLAN_NICENESS = 5
 
 
