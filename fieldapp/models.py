@@ -292,9 +292,10 @@ class Customer(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("team_id", "external_code"),
         # The customer list's order (a page is read from the index, not sorted), and "near me"'s
-        # bounding box as an index range.
+        # bounding box as an index range; with the id (SQLite's rowid is in every index) "near me" with
+        # words reads the team's locations from the index alone.
         sa.Index("ix_customer_team_kana", "team_id", "kana", "name", "id"),
-        sa.Index("ix_customer_team_lat", "team_id", "lat", "lon"),
+        sa.Index("ix_customer_team_lat", "team_id", "lat", "lon", postgresql_include=["id"]),
     )
 
     name: str = Field(max_length=200)

@@ -205,3 +205,30 @@ def test_near_me_with_words_is_nearest_first(db, team, rep, add_customer, make_v
     assert page.distances[near.id] < 0.2 < page.distances[far.id]
     strict = search(db, team_id=team.id, user_id=rep.id, query=replace(query, km=1.0))
     assert _names(strict) == ["近い店"] and strict.total == 1
+
+
+def test_words_alone_page_in_reading_order_with_the_whole_total(
+    db, team, rep, add_customer, make_visit, make_team, make_customer
+):
+    """The search box alone asks for the page and the total apart: every page in kana order, no
+    customer twice or missed, the total counting every match of the team (not the other team's)."""
+    kana = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろ"
+    matching = []
+    for i in range(60):
+        customer = add_customer(name=f"店{i:02d}", kana=kana[i // 10] + kana[i % 10])
+        if i % 3:  # two in three have the note
+            make_visit(rep=rep, customer=customer, heard="新商品のサンプルをお渡し")
+            matching.append(customer.name)
+    stranger = make_customer(team=make_team(), name="他社の店", kana="ああ")
+    saved(db, Visit(customer_id=stranger.id, rep_id=rep.id, heard="新商品のサンプル"))
+    query = SearchQuery(text="サンプル")
+    first = search(db, team_id=team.id, user_id=rep.id, query=query)
+    second = search(db, team_id=team.id, user_id=rep.id, query=replace(query, page=2))
+    assert first.total == second.total == len(matching) == 40
+    assert len(first.customers) == 25
+    assert _names(first) + _names(second) == matching  # the names follow the kana order
+    # the same answer as with a filter that keeps everyone (the combined, windowed query)
+    filtered = search(db, team_id=team.id, user_id=rep.id, query=replace(query, rep=rep.id))
+    assert _names(filtered) == _names(first) and filtered.total == first.total
+    past = search(db, team_id=team.id, user_id=rep.id, query=replace(query, page=3))
+    assert past.customers == [] and past.total == 40
