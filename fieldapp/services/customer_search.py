@@ -219,7 +219,9 @@ def matching_customer_ids(team_id: int, terms: list[str], dialect: str) -> sa.Se
     if dialect == "sqlite" and indexed:
         phrases = " AND ".join('"' + t.replace('"', '""') + '"' for t in indexed)
         fts = sa.table(FTS_TABLE, sa.column("rowid"))
-        matched = sa.select(fts.c.rowid).where(sa.literal_column(FTS_TABLE).op("MATCH")(phrases))
+        matched = sa.select(fts.c.rowid.label("customer_id")).where(
+            sa.literal_column(FTS_TABLE).op("MATCH")(phrases)
+        )
         if not scanned:  # the FTS rowids are the customer ids; the caller keeps its team's
             return matched
         stmt = stmt.where(doc.c.customer_id.in_(matched))
@@ -243,21 +245,6 @@ def _id_in(ids: sa.Select, dialect: str) -> sa.ColumnElement:
     return col(Customer.id).in_(ids)
 
 
-def _id_in_for_page(ids: sa.Select, dialect: str) -> sa.ColumnElement:
-    """The customer is in the index's answer, asked for one page in reading order (the total is
-    counted apart, by `_id_in`).
-
-    A word in most of the team's records is cheapest to page by walking the team's (kana) index and
-    asking about each customer until the page is full, a rare one by finding its few customers first and
-    sorting them: PostgreSQL weighs the two from the document's statistics when the question stays a
-    plain IN. SQLite would look every match up by its key and sort them all (13,000 for a common word);
-    `id + 0` is not the key, so it walks the index instead, testing each customer against the answer it
-    read once — at worst the team's whole index, a few milliseconds."""
-    if dialect == "sqlite":
-        return (col(Customer.id) + 0).in_(ids)
-    return col(Customer.id).in_(ids)
-
-
 def _conditions(
     *,
     team_id: int,
@@ -265,7 +252,6 @@ def _conditions(
     query: SearchQuery,
     today: date | None,
     dialect: str,
-    for_page: bool = False,
 ) -> list:
     conditions = [Customer.team_id == team_id]
     if query.mine:
@@ -278,8 +264,7 @@ def _conditions(
         )
     terms = text_terms(query.text)
     if terms:
-        in_answer = _id_in_for_page if for_page else _id_in
-        conditions.append(in_answer(matching_customer_ids(team_id, terms, dialect), dialect))
+        conditions.append(_id_in(matching_customer_ids(team_id, terms, dialect), dialect))
     if query.tag:
         # The index narrows to customers whose document has the word; the tag must be the customer's
         # own (not a word in a note), which the exact check on those few rows decides. On PostgreSQL the
@@ -329,17 +314,7 @@ def search(
         else:
             page = _search_near(session, conditions=conditions, query=query)
     elif terms and not query.has_filters and not query.mine:
-        page_conditions = _conditions(
-            team_id=team_id,
-            user_id=user_id,
-            query=query,
-            today=today,
-            dialect=dialect,
-            for_page=True,
-        )
-        page = _search_words(
-            session, conditions=conditions, page_conditions=page_conditions, query=query
-        )
+        page = _search_words(session, team_id=team_id, terms=terms, query=query, dialect=dialect)
     elif indexed:
         page = _search_matches(session, conditions=conditions, query=query)
     else:
@@ -364,20 +339,55 @@ def _load(session: Session, ids: list[int]) -> list[Customer]:
 
 
 def _search_words(
-    session: Session, *, conditions: list, page_conditions: list, query: SearchQuery
+    session: Session, *, team_id: int, terms: list[str], query: SearchQuery, dialect: str
 ) -> SearchPage:
-    """Words alone (the search box, no filters): the page and the total asked apart, each planned for
-    itself — the page walks the reading order until it is full (a word found in most of the team's
-    records fills it within a few dozen customers), the count is the index's answer joined once."""
-    ids = session.exec(
-        select(Customer.id)
-        .where(*page_conditions)
-        .order_by(Customer.kana, Customer.name, Customer.id)
-        .offset((query.page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
-    total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
-    return SearchPage(customers=_load(session, list(ids)), total=total, page=query.page)
+    """Words alone (the search box, no filters): the page walks the team's reading order (its kana
+    index) and asks about each customer until the page is full — a word found in most of the team's
+    records fills it within a few dozen customers, where sorting all its matches would take longer than
+    finding them — and the total is the index's answer joined to the team once.
+
+    PostgreSQL is asked twice, each question planned for itself (from the document's statistics it
+    pages a rare word by finding its few customers first). SQLite is asked once: its answer, kept as a
+    MATERIALIZED CTE, serves the page and the count (a long phrase costs the index more than the rest);
+    `id + 0` is not the key, so it walks the kana index instead of looking every match up by its key and
+    sorting them all — at worst the team's whole index, a few milliseconds."""
+    order = (Customer.kana, Customer.name, Customer.id)
+    first = (query.page - 1) * PAGE_SIZE
+    answer = matching_customer_ids(team_id, terms, dialect)
+    in_team = Customer.team_id == team_id
+    if dialect == "sqlite":
+        matched = answer.cte("matched_text").prefix_with("MATERIALIZED")
+        matched_ids = select(*matched.c)
+        count = (
+            select(func.count())
+            .select_from(Customer)
+            .where(in_team, col(Customer.id).in_(matched_ids))
+            .scalar_subquery()
+        )
+        rows = session.exec(
+            select(Customer.id, count)
+            .where(in_team, (col(Customer.id) + 0).in_(matched_ids))
+            .order_by(*order)
+            .offset(first)
+            .limit(PAGE_SIZE)
+        ).all()
+        ids = [row[0] for row in rows]
+        total = rows[0][1] if rows else None
+    else:
+        ids = list(
+            session.exec(
+                select(Customer.id)
+                .where(in_team, col(Customer.id).in_(answer))
+                .order_by(*order)
+                .offset(first)
+                .limit(PAGE_SIZE)
+            )
+        )
+        total = None
+    if total is None:
+        conditions = [in_team, _id_in(answer, dialect)]
+        total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
+    return SearchPage(customers=_load(session, ids), total=total, page=query.page)
 
 
 def _search_matches(session: Session, *, conditions: list, query: SearchQuery) -> SearchPage:
