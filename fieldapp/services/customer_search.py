@@ -344,13 +344,16 @@ def _search_words(
     """Words alone (the search box, no filters): the page walks the team's reading order (its kana
     index) and asks about each customer until the page is full — a word found in most of the team's
     records fills it within a few dozen customers, where sorting all its matches would take longer than
-    finding them — and the total is the index's answer joined to the team once.
+    finding them.
 
-    PostgreSQL is asked twice, each question planned for itself (from the document's statistics it
-    pages a rare word by finding its few customers first). SQLite is asked once: its answer, kept as a
-    MATERIALIZED CTE, serves the page and the count (a long phrase costs the index more than the rest);
-    `id + 0` is not the key, so it walks the kana index instead of looking every match up by its key and
-    sorting them all — at worst the team's whole index, a few milliseconds."""
+    PostgreSQL is asked twice, each question planned for itself: the page (from the document's
+    statistics it pages a rare word by finding its few customers first), and the total as the index's
+    answer counted — one document per customer, kept in the customer's team by the triggers, so no join
+    to the customers is needed (a third of the time for a word in most records). SQLite is asked once:
+    its answer holds every team's documents, kept as a MATERIALIZED CTE that serves the page and the
+    count in the team (a long phrase costs the index more than the rest); `id + 0` is not the key, so it
+    walks the kana index instead of looking every match up by its key and sorting them all — at worst
+    the team's whole index, a few milliseconds."""
     order = (Customer.kana, Customer.name, Customer.id)
     first = (query.page - 1) * PAGE_SIZE
     answer = matching_customer_ids(team_id, terms, dialect)
@@ -383,8 +386,8 @@ def _search_words(
                 .limit(PAGE_SIZE)
             )
         )
-        total = None
-    if total is None:
+        total = session.exec(select(func.count()).select_from(answer.subquery())).one()
+    if total is None:  # SQLite, past the last page
         conditions = [in_team, _id_in(answer, dialect)]
         total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
     return SearchPage(customers=_load(session, ids), total=total, page=query.page)
