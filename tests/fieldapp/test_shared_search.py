@@ -196,12 +196,18 @@ def test_near_me_with_words_is_nearest_first(db, team, rep, add_customer, make_v
     point = (35.68, 139.76)
     far = add_customer(name="遠い店", lat=35.70, lon=139.80)
     near = add_customer(name="近い店", lat=35.681, lon=139.761)
-    add_customer(name="場所なし", lat=None, lon=None, notes=None)
-    for customer in (far, near):
+    nowhere = add_customer(name="場所なし", lat=None, lon=None, notes=None)
+    add_customer(name="記録なし", lat=35.6801, lon=139.7601)
+    for customer in (far, near, nowhere):
         make_visit(rep=rep, customer=customer, heard="値下げ提案あり")
     query = SearchQuery(text="値下げ提案", near=True, lat=point[0], lon=point[1])
     page = search(db, team_id=team.id, user_id=rep.id, query=query)
     assert _names(page) == ["近い店", "遠い店"] and page.total == 2
+    assert page.without_location == 1  # a match without a position is counted, not shown
+    # the same answer through the one ordered question that filters take
+    filtered = search(db, team_id=team.id, user_id=rep.id, query=replace(query, rep=rep.id))
+    assert _names(filtered) == _names(page) and filtered.total == page.total
+    assert filtered.without_location == 1
     assert page.distances[near.id] < 0.2 < page.distances[far.id]
     strict = search(db, team_id=team.id, user_id=rep.id, query=replace(query, km=1.0))
     assert _names(strict) == ["近い店"] and strict.total == 1
