@@ -124,3 +124,21 @@ def test_page_title_is_the_heading_and_the_app_name_unless_the_page_names_it(
     }
     for url, title in titles.items():
         assert title in client.get(url).get_data(as_text=True), url
+
+
+def test_templates_translate_through_the_requests_catalogue_and_follow_force_locale(app):
+    """The template gettext looks the catalogue up once per request and locale: a string renders in
+    the request's language, and again in another inside force_locale (the e-mail and report paths)."""
+    from flask_babel import force_locale
+
+    render = app.jinja_env.from_string("{{ _('Today') }}").render
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        with force_locale("ja"):
+            japanese = render()
+        with force_locale("en"):
+            english = render()
+        with force_locale("ja"):
+            assert render() == japanese
+    assert english == "Today" and japanese != english and japanese.strip()
+    with app.app_context():
+        assert templating.page_translations() is not None
