@@ -14,21 +14,20 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import (
-    Form,
-    FormField,
-    HiddenField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import Form, FormField, SelectField, TextAreaField
 from wtforms.fields import FieldList
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import Select
 
-from ..forms import VersionField, field_values
+from ..forms import (
+    QuickHiddenField,
+    QuickRadioField,
+    QuickStringField,
+    VersionField,
+    field_values,
+    html_attributes,
+)
 from ..i18n import choices
 from ..models import FollowUpKind, Product, User
 from ..services.text import normalise_search
@@ -91,35 +90,47 @@ def product_label(product: Product) -> str:
 class UsualLineForm(Form):
     """A product this customer usually orders: only the quantity is asked."""
 
-    product_id = HiddenField()
-    quantity = StringField(_l("Quantity"), render_kw=NUMBER)
-    unit_price = StringField(_l("Unit price (yen)"), render_kw=NUMBER)
+    product_id = QuickHiddenField()
+    quantity = QuickStringField(_l("Quantity"), render_kw=NUMBER)
+    unit_price = QuickStringField(_l("Unit price (yen)"), render_kw=NUMBER)
+
+
+# The catalogue's options as drawn, by the choices and the selected value: kept for the process (the
+# catalogue changes seldom, the visit form is drawn many times a minute), a few catalogues and
+# languages at most; a changed catalogue is a new key.
+RENDERED_OPTIONS: dict[tuple, str] = {}
+RENDERED_OPTIONS_MAX = 64
 
 
 class CatalogChoices(list):
-    """The catalogue's choices, shared by the form's product lines, with their options rendered once."""
+    """The catalogue's choices, shared by the form's product lines, with their options drawn once."""
 
     def __init__(self, choices: Sequence[SelectChoice]) -> None:
         super().__init__(choices)
-        self.rendered: dict[str, str] = {}  # selected value → the options' HTML
+        self.key = tuple(
+            (c.value, str(c.label), tuple(sorted(c.render_kw.items())), c.optgroup) for c in choices
+        )
 
 
 class SharedOptionsSelect(Select):
-    """A select whose options are rendered once per catalogue and selected value: the visit form's
-    product lines each list the whole catalogue, and rendering its options (escaping, attributes) for
-    every line was half of the page's time."""
+    """A select whose options are drawn once per catalogue and selected value: the visit form's
+    product lines each list the whole catalogue, and drawing its options (escaping, attributes) for
+    every line, on every request, was half of the page's time."""
 
     def __call__(self, field: Any, **kwargs: Any) -> Markup:
         choices = field.choices
         if not isinstance(choices, CatalogChoices):
             return super().__call__(field, **kwargs)
-        selected = str(field.data or "")
-        options = choices.rendered.get(selected)
+        key = (choices.key, str(field.data or ""))
+        options = RENDERED_OPTIONS.get(key)
         if options is None:
             whole = str(super().__call__(field))
-            options = choices.rendered[selected] = whole[whole.index(">") + 1 : -len("</select>")]
+            options = whole[whole.index(">") + 1 : -len("</select>")]
+            if len(RENDERED_OPTIONS) >= RENDERED_OPTIONS_MAX:
+                RENDERED_OPTIONS.clear()
+            RENDERED_OPTIONS[key] = options
         kwargs.setdefault("id", field.id)
-        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")
+        return Markup(f"<select {html_attributes(name=field.name, **kwargs)}>{options}</select>")
 
 
 class ExtraLineForm(Form):
@@ -128,8 +139,8 @@ class ExtraLineForm(Form):
     product_id = SelectField(
         _l("Product"), choices=[], validate_choice=False, widget=SharedOptionsSelect()
     )
-    quantity = StringField(_l("Quantity"), render_kw=NUMBER)
-    unit_price = StringField(_l("Unit price (yen)"), render_kw=NUMBER)
+    quantity = QuickStringField(_l("Quantity"), render_kw=NUMBER)
+    unit_price = QuickStringField(_l("Unit price (yen)"), render_kw=NUMBER)
 
 
 # What a follow-up carries, here and on the follow-up page's own form.
@@ -150,35 +161,35 @@ NOTE_FIELDS = (
 class FollowUpLineForm(Form):
     """A follow-up opened from the visit."""
 
-    kind = RadioField(
+    kind = QuickRadioField(
         _l("Kind"), choices=[], default=FollowUpKind.OTHER.value, validate_choice=False
     )
-    title = StringField(_l("What to follow up"), validators=[Optional(), Length(max=200)])
-    due_date = StringField(_l("Due date"), render_kw={"type": "date"})
+    title = QuickStringField(_l("What to follow up"), validators=[Optional(), Length(max=200)])
+    due_date = QuickStringField(_l("Due date"), render_kw={"type": "date"})
     owner_id = SelectField(_l("Owner"), choices=[], validate_choice=False)
 
 
 class PromptAnswerForm(Form):
     """The rep's answer to one prompt shown on the form; the key names the prompt (kind:code:product)."""
 
-    key = HiddenField(validators=[Length(max=80)])
-    value = HiddenField(validators=[Length(max=12)])
-    response = RadioField(choices=[], validate_choice=False)
+    key = QuickHiddenField(validators=[Length(max=80)])
+    value = QuickHiddenField(validators=[Length(max=12)])
+    response = QuickRadioField(choices=[], validate_choice=False)
 
 
 class VisitNotesForm(FlaskForm):
     """Outcome and structured notes (also the edit form of a saved note)."""
 
-    outcome = RadioField(_l("Outcome"), choices=[], validate_choice=False)
+    outcome = QuickRadioField(_l("Outcome"), choices=[], validate_choice=False)
     heard = TextAreaField(_l("What I heard"), validators=[Length(max=NOTE_MAX)])
     needs = TextAreaField(_l("Needs and issues"), validators=[Length(max=NOTE_MAX)])
     changes = TextAreaField(_l("Changes noticed"), validators=[Length(max=NOTE_MAX)])
     proposals = TextAreaField(_l("Proposals made"), validators=[Length(max=NOTE_MAX)])
-    proposal_reception = RadioField(
+    proposal_reception = QuickRadioField(
         _l("How the proposal was received"), choices=[], validate_choice=False
     )
-    next_action = StringField(_l("Next action"), validators=[Length(max=NOTE_MAX)])
-    next_action_due = StringField(_l("Next action due"), render_kw={"type": "date"})
+    next_action = QuickStringField(_l("Next action"), validators=[Length(max=NOTE_MAX)])
+    next_action_due = QuickStringField(_l("Next action due"), render_kw={"type": "date"})
     version = VersionField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -205,7 +216,7 @@ class VisitForm(VisitNotesForm):
     orders = FieldList(FormField(ExtraLineForm), min_entries=3)
     followups = FieldList(FormField(FollowUpLineForm), min_entries=2)
     prompts = FieldList(FormField(PromptAnswerForm), min_entries=0, max_entries=30)
-    submission_key = HiddenField(validators=[Length(max=KEY_MAX)])
+    submission_key = QuickHiddenField(validators=[Length(max=KEY_MAX)])
 
     def __init__(
         self,
