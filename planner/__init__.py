@@ -28,13 +28,16 @@ Contract used by the web app (`fieldapp/services/day/planning.py`):
 - `replan(request, rep_id=, at=Location | candidate id, now=, done_ids=, lunch_taken=False, options=)`.
 - The week (one rep, several working days; each customer at most once): `WorkDay(date, depart_after,
   return_by, lunch=None)` (the date is a label; hours end before midnight), `WeekCandidate(id, location,
-  service, day_values, windows=(), busy=(), day_busy=(), closed=(), required=False, appointment=None)`:
-  `day_values[d]` is the visit's value on day d (one per day), `windows`/`busy` hold every day,
-  `day_busy[d]` adds day d's own busy periods (date ranges; empty or one tuple per day), `closed` are
-  day indices, `appointment` is `(day index, start)`; `.best_day` is the first day of highest value.
-  `WeekRequest(rep, days, candidates, durations=None)`: the rep gives the places and travel mode (its
-  hours and lunch are not used), `durations` is over `locations()` = rep start, rep end, candidates;
-  `.day_request(d, skip=())` is day d alone as a `PlanRequest`.
+  service, day_values, windows=(), busy=(), day_busy=(), closed=(), required=False, appointment=None,
+  max_detour=None)`: `day_values[d]` is the visit's value on day d (one per day), `windows`/`busy` hold
+  every day, `day_busy[d]` adds day d's own busy periods (date ranges; empty or one tuple per day),
+  `closed` are day indices, `appointment` is `(day index, start)`; `max_detour` (seconds) makes it a
+  visit taken along only: left out of the search, then added where a day's route passes within that
+  much added travel and has time left; `.best_day` is the first day of highest value.
+  `WeekRequest(rep, days, candidates, durations=None, first_day_detour=None)`: the rep gives the places
+  and travel mode (its hours and lunch are not used), `durations` is over `locations()` = rep start, rep
+  end, candidates; `first_day_detour` (seconds) moves later visits to day 0 where they add at most that
+  much travel and are worth no less; `.day_request(d, skip=())` is day d alone as a `PlanRequest`.
 - `plan_week(request, options) -> WeekPlan`: the several-routes search with routes = days (day d on
   its own stretch of one time axis, values per customer and day), the same exact timing, and every
   day's route checked by OR-Tools on a day's model. `WeekPlan` is a `Plan` whose `routes` are the

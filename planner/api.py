@@ -189,7 +189,16 @@ def _search(comp: Compiled, options: PlanOptions) -> tuple[np.ndarray, SolveOutc
     allowed = _allowed(comp.problem)
     if isinstance(comp.request, PlanRequest):
         allowed &= _rep_mask(comp.request)
-    return allowed, solve(comp.problem, options, allowed=allowed)
+        return allowed, solve(comp.problem, options, allowed=allowed)
+    week = comp.request
+    along = {i: c.max_detour for i, c in enumerate(week.candidates) if c.max_detour is not None}
+    return allowed, solve(
+        comp.problem,
+        options,
+        allowed=allowed,
+        max_detour=along,
+        first_day_detour=week.first_day_detour,
+    )
 
 
 def _totals(routes: Sequence[RoutePlan]) -> dict[str, float]:

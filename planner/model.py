@@ -238,6 +238,10 @@ class WeekCandidate:
     and `busy` periods the whole visit avoids; `day_busy[d]` adds day d's own busy periods (date ranges,
     empty tuple: none); `closed` lists the day indices with no visit at all; `appointment` is
     (day index, start time), fixed, and implies `required`.
+
+    `max_detour` (seconds of travel) makes the visit one taken along only: it never makes room for
+    itself; after the week is planned it goes into the room left on a day where it adds at most this
+    much travel (a customer not due yet, visited now because the route passes by it).
     """
 
     id: str
@@ -250,9 +254,16 @@ class WeekCandidate:
     closed: tuple[int, ...] = ()
     required: bool = False
     appointment: tuple[int, int] | None = None
+    max_detour: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "day_busy", tuple(tuple(d) for d in self.day_busy))
+        if self.max_detour is not None:
+            _check_time(f"Candidate {self.id} max_detour", self.max_detour)
+            if self.is_required:
+                raise ValueError(
+                    f"candidate {self.id}: a required visit cannot be taken along only"
+                )
         _check_visit(self, [w for d in self.day_busy for w in d])
         object.__setattr__(self, "day_values", tuple(float(v) for v in self.day_values))
         if any(not math.isfinite(v) or v < 0 for v in self.day_values):
@@ -286,12 +297,18 @@ class WeekRequest:
     The rep gives the start and end places and the travel mode (its own hours and lunch are not used:
     every day has its own). `durations` optionally overrides travel times over `locations()`: the
     rep's start and end, then the candidates.
+
+    `first_day_detour` (seconds of travel): once the week is planned, a visit of a later day moves to
+    the first day when it adds at most this much travel there and is worth no less there. The first
+    day is the one the rep drives next; the later ones are planned again before they come, and a
+    customer visited while the route passes by needs no trip of its own later.
     """
 
     rep: Rep
     days: tuple[WorkDay, ...]
     candidates: tuple[WeekCandidate, ...]
     durations: tuple[tuple[int, ...], ...] | None = None
+    first_day_detour: int | None = None
 
     def __post_init__(self) -> None:
         if not self.days:
@@ -304,6 +321,8 @@ class WeekRequest:
         _unique([c.id for c in self.candidates], "candidate")
         if self.durations is not None:
             object.__setattr__(self, "durations", _durations(self.durations, len(self.locations())))
+        if self.first_day_detour is not None:
+            _check_time("WeekRequest.first_day_detour", self.first_day_detour)
 
     def _check_days(self, c: WeekCandidate) -> None:
         """A candidate's days must be the week's: one value (and day_busy entry) per day."""

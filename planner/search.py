@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -438,15 +439,16 @@ def _cheapest_insertion(p: Problem, v: int, seq: list[int], c: int) -> Schedule 
     return best
 
 
-def insert_unrouted(p: Problem, sol: Solution) -> Solution:
+def insert_unrouted(p: Problem, sol: Solution, skip: Collection[int] = ()) -> Solution:
     """Put visits the search left out on the route where they are worth most and fit (cheapest
     position), most valuable first: on a week with room, a short search (a busy machine) must not leave
-    a due customer out."""
+    a due customer out. Customers in `skip` stay out (the ones taken along only, see
+    `insert_on_the_way`)."""
     routes = list(sol.routes)
     seqs = [[c for c in r.seq if c != BREAK] for r in routes]
     visited = {c for seq in seqs for c in seq}
     waiting = sorted(
-        (c for c in range(p.n) if c not in visited and p.windows[c]),
+        (c for c in range(p.n) if c not in visited and c not in skip and p.windows[c]),
         key=lambda c: (-float(p.route_value[c].max()), c),
     )
     for c in waiting:
@@ -464,4 +466,114 @@ def insert_unrouted(p: Problem, sol: Solution) -> Solution:
         if best is not None:
             _value, _delta, u, s = best
             routes[u], seqs[u] = s, [x for x in s.seq if x != BREAK]
+    return Solution(routes)
+
+
+def _added_travel(p: Problem, v: int, route: Schedule, customers: list[int]) -> np.ndarray:
+    """added[i, g]: the travel that visiting customers[i] between stop g and stop g + 1 of `route` adds
+    (there and on to the next stop instead of straight on; lunch is taken where the rep is)."""
+    mat, at = p.matrix(v), p.loc[customers]
+    before, after = route.locs[:-1], route.locs[1:]
+    return mat[np.ix_(before, at)].T + mat[np.ix_(at, after)] - mat[before, after]
+
+
+def _with_visit(p: Problem, v: int, seq: list[int], c: int, g: int) -> Schedule | None:
+    """Route v with visit c put in before position g of `seq`, exactly timed; lunch moved if it has to
+    (it is taken where the rep is: moving it changes no travel)."""
+    new = schedule(p, v, seq[:g] + [c] + seq[g:])
+    if new is None and BREAK in seq:
+        new = place_break(p, v, [x for x in seq[:g] + [c] + seq[g:] if x != BREAK])
+    return new
+
+
+def bring_forward(
+    p: Problem, sol: Solution, max_detour: int, allowed: np.ndarray | None = None
+) -> Solution:
+    """Move visits of later routes to route 0 where they add at most `max_detour` of travel to it and
+    are worth no less there: the least added travel first, while route 0 has time. Required visits stay.
+
+    For a week: day 0 is the day the rep drives next, the later days are planned again before they come.
+    A customer due later in the week whom today's route passes by is visited today at little travel,
+    instead of on a trip of its own later."""
+    routes = list(sol.routes)
+    # (customer, gap of route 0) found not to fit: they stay unfit until route 0 changes
+    unfit: set[tuple[int, int]] = set()
+    while True:
+        later = [
+            (c, v)
+            for v in range(1, len(routes))
+            for c in routes[v].seq
+            if c != BREAK
+            and not p.required[c]
+            and p.route_value[c, 0] >= p.route_value[c, v] - 1e-9
+            and (allowed is None or allowed[c, 0])
+        ]
+        if not later:
+            break
+        added = _added_travel(p, 0, routes[0], [c for c, _v in later])
+        options = sorted(
+            (int(added[i, g]), c, v, int(g))
+            for i, (c, v) in enumerate(later)
+            for g in np.flatnonzero(added[i] <= max_detour)
+            if (c, int(g)) not in unfit
+        )
+        moved = False
+        for _added, c, v, g in options:
+            first = _with_visit(p, 0, routes[0].seq, c, g)
+            if first is None:
+                unfit.add((c, g))
+                continue
+            rest = place_break(p, v, [x for x in routes[v].seq if x not in (c, BREAK)])
+            if rest is None:  # (a shorter day always fits; kept for safety)
+                continue
+            routes[0], routes[v] = first, rest
+            unfit.clear()
+            moved = True
+            break
+        if not moved:
+            break
+    return Solution(routes)
+
+
+def insert_on_the_way(
+    p: Problem, sol: Solution, max_detour: Mapping[int, int], allowed: np.ndarray | None = None
+) -> Solution:
+    """Add the visits taken along only (`max_detour`: customer -> the most travel, in seconds, its visit
+    may add to a route) where a route passes by them: the least added travel first, each at the place in
+    a route where it adds least, never more than its limit, and only into time the route has left (the
+    other visits and their times stay as they are but for the shift). Values do not order them: every
+    such visit is worth little, and what decides whether it is worth making is what it costs to get
+    there."""
+    routes = list(sol.routes)
+    waiting = set(max_detour) - sol.visited()
+    # (customer, route, gap) found not to fit: they stay unfit until that route changes
+    unfit: set[tuple[int, int, int]] = set()
+    while waiting:
+        options = []
+        for v, r in enumerate(routes):
+            near = [
+                c
+                for c in sorted(waiting)
+                if p.route_value[c, v] > 0 and (allowed is None or allowed[c, v])
+            ]
+            if not near:
+                continue
+            added = _added_travel(p, v, r, near)
+            for i, c in enumerate(near):
+                for g in np.flatnonzero(added[i] <= max_detour[c]):
+                    if (c, v, int(g)) not in unfit:
+                        options.append((int(added[i, g]), c, v, int(g)))
+        placed = False
+        for _added, c, v, g in sorted(options):
+            new = _with_visit(p, v, routes[v].seq, c, g)
+            if new is None:
+                unfit.add((c, v, g))
+                continue
+            routes[v] = new
+            unfit = {u for u in unfit if u[1] != v}
+            waiting.discard(c)
+            placed = True
+            break
+        if not placed:
+            break
     return Solution(routes)

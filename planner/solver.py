@@ -17,7 +17,14 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from .model import PlanOptions
 from .problem import BREAK, Problem, VehicleData, place_break
-from .search import Search, Solution, insert_unrouted, relocate_for_value
+from .search import (
+    Search,
+    Solution,
+    bring_forward,
+    insert_on_the_way,
+    insert_unrouted,
+    relocate_for_value,
+)
 
 VALUE_SCALE = 1000  # prizes are floats; OR-Tools needs integers
 
@@ -174,8 +181,19 @@ class RoutingModel:
         return Solution(routes), "ok"
 
 
-def solve(p: Problem, settings: PlanOptions, allowed: np.ndarray | None = None) -> SolveOutcome:
+def solve(
+    p: Problem,
+    settings: PlanOptions,
+    allowed: np.ndarray | None = None,
+    max_detour: dict[int, int] | None = None,
+    first_day_detour: int | None = None,
+) -> SolveOutcome:
     """Iterated local search, then an OR-Tools polish; keep whichever is better.
+
+    The customers in `max_detour` are taken along only: the search plans without them, then each goes
+    where a route passes by it, adding at most its limit of travel (`search.insert_on_the_way`).
+    `first_day_detour`: on a week, visits of later days that day 0 passes by move there
+    (`search.bring_forward`), before those taken along only.
 
     With a time limit the whole call (model building and the OR-Tools check included) stays inside it:
     the search stops early enough to leave the polish its share plus the time to build the model.
@@ -196,16 +214,28 @@ def solve(p: Problem, settings: PlanOptions, allowed: np.ndarray | None = None) 
             # one model per day (below); measured on generated weeks: 0.04 s a day for 60
             # customers, 0.08 s for 120, 0.12 s for 200
             reserve = min(0.4 * limit, len(p.vehicles) * (0.01 + 0.0006 * p.n))
-    search = Search(p, seed=settings.seed, allowed=allowed)
+    along = max_detour or {}
+    search_allowed = allowed
+    if along:
+        # the search never sees them: with any value at all it would take them whatever the detour
+        search_allowed = np.ones((p.n, len(p.vehicles)), dtype=bool) if allowed is None else allowed
+        search_allowed = search_allowed.copy()
+        search_allowed[list(along)] = False
+    search = Search(p, seed=settings.seed, allowed=search_allowed)
     ils_time = None
     if limit is not None:
         ils_time = max(0.001, limit - reserve - (time.perf_counter() - t0))
     best = search.run(time_limit=ils_time, iteration_limit=settings.iteration_limit)
     if p.days_apart():
         # a week: visits left out that fit, and visits on a day worth less than one with room (cheap)
-        moved = relocate_for_value(p, insert_unrouted(p, best))
+        moved = relocate_for_value(p, insert_unrouted(p, best, skip=along))
         if moved.key() > best.key():
             best = moved
+        if first_day_detour is not None:
+            best = bring_forward(p, best, first_day_detour, allowed)
+        if along:
+            # into the room the search left, before OR-Tools checks each day
+            best = insert_on_the_way(p, best, along, allowed)
     notes: list[str] = []
     engine = "ils"
     if polish and p.days_apart():
@@ -240,7 +270,8 @@ def solve(p: Problem, settings: PlanOptions, allowed: np.ndarray | None = None) 
         best = Solution(routes)
         engine = "ils (checked by ortools, route by route)"
     elif polish:
-        model = RoutingModel(p, allowed)
+        # the polish, too, must not take the visits taken along only whatever the detour
+        model = RoutingModel(p, search_allowed)
         sol_limit = settings.solution_limit
         if limit is None:
             rest = None
@@ -261,6 +292,9 @@ def solve(p: Problem, settings: PlanOptions, allowed: np.ndarray | None = None) 
             best, engine = polished, "ils+ortools"
         else:
             engine = "ils (checked by ortools)"
+    if along and not p.days_apart():
+        # after the polish (the routes are exactly timed as they go in, as after every search move)
+        best = insert_on_the_way(p, best, along, allowed)
     return SolveOutcome(best, search.stats.iterations, time.perf_counter() - t0, engine, notes)
 
 

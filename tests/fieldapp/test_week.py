@@ -171,6 +171,8 @@ def test_bridge_visits_before_a_coming_busy_season_with_its_reason(app, db, week
     # not due until 12/22 either, but next to this week's customers: only taken along on the way
     quiet = by_name.get("Not Due")
     assert quiet is None or max(quiet.day_values) <= candidates.ON_THE_WAY_FACTOR * 3
+    # (the planner adds it only where a route passes within a few minutes of travel)
+    assert quiet is None or quiet.on_the_way_seconds == candidates.ON_THE_WAY_DETOUR_SECONDS
     assert shop.reasons[0][0].code == "before_busy"
     assert min(shop.day_values) > 0
     planned = {s.candidate_id: out.days[d] for d, r in enumerate(out.plan.routes) for s in r.stops}

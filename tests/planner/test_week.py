@@ -237,6 +237,68 @@ def test_a_full_best_day_moves_the_lesser_visit_and_says_so() -> None:
     assert "small: on 2026-12-15 instead of 2026-12-14" in plan.summary()
 
 
+def test_a_visit_taken_along_goes_only_where_the_route_passes_by() -> None:
+    # two days; the due visit is at (2, 0) on Monday, at (0, 3) on Tuesday. "near" at (2, 1) adds
+    # 10 minutes of travel to Monday (5 there from (2, 0), 15 back instead of 10) and 20 to Tuesday;
+    # "far" at (-4, 0) adds 40 minutes to either day: over its limit, it stays out
+    days = [WorkDay(d, 9 * H, 18 * H) for d in DATES[:2]]
+    along = dict(max_detour=10 * M)
+    req = week(
+        [
+            wc("mon", (9.0, 0.0), closed=(1,)),
+            wc("tue", (0.0, 9.0), closed=(0,)),
+            wc("near", (0.1, 0.1), **along),
+            wc("far", (0.1, 0.1), **along),
+        ],
+        [(2, 0), (0, 3), (2, 1), (-4, 0)],
+        days,
+    )
+    plan = plan_week(req, FAST)
+    assert check_week(req, plan) == []
+    assert [s.candidate_id for s in plan.routes[0].stops] in (["mon", "near"], ["near", "mon"])
+    assert [s.candidate_id for s in plan.routes[1].stops] == ["tue"]
+    assert plan.routes[0].travel_seconds == 30 * M
+    assert [d.candidate_id for d in plan.dropped] == ["far"]
+
+
+def test_a_visit_taken_along_never_makes_room_for_itself() -> None:
+    # one 3-hour day: the due visit (150 min) leaves no room for the one taken along, worth more
+    # but taken along only: it does not push the due visit out
+    days = [WorkDay(DATES[0], 9 * H, 12 * H)]
+    req = week(
+        [wc("due", (1.0,), 150), wc("along", (5.0,), 150, max_detour=60 * M)],
+        [(1, 0), (1, 0)],
+        days,
+    )
+    plan = plan_week(req, FAST)
+    assert [s.candidate_id for s in plan.routes[0].stops] == ["due"]
+    with pytest.raises(ValueError, match="cannot be taken along only"):
+        wc("a", (1.0,), appointment=(0, 10 * H), max_detour=60)
+
+
+def test_a_later_visit_the_first_day_passes_by_moves_to_it() -> None:
+    # "soon" at (2, 1) adds no travel to Tuesday's route to (2, 2) and 10 minutes to Monday's to (2, 0):
+    # the search puts it on Tuesday; within a 10-minute first-day detour it moves to Monday, not
+    # within 5 minutes, nor when it is worth less on Monday
+    days = [WorkDay(d, 9 * H, 18 * H) for d in DATES[:2]]
+
+    def plan(soon: tuple[float, float], detour: int) -> list[list[str]]:
+        cands = [
+            wc("mon", (9.0, 0.0), closed=(1,)),
+            wc("tue", (0.0, 9.0), closed=(0,)),
+            wc("soon", soon),
+        ]
+        req = week(cands, [(2, 0), (2, 2), (2, 1)], days)
+        req = WeekRequest(req.rep, req.days, req.candidates, req.durations, first_day_detour=detour)
+        out = plan_week(req, FAST)
+        assert check_week(req, out) == []
+        return [sorted(s.candidate_id for s in r.stops) for r in out.routes]
+
+    assert plan((3.0, 3.0), 10 * M) == [["mon", "soon"], ["tue"]]
+    assert plan((3.0, 3.0), 5 * M) == [["mon"], ["soon", "tue"]]
+    assert plan((2.0, 3.0), 10 * M) == [["mon"], ["soon", "tue"]]
+
+
 def test_weekly_busy_hours_are_kept_every_day() -> None:
     lunch_rush = (Window(11 * H, 14 * H),)
     cs = [wc(f"c{i}", (3.0, 2.0, 1.0), 60, busy=lunch_rush) for i in range(8)]

@@ -38,6 +38,7 @@ from ..clock import local_today
 from ..planning_settings import RepPlanningSettings, settings_for, working_days
 from ..teams import zone
 from .candidates import (
+    FIRST_DAY_DETOUR_SECONDS,
     Candidate,
     CandidatePool,
     Excluded,
@@ -914,6 +915,8 @@ def _week_candidate(
         appointment=None
         if c.appointment_day is None
         else (c.appointment_day, max(0, c.appointment_minute * 60)),
+        # a pinned customer is planned on its day whatever the detour: the rep chose it
+        max_detour=c.on_the_way_seconds if pinned is None and c.appointment is None else None,
     )
 
 
@@ -963,6 +966,7 @@ def plan_week(
             _week_day(settings, d, h, s) for d, h, s in zip(days, hours, depart, strict=True)
         ),
         candidates=tuple(cands),
+        first_day_detour=FIRST_DAY_DETOUR_SECONDS,
     )
     result = plan_process.call(planner.plan_week, request, options or planner.PlanOptions())
     return WeekOutcome(list(days), pool, result, depart)

@@ -165,9 +165,13 @@ def _plan_body(
         for cid, day in pins.items():
             if not any(m["customer_id"] == int(cid) for m in moved) and day in entries:
                 moved.append({"customer_id": int(cid), "code": "pinned", "day": day})
+        # a customer not due yet, taken along only where a route passes by, is not left out when
+        # no route does
+        along = {str(c.customer.id) for c in outcome.pool.candidates if c.on_the_way_seconds}
         dropped = [
             {"customer_id": int(d.candidate_id), "code": d.reason_code, "facts": d.reason.facts()}
             for d in outcome.plan.dropped
+            if d.candidate_id not in along
         ]
         dropped += [
             {"customer_id": e.customer.id, "code": e.reason.code, "facts": {"excluded": True}}
