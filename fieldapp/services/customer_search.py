@@ -252,7 +252,10 @@ def _conditions(
     query: SearchQuery,
     today: date | None,
     dialect: str,
+    text_as_cte: bool = True,
 ) -> list:
+    """The query's conditions on Customer. `text_as_cte=False` leaves the words' index question a plain
+    IN, for a query planned for one page (PostgreSQL then weighs walking the reading order)."""
     conditions = [Customer.team_id == team_id]
     if query.mine:
         conditions.append(Customer.assigned_rep_id == user_id)
@@ -264,7 +267,8 @@ def _conditions(
         )
     terms = text_terms(query.text)
     if terms:
-        conditions.append(_id_in(matching_customer_ids(team_id, terms, dialect), dialect))
+        answer = matching_customer_ids(team_id, terms, dialect)
+        conditions.append(_id_in(answer, dialect) if text_as_cte else col(Customer.id).in_(answer))
     if query.tag:
         # The index narrows to customers whose document has the word; the tag must be the customer's
         # own (not a word in a note), which the exact check on those few rows decides. On PostgreSQL the
@@ -318,7 +322,17 @@ def search(
     elif terms and not query.has_filters and not query.mine:
         page = _search_words(session, team_id=team_id, terms=terms, query=query, dialect=dialect)
     elif indexed:
-        page = _search_matches(session, conditions=conditions, query=query)
+        page_conditions = _conditions(
+            team_id=team_id,
+            user_id=user_id,
+            query=query,
+            today=today,
+            dialect=dialect,
+            text_as_cte=False,
+        )
+        page = _search_matches(
+            session, conditions=conditions, page_conditions=page_conditions, query=query
+        )
     else:
         # No words: the count is an index count and the page is read from the (team, kana) index.
         total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
@@ -395,14 +409,34 @@ def _search_words(
     return SearchPage(customers=_load(session, ids), total=total, page=query.page)
 
 
-def _search_matches(session: Session, *, conditions: list, query: SearchQuery) -> SearchPage:
-    """Words given: the index is asked once — the page's ids and the total (a window count) in one
-    narrow query — and only the page's customers are loaded."""
+def _search_matches(
+    session: Session, *, conditions: list, page_conditions: list, query: SearchQuery
+) -> SearchPage:
+    """Words or a tag with filters: the page's ids and the total, and only the page's customers loaded.
+
+    SQLite is asked once, the total as a window count beside the page. PostgreSQL is asked twice: it
+    plans a LIMIT over a window count as if the page could stop early (walking the reading order
+    through 20,000 customers to count 1,000), so the page is planned for the page (`page_conditions`:
+    the index question as a plain IN) and the count for the count."""
+    order = (Customer.kana, Customer.name, Customer.id)
+    first = (query.page - 1) * PAGE_SIZE
+    if session.get_bind().dialect.name == "postgresql":
+        ids = list(
+            session.exec(
+                select(Customer.id)
+                .where(*page_conditions)
+                .order_by(*order)
+                .offset(first)
+                .limit(PAGE_SIZE)
+            )
+        )
+        total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
+        return SearchPage(customers=_load(session, ids), total=total, page=query.page)
     stmt = (
         select(Customer.id, func.count().over())
         .where(*conditions)
-        .order_by(Customer.kana, Customer.name, Customer.id)
-        .offset((query.page - 1) * PAGE_SIZE)
+        .order_by(*order)
+        .offset(first)
         .limit(PAGE_SIZE)
     )
     rows = session.exec(stmt).all()
