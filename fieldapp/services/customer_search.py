@@ -456,46 +456,83 @@ def _search_near_words(
 ) -> SearchPage:
     """Words alone and "near me": the page from widening boxes around the point, as without words —
     each box's few customers (the team's locations index) asked about one by one — and the total as
-    the index's answer counted (see `_search_words`), less the matches without a location.
+    the index's answer counted, less the matches without a location. A word in most records made
+    sorting every match by distance cost twice what finding them does; a box of a few hundred
+    customers is asked in a millisecond.
 
-    On PostgreSQL only: there a word in most records makes sorting every match by distance cost twice
-    what finding them does, while a box of a few hundred customers is asked in a millisecond. SQLite's
-    index answers for every team at once and would be asked again for each box; the one ordered
-    question (`_search_near_matches`) is cheaper there."""
+    PostgreSQL counts the answer itself (one document per customer, see `_search_words`) and asks
+    about each box's customers by key. SQLite's answer holds every team's documents and would be found
+    again for each box: it is kept as a MATERIALIZED CTE in each box's question, which also carries
+    the counts (asked once, in the first box)."""
     assert query.lat is not None and query.lon is not None
     dialect = session.get_bind().dialect.name
     answer = matching_customer_ids(team_id, terms, dialect)
-    if dialect != "postgresql":
-        conditions = [Customer.team_id == team_id, _id_in(answer, dialect)]
-        return _search_near_matches(session, conditions=conditions, query=query)
-    conditions = [Customer.team_id == team_id, col(Customer.id).in_(answer)]
-    wanted = query.page * PAGE_SIZE
-    found: list[tuple[float, int]] = []
-    for radius in NEAR_RADII_KM:
-        found = _within(session, conditions=conditions, lat=query.lat, lon=query.lon, km=radius)
-        if len(found) >= wanted:
-            break
-
-    def matches_where(where: sa.ColumnElement) -> sa.ScalarSelect:
-        return (
-            select(func.count()).select_from(Customer).where(*conditions, where).scalar_subquery()
-        )
-
+    in_team = Customer.team_id == team_id
     lat, lon = col(Customer.lat), col(Customer.lon)
-    matches, without = session.execute(
-        select(
+    unlocated = lat.is_(None) | lon.is_(None)
+    if dialect == "sqlite":
+        matched = answer.cte("matched_text").prefix_with("MATERIALIZED")
+        matched_ids = select(*matched.c)
+        # `id + 0` (see _search_words): the box walks the team's locations index, and so do both
+        # counts, in one pass (id, lat and lon are all in that index) joined to the first box's
+        # question — by key, every match's whole row would be read.
+        in_box_answer = (col(Customer.id) + 0).in_(matched_ids)
+        counted = (
+            select(
+                func.count().label("matches"),
+                func.coalesce(func.sum(sa.case((unlocated, 1), else_=0)), 0).label("without"),
+            )
+            .where(in_team, in_box_answer)
+            .subquery("match_counts")
+        )
+        count_columns = [counted.c.matches, counted.c.without]
+    else:
+        in_box_answer = col(Customer.id).in_(answer)
+
+        def matches_where(where: sa.ColumnElement) -> sa.ScalarSelect:
+            return (
+                select(func.count())
+                .select_from(Customer)
+                .where(in_team, col(Customer.id).in_(answer), where)
+                .scalar_subquery()
+            )
+
+        count_columns = [
             select(func.count()).select_from(answer.subquery()).scalar_subquery(),
             # two index ranges, not one OR that would read the team's whole index
             matches_where(lat.is_(None)) + matches_where(lat.is_not(None) & lon.is_(None)),
-        )
-    ).one()
+        ]
+    counts: tuple[int, int] | None = None
+    point = (query.lat, query.lon)
+    wanted = query.page * PAGE_SIZE
+    found: list[tuple[float, int]] = []
+    for radius in NEAR_RADII_KM:
+        box = lat.is_not(None) & lon.is_not(None)
+        if radius is not None:
+            min_lat, max_lat, min_lon, max_lon = bounding_box(query.lat, query.lon, radius)
+            box = box & lat.between(min_lat, max_lat)
+            if max_lon - min_lon < 360:
+                box = box & lon.between(min_lon, max_lon)
+        stmt = select(Customer.id, Customer.lat, Customer.lon).where(in_team, in_box_answer, box)
+        if counts is None and dialect == "sqlite":
+            stmt = stmt.add_columns(*count_columns).join(counted, sa.true())
+        rows = session.execute(stmt).all()
+        if counts is None and dialect == "sqlite" and rows:
+            counts = (rows[0][3], rows[0][4])
+        placed = sorted((haversine_km(point, (row[1], row[2])), row[0]) for row in rows)
+        found = [(km, cid) for km, cid in placed if radius is None or km <= radius]
+        if len(found) >= wanted:
+            break
+    if counts is None:
+        counts = tuple(session.execute(select(*count_columns)).one())
+    matches, without_location = counts
     page_rows = found[(query.page - 1) * PAGE_SIZE : query.page * PAGE_SIZE]
     return SearchPage(
         customers=_load(session, [customer_id for _, customer_id in page_rows]),
-        total=matches - without,
+        total=matches - without_location,
         page=query.page,
         distances={customer_id: distance for distance, customer_id in page_rows},
-        without_location=without,
+        without_location=without_location,
     )
 
 
