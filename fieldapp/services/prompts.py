@@ -17,7 +17,7 @@ from time import monotonic
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Engine, and_, case, event, func
+from sqlalchemy import Engine, and_, event, func
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import Session, col, select, update
@@ -63,6 +63,8 @@ HISTORY_DAYS = 730
 # A day's candidates need reorders and risk only: the rhythm reads the latest gaps (reorder.RECENT_GAPS)
 # and risk the last year, so a little over a year of orders is enough there.
 FAST_HISTORY_DAYS = 400
+# The order pace (risk) is counted from the same rows: its windows must lie inside them.
+assert FAST_HISTORY_DAYS >= RISK_RECENT_DAYS + RISK_BASELINE_DAYS
 NOTES_DAYS = 90
 FEEDBACK_DAYS = 180
 CHUNK = 500  # databases cap the number of bound parameters
@@ -253,8 +255,8 @@ def _rows(session: Session, stmt) -> list:
 
 
 def _order_days(chunk: list[int], *, today: date, latest_only: bool):
-    """One row per customer, product and order day (quantity summed), read from the covering index
-    ix_orderline_customer_product_day; `latest_only` reads the last FAST_HISTORY_DAYS only."""
+    """One row per customer, product and order day (quantity and yen summed), read from the covering
+    index ix_orderline_customer_product_day; `latest_only` reads the last FAST_HISTORY_DAYS only."""
     since = today - timedelta(days=FAST_HISTORY_DAYS if latest_only else HISTORY_DAYS)
     return (
         select(
@@ -263,6 +265,7 @@ def _order_days(chunk: list[int], *, today: date, latest_only: bool):
             OrderLine.ordered_on,
             func.sum(OrderLine.quantity),
             func.max(OrderLine.unit_price),
+            func.sum(OrderLine.quantity * OrderLine.unit_price),
         )
         .where(
             col(OrderLine.customer_id).in_(chunk),
@@ -273,27 +276,30 @@ def _order_days(chunk: list[int], *, today: date, latest_only: bool):
     )
 
 
-def _pace(chunk: list[int], *, today: date):
-    """Per customer: order days and yen in the last 90 days and in the 270 before (risk.OrderPace)."""
-    start = today - timedelta(days=RISK_RECENT_DAYS)
-    base_start = start - timedelta(days=RISK_BASELINE_DAYS)
-    recent = OrderLine.ordered_on >= start
-    yen = OrderLine.quantity * OrderLine.unit_price
-    return (
-        select(
-            OrderLine.customer_id,
-            func.count(func.distinct(case((recent, OrderLine.ordered_on)))),
-            func.sum(case((recent, yen), else_=0)),
-            func.count(func.distinct(case((~recent, OrderLine.ordered_on)))),
-            func.sum(case((~recent, yen), else_=0)),
-        )
-        .where(
-            col(OrderLine.customer_id).in_(chunk),
-            OrderLine.ordered_on >= base_start,
-            OrderLine.ordered_on < today,
-        )
-        .group_by(OrderLine.customer_id)
-    )
+class _PaceCounter:
+    """A customer's order days and yen in the risk windows (risk.OrderPace), counted from the order-day
+    rows already read for the reorders: one question to the database instead of two over the same
+    order lines."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self.start = today - timedelta(days=RISK_RECENT_DAYS)
+        self.base_start = self.start - timedelta(days=RISK_BASELINE_DAYS)
+        self.days: dict[int, tuple[set[date], set[date]]] = defaultdict(lambda: (set(), set()))
+        self.yen: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+
+    def add(self, customer_id: int, day: date, yen: int) -> None:
+        if self.start <= day < self.today:
+            self.days[customer_id][0].add(day)
+            self.yen[customer_id][0] += yen
+        elif self.base_start <= day < self.start:
+            self.days[customer_id][1].add(day)
+            self.yen[customer_id][1] += yen
+
+    def pace(self, customer_id: int) -> OrderPace:
+        recent, base = self.days.get(customer_id, (set(), set()))
+        recent_yen, base_yen = self.yen.get(customer_id, (0, 0))
+        return OrderPace(len(recent), recent_yen, len(base), base_yen)
 
 
 def customer_data(
@@ -310,17 +316,19 @@ def customer_data(
             select(Customer.id, Customer.segment).where(col(Customer.id).in_(chunk))
         ).all():
             out[cid] = CustomerData(customer_id=cid, segment=segment)
-        for cid, product_id, day, quantity, price in _rows(
+        # Only the latest orders are read: the risk's pace cannot be counted from what is loaded
+        # (a day's lines are summed), so it is counted here, exactly, from the same rows.
+        pace = _PaceCounter(today) if latest_only and Kind.RISK in wanted else None
+        for cid, product_id, day, quantity, price, yen in _rows(
             session, _order_days(chunk, today=today, latest_only=latest_only)
         ):
             out[cid].orders.append(Order(cid, product_id, day, int(quantity), int(price or 0)))
-        if latest_only and Kind.RISK in wanted:
-            for cid, recent_days, recent_yen, base_days, base_yen in _rows(
-                session, _pace(chunk, today=today)
-            ):
-                out[cid].pace = OrderPace(
-                    int(recent_days), int(recent_yen or 0), int(base_days), int(base_yen or 0)
-                )
+            if pace is not None:
+                pace.add(cid, day, int(yen or 0))
+        if pace is not None:
+            for cid in chunk:
+                if cid in out:
+                    out[cid].pace = pace.pace(cid)
         if wanted & {Kind.NEEDS, Kind.RISK}:
             since = datetime.combine(today - timedelta(days=NOTES_DAYS), time(0)).astimezone()
             when = func.coalesce(Visit.check_in_at, Visit.check_out_at, Visit.created_at)

@@ -111,3 +111,38 @@ def test_a_customer_recreated_under_the_same_id_gets_its_own_prompts(app, db, re
     # random, not counted: two customers never share a token (a restored or emptied database either)
     assert token(db, customer.id) != token(db, other.id)
     assert len(token(db, other.id)) == 16
+
+
+def test_the_order_pace_counted_with_the_order_days_is_exact(db, regular, make_product):
+    """The candidate pool's risk pace comes from the order-day rows (a day's lines summed): order days
+    and yen per window equal those counted line by line, prices differing within a day included."""
+    from fieldapp.insights.model import Order
+    from fieldapp.insights.risk import OrderPace
+
+    customer, today = regular["customer"], regular["today"]
+    mirin = make_product(name="みりん", unit_price=900)
+    for days_ago, quantity, price in (
+        (3, 1, 900),
+        (3, 2, 850),
+        (120, 5, 800),
+        (200, 1, None),
+        (0, 9, 900),
+    ):
+        db.add(OrderLine(customer_id=customer.id, product_id=mirin.id, quantity=quantity,
+                         unit_price=price, ordered_on=today - timedelta(days=days_ago),
+                         source="imported"))  # fmt: skip
+    db.commit()
+    lines = db.exec(select(OrderLine).where(OrderLine.customer_id == customer.id)).all()
+    exact = OrderPace.of(
+        [
+            Order(customer.id, o.product_id, o.ordered_on, o.quantity, o.unit_price or 0)
+            for o in lines
+        ],
+        today,
+    )
+    data = prompts.customer_data(
+        db, customer_ids=[customer.id], today=today, kinds=(prompts.Kind.REORDER, prompts.Kind.RISK)
+    )
+    assert data[customer.id].pace == exact
+    # soy on 3 days of the last 90, mirin 3 days ago at two prices (not 3 × 900), today's not yet
+    assert exact.recent_days == 4 and exact.recent_yen == 3 * 2 * 4200 + 900 + 2 * 850
