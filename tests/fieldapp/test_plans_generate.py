@@ -311,12 +311,17 @@ def test_a_worker_killed_mid_plan_leaves_its_job_to_another_worker(
     assert job.get_status(refresh=True) == "queued"
     survivor = SimpleWorker([redis_queue], connection=redis_queue.connection)
     _burst_workers.append(survivor)
-    survivor.work(burst=True)
+    # An attempt that fails goes back to the queue while retries are left (seen once in a while on
+    # PostgreSQL with two test suites running at once); the job must still end planned, once.
+    for _attempt in range(jobs.JOB_RETRIES):
+        survivor.work(burst=True)
+        if job.get_status(refresh=True) != "queued":
+            break
 
     job.refresh()
-    assert (
-        job.get_status() == "finished" and job.retries_left < jobs.JOB_RETRIES
-    )  # a retry was used
+    failures = [r.exc_string for r in job.results() if r.type == r.Type.FAILED]
+    assert job.get_status() == "finished", failures
+    assert job.retries_left < jobs.JOB_RETRIES  # a retry was used
     assert job.return_value().state == "planned"
     assert plan_of(db, rep) is not None
     assert db.exec(select(func.count()).select_from(DayPlan)).one() == 1
