@@ -312,23 +312,29 @@ def search(
     )
     terms = text_terms(query.text)
     indexed = bool(terms or query.tag)
+    # The search box alone: the index's answer is the whole question, asked the cheapest way.
+    words_alone = bool(terms) and not query.has_filters and not query.mine
     if query.near and query.lat is not None and query.lon is not None:
-        if terms and not query.has_filters and not query.mine and query.km is None:
+        if words_alone and query.km is None:
             page = _search_near_words(session, team_id=team_id, terms=terms, query=query)
         elif indexed:
             page = _search_near_matches(session, conditions=conditions, query=query)
         else:
             page = _search_near(session, conditions=conditions, query=query)
-    elif terms and not query.has_filters and not query.mine:
+    elif words_alone:
         page = _search_words(session, team_id=team_id, terms=terms, query=query, dialect=dialect)
     elif indexed:
-        page_conditions = _conditions(
-            team_id=team_id,
-            user_id=user_id,
-            query=query,
-            today=today,
-            dialect=dialect,
-            text_as_cte=False,
+        page_conditions = (
+            _conditions(
+                team_id=team_id,
+                user_id=user_id,
+                query=query,
+                today=today,
+                dialect=dialect,
+                text_as_cte=False,
+            )
+            if dialect == "postgresql"  # SQLite asks once, with `conditions`
+            else conditions
         )
         page = _search_matches(
             session, conditions=conditions, page_conditions=page_conditions, query=query
