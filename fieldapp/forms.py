@@ -38,9 +38,9 @@ def html_attributes(**kwargs: Any) -> Markup:
         if value is True:
             parts.append(key)
         elif value is not False:
-            parts.append(
-                f'{escape(key)}="{escape(value).replace(Markup(chr(34)), Markup("&quot;"))}"'
-            )
+            # as WTForms does: a Markup value keeps its markup, but not a bare quote
+            value = escape(value).replace(Markup('"'), Markup("&quot;"))
+            parts.append(f'{escape(key)}="{value}"')
     return Markup(" ".join(parts))
 
 
