@@ -30,6 +30,8 @@ from .geo import EARTH_RADIUS_KM, haversine_km
 from .text import normalise_search, pair_term
 
 PAGE_SIZE = 25
+# The list's order: by reading, as the team's (team, kana, name, id) index holds it.
+READING_ORDER = (Customer.kana, Customer.name, Customer.id)
 # Radii tried in turn for "near me" until a page is full; None means anywhere.
 NEAR_RADII_KM: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 300, None)
 MAX_KM = 500.0
@@ -168,6 +170,38 @@ def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float
     cos_lat = math.cos(math.radians(lat))
     dlon = 180.0 if cos_lat < 1e-6 else min(180.0, math.degrees(km / (EARTH_RADIUS_KM * cos_lat)))
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def _box(lat: float, lon: float, km: float) -> sa.ColumnElement:
+    """The customer's position is inside the bounding box of `km` around (lat, lon)."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, km)
+    inside = col(Customer.lat).between(min_lat, max_lat)
+    if max_lon - min_lon < 360:
+        inside = inside & col(Customer.lon).between(min_lon, max_lon)
+    return inside
+
+
+def _placed(rows, point: tuple[float, float], km: float | None) -> list[tuple[float, int]]:
+    """(distance, id) of (id, lat, lon) rows within `km` of the point (None = anywhere), nearest first."""
+    placed = ((haversine_km(point, (lat, lon)), customer_id) for customer_id, lat, lon, *_ in rows)
+    return sorted(found for found in placed if km is None or found[0] <= km)
+
+
+def _count(session: Session, conditions: list) -> int:
+    return session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
+
+
+def _page_ids(session: Session, conditions: list, page: int) -> list[int]:
+    """One page of the matching customers' ids in reading order."""
+    return list(
+        session.exec(
+            select(Customer.id)
+            .where(*conditions)
+            .order_by(*READING_ORDER)
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+    )
 
 
 def text_terms(text: str) -> list[str]:
@@ -341,11 +375,11 @@ def search(
         )
     else:
         # No words: the count is an index count and the page is read from the (team, kana) index.
-        total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
+        total = _count(session, conditions)
         stmt = (
             select(Customer)
             .where(*conditions)
-            .order_by(Customer.kana, Customer.name, Customer.id)
+            .order_by(*READING_ORDER)
             .offset((query.page - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE)
         )
@@ -376,8 +410,6 @@ def _search_words(
     count in the team (a long phrase costs the index more than the rest); `id + 0` is not the key, so it
     walks the kana index instead of looking every match up by its key and sorting them all — at worst
     the team's whole index, a few milliseconds."""
-    order = (Customer.kana, Customer.name, Customer.id)
-    first = (query.page - 1) * PAGE_SIZE
     answer = matching_customer_ids(team_id, terms, dialect)
     in_team = Customer.team_id == team_id
     if dialect == "sqlite":
@@ -392,26 +424,15 @@ def _search_words(
         rows = session.exec(
             select(Customer.id, count)
             .where(in_team, (col(Customer.id) + 0).in_(matched_ids))
-            .order_by(*order)
-            .offset(first)
+            .order_by(*READING_ORDER)
+            .offset((query.page - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE)
         ).all()
         ids = [row[0] for row in rows]
-        total = rows[0][1] if rows else None
+        total = rows[0][1] if rows else _count(session, [in_team, _id_in(answer, dialect)])
     else:
-        ids = list(
-            session.exec(
-                select(Customer.id)
-                .where(in_team, col(Customer.id).in_(answer))
-                .order_by(*order)
-                .offset(first)
-                .limit(PAGE_SIZE)
-            )
-        )
+        ids = _page_ids(session, [in_team, col(Customer.id).in_(answer)], query.page)
         total = session.exec(select(func.count()).select_from(answer.subquery())).one()
-    if total is None:  # SQLite, past the last page
-        conditions = [in_team, _id_in(answer, dialect)]
-        total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
     return SearchPage(customers=_load(session, ids), total=total, page=query.page)
 
 
@@ -424,32 +445,23 @@ def _search_matches(
     plans a LIMIT over a window count as if the page could stop early (walking the reading order
     through 20,000 customers to count 1,000), so the page is planned for the page (`page_conditions`:
     the index question as a plain IN) and the count for the count."""
-    order = (Customer.kana, Customer.name, Customer.id)
-    first = (query.page - 1) * PAGE_SIZE
     if session.get_bind().dialect.name == "postgresql":
-        ids = list(
-            session.exec(
-                select(Customer.id)
-                .where(*page_conditions)
-                .order_by(*order)
-                .offset(first)
-                .limit(PAGE_SIZE)
-            )
+        ids = _page_ids(session, page_conditions, query.page)
+        return SearchPage(
+            customers=_load(session, ids), total=_count(session, conditions), page=query.page
         )
-        total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
-        return SearchPage(customers=_load(session, ids), total=total, page=query.page)
     stmt = (
         select(Customer.id, func.count().over())
         .where(*conditions)
-        .order_by(*order)
-        .offset(first)
+        .order_by(*READING_ORDER)
+        .offset((query.page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     )
     rows = session.exec(stmt).all()
     if rows:
         total = rows[0][1]
     elif query.page > 1:  # past the last page: count on its own
-        total = session.exec(select(func.count()).select_from(Customer).where(*conditions)).one()
+        total = _count(session, conditions)
     else:
         total = 0
     return SearchPage(
@@ -515,18 +527,14 @@ def _search_near_words(
     for radius in NEAR_RADII_KM:
         box = lat.is_not(None) & lon.is_not(None)
         if radius is not None:
-            min_lat, max_lat, min_lon, max_lon = bounding_box(query.lat, query.lon, radius)
-            box = box & lat.between(min_lat, max_lat)
-            if max_lon - min_lon < 360:
-                box = box & lon.between(min_lon, max_lon)
+            box = box & _box(query.lat, query.lon, radius)
         stmt = select(Customer.id, Customer.lat, Customer.lon).where(in_team, in_box_answer, box)
         if counts is None and dialect == "sqlite":
             stmt = stmt.add_columns(*count_columns).join(counted, sa.true())
         rows = session.execute(stmt).all()
         if counts is None and dialect == "sqlite" and rows:
             counts = (rows[0][3], rows[0][4])
-        placed = sorted((haversine_km(point, (row[1], row[2])), row[0]) for row in rows)
-        found = [(km, cid) for km, cid in placed if radius is None or km <= radius]
+        found = _placed(rows, point, radius)
         if len(found) >= wanted:
             break
     if counts is None:
@@ -601,10 +609,7 @@ def _search_near_matches_within(
     (and the count of those without a location), placed in Python, nearest first."""
     assert query.lat is not None and query.lon is not None and query.km is not None
     point = (query.lat, query.lon)
-    min_lat, max_lat, min_lon, max_lon = bounding_box(query.lat, query.lon, query.km)
-    box = col(Customer.lat).between(min_lat, max_lat)
-    if max_lon - min_lon < 360:
-        box = box & col(Customer.lon).between(min_lon, max_lon)
+    box = _box(query.lat, query.lon, query.km)
     unlocated = col(Customer.lat).is_(None) | col(Customer.lon).is_(None)
     # Ordered first by a flat-earth distance (cheap; the same order at these scales), great-circle
     # distances computed only for the page and for the radius's edge.
@@ -740,17 +745,8 @@ def _within(
         *conditions, col(Customer.lat).is_not(None), col(Customer.lon).is_not(None)
     )
     if km is not None:
-        min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, km)
-        stmt = stmt.where(col(Customer.lat).between(min_lat, max_lat))
-        if max_lon - min_lon < 360:
-            stmt = stmt.where(col(Customer.lon).between(min_lon, max_lon))
-    found = []
-    for customer_id, c_lat, c_lon in session.exec(stmt):
-        distance = haversine_km((lat, lon), (c_lat, c_lon))
-        if km is None or distance <= km:
-            found.append((distance, customer_id))
-    found.sort()
-    return found
+        stmt = stmt.where(_box(lat, lon, km))
+    return _placed(session.exec(stmt), (lat, lon), km)
 
 
 def _search_near(session: Session, *, conditions: list, query: SearchQuery) -> SearchPage:
