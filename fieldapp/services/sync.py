@@ -96,7 +96,7 @@ def stop_event(
     at: datetime,
 ) -> SyncResult:
     """Check in or out at the time the phone recorded; the first one is kept when the entry comes again."""
-    _plan, stop = actions.own_stop(session, actor=actor, stop_id=stop_id)
+    _plan, stop = actions.own_stop(session, actor=actor, stop_id=stop_id, for_update=True)
     visit = session.get(Visit, stop.visit_id) if stop.visit_id else None
     if event is StopEvent.CHECK_IN:
         # A stop already started or done keeps its data.

@@ -41,6 +41,7 @@ from .followups import (
     parse_optional_int,
 )
 from .prompts import PromptAnswer, save_answers
+from .writing import begin_write
 
 __all__ = [
     "FollowUpInput",
@@ -317,21 +318,6 @@ def in_progress_visit(session: Session, *, actor: User, customer_id: int, visit_
 # --- writing ----------------------------------------------------------------------------------------
 
 
-def _ensure_transaction(session: Session) -> None:
-    """Open the outer transaction now on SQLite, taking the write lock.
-
-    pysqlite begins transactions lazily: a SAVEPOINT issued outside one becomes the outermost
-    transaction and its RELEASE commits, which would split the visit from its orders. BEGIN
-    IMMEDIATE also makes a concurrent replay wait here instead of failing on a stale snapshot.
-    """
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    raw = connection.connection.dbapi_connection
-    if raw is not None and not raw.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def by_idempotency_key(session: Session, key: str) -> Visit | None:
     """The visit stored under an offline submission key, read fresh from the database."""
     return session.exec(
@@ -366,7 +352,7 @@ def log_visit(
     products = _products(session, data.orders)
     for item in data.followups:
         check_owner(session, actor=actor, owner_id=item.owner_id)
-    _ensure_transaction(session)
+    begin_write(session)
     # Re-read the customer under the lock: concurrent visits there must not undo each other's dates.
     session.refresh(customer, with_for_update=True)
     if visit_id is None:

@@ -29,6 +29,7 @@ from ...models import (
 from .. import audit
 from ..customers import get_customer
 from ..teams import zone
+from ..writing import begin_write
 from . import planning
 from .candidates import Reason
 from .plans import get_plan, plan_stops
@@ -59,12 +60,22 @@ def _stop(session: Session, *, plan: DayPlan, stop_id: int) -> DayPlanStop:
     return stop
 
 
-def own_stop(session: Session, *, actor: User, stop_id: int) -> tuple[DayPlan, DayPlanStop]:
-    """The plan and the stop, if the plan is the actor's own, else NotFound (nobody acts on another's day)."""
+def own_stop(
+    session: Session, *, actor: User, stop_id: int, for_update: bool = False
+) -> tuple[DayPlan, DayPlanStop]:
+    """The plan and the stop, if the plan is the actor's own, else NotFound (nobody acts on another's day).
+
+    `for_update`: read them again under the write lock, for an action that changes the stop — two taps,
+    or a tap and its offline replay, at once: the second waits, then sees the first's visit instead of
+    starting a second one."""
     stop = session.get(DayPlanStop, stop_id)
     plan = session.get(DayPlan, stop.day_plan_id) if stop is not None else None
     if plan is None or plan.rep_id != actor.id:
         raise NotFound(_("Stop not found."))
+    if for_update:
+        begin_write(session)
+        session.refresh(plan, with_for_update=True)
+        session.refresh(stop, with_for_update=True)
     return plan, stop
 
 
@@ -133,7 +144,7 @@ def check_in(
     version: int | None = None,
 ) -> Visit:
     """Start the visit at a stop: time, and position when the phone gave one. Checking in twice is a no-op."""
-    plan, stop = own_stop(session, actor=actor, stop_id=stop_id)
+    plan, stop = own_stop(session, actor=actor, stop_id=stop_id, for_update=True)
     if stop.state == VisitStatus.IN_PROGRESS and stop.visit_id:
         return session.get(Visit, stop.visit_id)
     _check_version(plan, version)
@@ -158,7 +169,7 @@ def check_out(
     position: Position | None = None,
 ) -> Visit:
     """End the time at the customer; the visit log (notes, orders) completes the visit."""
-    plan, stop = own_stop(session, actor=actor, stop_id=stop_id)
+    plan, stop = own_stop(session, actor=actor, stop_id=stop_id, for_update=True)
     visit = session.get(Visit, stop.visit_id) if stop.visit_id else None
     if visit is None or visit.check_in_at is None:
         raise ValidationError(_("Check in first."))
@@ -183,7 +194,7 @@ def skip(
     version: int | None = None,
 ) -> DayPlanStop:
     """Skip a stop with a reason (busy, absent, closed); optionally put the customer on another day."""
-    plan, stop = own_stop(session, actor=actor, stop_id=stop_id)
+    plan, stop = own_stop(session, actor=actor, stop_id=stop_id, for_update=True)
     _check_version(plan, version)
     if reason not in {r.value for r in SkipReason}:
         raise ValidationError(_("Please choose why you skip this visit."), field="reason")
