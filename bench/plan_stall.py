@@ -7,7 +7,9 @@ gunicorn (not a test: it prints numbers, no pass/fail).
 
 Loads the demo data into a temporary SQLite database (`fieldapp demo --no-serve`), starts
 `gunicorn -c gunicorn.conf.py wsgi:app` on a free port, signs in the demo reps, then
-1. idle: --requests short GETs (the web app manifest, a few milliseconds) one after the other;
+1. idle: for --seconds, a short GET (the web app manifest, a few milliseconds) every 10 ms, paced like
+   the loaded phases below; then, for information, --requests of them back to back (quicker: the
+   processor never rests between them, so they are no fair reference for requests 10 ms apart);
 2. during plans: for --seconds, the same request every 10 ms while --planners clients each post
    "Plan my day" (tomorrow) over and over, the POST alone (its redirect to the page not followed); only
    the short requests that overlap a plan request count;
@@ -190,9 +192,13 @@ def run(base: str, args: argparse.Namespace) -> None:
     for client, token in zip(planners, tokens, strict=True):
         client.post(f"/day/{day}/plan", {"csrf_token": token})
 
-    idle = timed_gets(short, args.path, args.requests)
     print(f"# {args.workers} worker(s) × {args.threads} threads, {args.planners} planning clients")
+    # Idle, paced like the loaded phases (a request every 10 ms): back to back, the processor never
+    # rests between them, and each one is quicker than the same request after a pause.
+    idle, _ = measure(short, [], [], None, args)
     print(f"idle               {args.path}: {summary(idle)}", flush=True)
+    back_to_back = timed_gets(short, args.path, args.requests)
+    print(f"idle, back to back {args.path}: {summary(back_to_back)}", flush=True)
 
     def plan(client: Client, token: str) -> None:
         client.post_only(f"/day/{day}/plan", {"csrf_token": token})
@@ -250,6 +256,8 @@ def measure(short: Client, clients: list[Client], tokens: list[str], action, arg
     stop.set()
     for t in threads:
         t.join(timeout=120)
+    if not clients:  # idle: every request counts
+        return [end - start for start, end in shorts], []
     overlapping = [
         end - start for start, end in shorts if any(a < end and start < b for a, b in spans)
     ]
