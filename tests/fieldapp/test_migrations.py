@@ -5,8 +5,10 @@ import json
 import sqlalchemy as sa
 from alembic import command
 from flask_babel import force_locale
+from sqlmodel import Session
 
 from fieldapp import migrate
+from fieldapp.models import Customer, Team
 from fieldapp.services.day.candidates import drop_text, warning_text
 
 
@@ -143,3 +145,31 @@ def test_converted_rows_render_in_both_languages(app):
             assert warning_text("busy_period", {"code": "busy_period"}, {}) == (
                 "A visit falls into a busy period"
             )
+
+
+def test_rank_due_index_gets_statistics_where_the_database_has_them(tmp_path):
+    """0015 on an analyzed SQLite database analyzes its new index too (without statistics of its own
+    SQLite took it for a very selective index and read every team list through it); a database that
+    was never analyzed is left so."""
+    analyzed = sa.create_engine(f"sqlite:///{tmp_path / 'analyzed.db'}")
+    plain = sa.create_engine(f"sqlite:///{tmp_path / 'plain.db'}")
+    for engine in (analyzed, plain):
+        migrate.upgrade(engine, "0014_near_covering")
+    with Session(analyzed) as session:  # 0015 adds an index only: the models fit 0014's tables
+        team = Team(name="T")
+        session.add(team)
+        session.flush()
+        session.add_all(Customer(team_id=team.id, name=f"C{i}") for i in range(3))
+        session.commit()
+    with analyzed.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    for engine in (analyzed, plain):
+        migrate.upgrade(engine)
+
+    with analyzed.connect() as connection:
+        indexes = {row[0] for row in connection.exec_driver_sql("SELECT idx FROM sqlite_stat1")}
+    assert "ix_customer_team_rank_due" in indexes
+    with plain.connect() as connection:
+        assert not connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+        ).first()

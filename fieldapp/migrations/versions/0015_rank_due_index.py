@@ -25,6 +25,15 @@ def upgrade() -> None:
         ["team_id", "rank", "next_due_on"],
         postgresql_include=["last_visit_on", "status", "id"],
     )
+    bind = op.get_bind()
+    if (
+        bind.dialect.name == "sqlite"
+        and bind.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first()
+    ):
+        # A database with statistics (ANALYZE was run) but none for a new index: SQLite then takes the
+        # index for a very selective one and reads the whole team through it for every list (measured:
+        # the first page 1.3 → 30 ms). Its own statistics put it in its place.
+        op.execute("ANALYZE ix_customer_team_rank_due")
 
 
 def downgrade() -> None:
