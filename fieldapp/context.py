@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from .db import get_session
 from .models import Team
-from .services import clock, report_review
+from .services import clock, report_review, users
 
 
 def current_team() -> Team:
@@ -35,6 +35,18 @@ def team_timezone_name() -> str:
         if team is not None:
             return team.timezone
     return current_app.config["DEFAULT_TIMEZONE"]
+
+
+def remember_signed_in(signed_in: users.SignedIn) -> None:
+    """The team and the badge's count as read with the signed-in user (users.load_signed_in): the
+    request asks for neither again."""
+    g.current_team = signed_in.team
+    g.unread_report_comments = (signed_in.user.id, signed_in.unread_report_comments)
+
+
+def unread_report_comments_changed() -> None:
+    """The user read (or was sent) comments during this request: the badge counts again."""
+    g.pop("unread_report_comments", None)
 
 
 def unread_report_comments() -> int:

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..context import remember_signed_in
 from ..db import get_session
 from ..extensions import limiter
 from ..forms import EmptyForm
@@ -20,7 +21,11 @@ bp = Blueprint("auth", __name__)
 def load_user(session_id: str) -> User | None:
     """Flask-Login loader (session and remember-me cookie): an active user whose session version is the
     one the cookie was made with, so ended sessions stay ended."""
-    return users.load_session_user(get_session(), session_id)
+    signed_in = users.load_signed_in(get_session(), session_id)
+    if signed_in is None:
+        return None
+    remember_signed_in(signed_in)
+    return signed_in.user
 
 
 def _login_limit() -> str:

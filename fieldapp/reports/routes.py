@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..auth.decorators import manager_required
-from ..context import team_today
+from ..context import team_today, unread_report_comments_changed
 from ..db import get_session
 from ..errors import StaleEdit, ValidationError
 from ..forms import EmptyForm
@@ -95,6 +95,7 @@ def detail(report_id: int):
     report, rep = reports.readable_report(session, actor=current_user, report_id=report_id)
     if report_review.mark_read(session, reader=current_user, report=report, now=clock.now_utc()):
         session.commit()
+        unread_report_comments_changed()
     return _detail_page(session, report, rep)
 
 

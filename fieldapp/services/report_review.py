@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func
+from sqlalchemy import ColumnElement, Select, case, func
 from sqlmodel import Session, select
 
 from ..errors import Forbidden, NotFound, StaleEdit, ValidationError
@@ -133,12 +133,16 @@ def mark_read(session: Session, *, reader: User, report: DailyReport, now: datet
 
 def unread_count(session: Session, *, rep_id: int) -> int:
     """Comments on the rep's reports they have not read yet (the badge on *Me*)."""
-    stmt = (
+    return int(session.exec(unread_count_query(rep_id)).one())
+
+
+def unread_count_query(rep_id: int | ColumnElement) -> Select:
+    """The count behind `unread_count`; given a column (User.id) it is asked per user of an outer query."""
+    return (
         select(func.count(ReportComment.id))
         .join(DailyReport, DailyReport.id == ReportComment.report_id)
         .where(DailyReport.rep_id == rep_id, ReportComment.read_at.is_(None))
     )
-    return int(session.exec(stmt).one())
 
 
 def unread_report_ids(session: Session, *, rep_id: int) -> set[int]:

@@ -4,14 +4,15 @@ session version that ends every session of a user at once."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import Forbidden, NotFound, ValidationError
 from ..models import Role, Team, User, utcnow
-from . import audit
+from . import audit, report_review
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
@@ -110,15 +111,41 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     return user
 
 
+@dataclass(frozen=True)
+class SignedIn:
+    """Who a request is from, their team, and the count every page's navigation shows them."""
+
+    user: User
+    team: Team
+    unread_report_comments: int
+
+
 def load_session_user(session: Session, session_id: str) -> User | None:
     """The active user a session id ("id:version") names, if that version is still the current one."""
+    signed_in = load_signed_in(session, session_id)
+    return signed_in.user if signed_in else None
+
+
+def load_signed_in(session: Session, session_id: str) -> SignedIn | None:
+    """`load_session_user` with the user's team and unread report comments, asked together: every
+    request of a signed-in user begins here, and nearly every page then needs the team (its timezone
+    makes "today") and the Me tab's badge (context.remember_signed_in keeps both for the request); on
+    PostgreSQL that is two round trips fewer a page."""
     user_id, _sep, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18 or len(version) > 18:
         return None
-    user = session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    unread = report_review.unread_count_query(User.id).scalar_subquery()
+    row = session.exec(
+        select(User, Team, unread)
+        .join(Team, col(Team.id) == User.team_id)
+        .where(User.id == int(user_id))
+    ).first()
+    if row is None:
         return None
-    return user
+    user, team, unread_count = row
+    if not user.active or user.session_version != int(version):
+        return None
+    return SignedIn(user=user, team=team, unread_report_comments=int(unread_count))
 
 
 def end_sessions(session: Session, *, user: User) -> None:

@@ -566,7 +566,8 @@ def test_a_refused_button_goes_back_to_the_day_at_its_stop(app, db, client, logi
     assert "Only stops not yet visited can be removed." in page
 
 
-def test_the_team_is_read_once_per_request(app, client, login_as, day_setup):
+def test_the_team_and_the_badge_are_read_with_the_signed_in_user(app, client, login_as, day_setup):
+    """One question per request for who is signed in, their team and the Me tab's unread count."""
     login_as(day_setup["rep"])
     statements: list[str] = []
 
@@ -579,6 +580,9 @@ def test_the_team_is_read_once_per_request(app, client, login_as, day_setup):
         for url in (f"/day/{DAY.isoformat()}", f"/day/{DAY.isoformat()}/nearby", "/customers/"):
             statements.clear()
             assert client.get(url).status_code == 200
-            assert len([s for s in statements if re.search(r"\bFROM team\b", s)]) == 1, url
+            first = re.sub(r"\s+", " ", statements[0])
+            assert "FROM app_user JOIN team" in first and "reportcomment" in first, url
+            assert not [s for s in statements[1:] if re.search(r"\b(FROM|JOIN) team\b", s)], url
+            assert not [s for s in statements[1:] if "reportcomment" in s], url
     finally:
         event.remove(engine, "before_cursor_execute", record)
