@@ -15,7 +15,9 @@ from sqlalchemy import exc as sa_exc
 from sqlmodel import Session, func, select
 
 import planner.matrix
+from fieldapp import db as db_module
 from fieldapp import jobs
+from fieldapp.db import make_engine
 from fieldapp.models import DayPlan, FollowUp, GeocodeCache, PlanRun, Visit
 from fieldapp.services import clock, geocoding, plan_runs
 from fieldapp.services.plan_runs import RepOutcome
@@ -285,3 +287,27 @@ def make_home_rep_day(make_people, make_customer, login_as):
 def test_socket_timeouts_count_as_the_engine_being_unreachable():
     # The fallback in planner.matrix catches OSError: a socket timeout is one.
     assert issubclass(socket.timeout, OSError) and issubclass(TimeoutError, OSError)
+
+
+def test_a_connection_dropped_while_idle_is_replaced_before_use(database_url, monkeypatch):
+    """A pooled connection that waited (the server may have restarted meanwhile) is tried at checkout and
+    replaced when it is gone; one back from use a moment ago is not tried (no round trip per request)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            first = connection.connection.dbapi_connection
+        first.close()  # dropped underneath the pool while it waited
+
+        monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 3600.0)
+        with pytest.raises(sa_exc.DBAPIError), engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")  # not tried: a just-used connection goes to work
+
+        monkeypatch.setattr(db_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+        with engine.connect() as connection:
+            first_again = connection.connection.dbapi_connection
+            first_again.close()
+        with engine.connect() as connection:  # tried, found gone, replaced
+            assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+            assert connection.connection.dbapi_connection is not first_again
+    finally:
+        engine.dispose()
