@@ -380,8 +380,10 @@ def prompts_for(
     today: date,
     kinds: Iterable[str] = Kind.ALL,
     k: int = 3,
+    catalog: Catalog | None = None,
 ) -> dict[int, list[Prompt]]:
-    """Every customer's prompts, best first (the caller has checked the customers' team).
+    """Every customer's prompts, best first (the caller has checked the customers' team). `catalog`:
+    the caller's, read this request (it names the prompts' products from it too), else read here.
 
     A customer's prompts are kept (per process) under its `insights_token`, which changes whenever
     anything they are drawn from changes (below), with the day, the catalogue and the team's statistics:
@@ -390,7 +392,7 @@ def prompts_for(
     if not customer_ids:
         return {}
     kinds = tuple(kinds)
-    catalog = load_catalog(session)
+    catalog = catalog or load_catalog(session)
     url = str(session.get_bind().url)
     tokens: dict[int, tuple[int, str]] = {}
     for chunk in _chunks(list(dict.fromkeys(customer_ids))):
@@ -515,14 +517,21 @@ def response_choices() -> list[tuple[str, str]]:
     return [(value, str(RESPONSE_LABELS[value])) for value in Response.ALL]
 
 
-def product_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
+def product_names(
+    session: Session, ids: Iterable[int], *, catalog: Catalog | None = None
+) -> dict[int, str]:
+    """Products' names in the UI language; from `catalog` when the caller has it (no question asked)."""
     english = (loc := get_locale()) is not None and loc.language == "en"
     ids = sorted(set(ids))
     if not ids:
         return {}
-    rows = session.exec(
-        select(Product.id, Product.name, Product.name_en).where(col(Product.id).in_(ids))
-    ).all()
+    if catalog is not None:
+        known = (catalog.products.get(pid) for pid in ids)
+        rows = [(p.id, p.name, p.name_en) for p in known if p is not None]
+    else:
+        rows = session.exec(
+            select(Product.id, Product.name, Product.name_en).where(col(Product.id).in_(ids))
+        ).all()
     return {pid: (en if english and en else name) for pid, name, en in rows}
 
 
@@ -627,11 +636,13 @@ def prompt_words(prompt: Prompt, names: dict[int, str]) -> tuple[str, str]:
     return prompt.code, ""
 
 
-def prompt_views(session: Session, prompts: list[Prompt]) -> list[PromptView]:
+def prompt_views(
+    session: Session, prompts: list[Prompt], *, catalog: Catalog | None = None
+) -> list[PromptView]:
     ids: set[int] = set()
     for p in prompts:
         ids.update(v for k, v in p.facts.items() if k in ("product", "because", "old"))
-    names = product_names(session, ids)
+    names = product_names(session, ids, catalog=catalog)
     views = []
     for p in prompts:
         title, evidence = prompt_words(p, names)
@@ -645,10 +656,12 @@ def prompt_views(session: Session, prompts: list[Prompt]) -> list[PromptView]:
 def views_for(
     session: Session, *, customer_ids: list[int], today: date, limit: int | None = None
 ) -> dict[int, list[PromptView]]:
-    """Prompt views per customer (the first `limit` of each), in two queries for the names."""
-    found = prompts_for(session, customer_ids=customer_ids, today=today)
+    """Prompt views per customer (the first `limit` of each); the products named from the catalogue
+    the prompts were drawn with."""
+    catalog = load_catalog(session)
+    found = prompts_for(session, customer_ids=customer_ids, today=today, catalog=catalog)
     flat = [p for ps in found.values() for p in (ps[:limit] if limit else ps)]
-    views = prompt_views(session, flat)
+    views = prompt_views(session, flat, catalog=catalog)
     out: dict[int, list[PromptView]] = defaultdict(list)
     for view in views:
         out[view.prompt.customer_id].append(view)

@@ -3,9 +3,12 @@ renewed in the database (so in every worker) by any write to what they are drawn
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
+from sqlalchemy import event
 from sqlmodel import select
 
 from fieldapp.models import Contact, Customer, FollowUp, OrderLine, PromptFeedback, Visit
@@ -146,3 +149,26 @@ def test_the_order_pace_counted_with_the_order_days_is_exact(db, regular, make_p
     assert data[customer.id].pace == exact
     # soy on 3 days of the last 90, mirin 3 days ago at two prices (not 3 × 900), today's not yet
     assert exact.recent_days == 4 and exact.recent_yen == 3 * 2 * 4200 + 900 + 2 * 850
+
+
+def test_prompt_views_name_products_from_the_catalogue_they_were_drawn_with(app, db, regular):
+    """The cards' product names come from the catalogue already read for the prompts: one question to
+    the product table per page, in the UI's language."""
+    cid, today = regular["customer"].id, regular["today"]
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with app.test_request_context(), force_locale("en"):
+            english = prompts.views_for(db, customer_ids=[cid], today=today)
+        with app.test_request_context(), force_locale("ja"):
+            japanese = prompts.views_for(db, customer_ids=[cid], today=today)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "Soy sauce" in english[cid][0].title
+    assert "業務用醤油" in japanese[cid][0].title
+    assert len([s for s in statements if re.search(r"\bFROM product\b", s)]) == 2  # one per call

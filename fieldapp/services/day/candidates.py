@@ -35,7 +35,7 @@ from ...models import (
 )
 from .. import busy
 from ..planning_settings import settings_for
-from ..prompts import product_names, prompts_for
+from ..prompts import load_catalog, product_names, prompts_for
 from ..teams import zone
 
 RANK_WEIGHT = {"A": 3.0, "B": 2.0, "C": 1.0}
@@ -218,11 +218,18 @@ def select_candidates(
     settings = settings_for(session, rep)
     work = (settings.day_start_min, settings.day_end_min)
     # Only the two kinds that change a visit's value: reorders due and risk signals.
+    catalog = load_catalog(session)
     signals = prompts_for(
-        session, customer_ids=[c.id for c in customers], today=day, kinds=(Kind.REORDER, Kind.RISK)
+        session,
+        customer_ids=[c.id for c in customers],
+        today=day,
+        kinds=(Kind.REORDER, Kind.RISK),
+        catalog=catalog,
     )
     names = product_names(
-        session, (p.product_id for ps in signals.values() for p in ps if p.kind == Kind.REORDER)
+        session,
+        (p.product_id for ps in signals.values() for p in ps if p.kind == Kind.REORDER),
+        catalog=catalog,
     )
     for customer in customers:
         appointment = appointments.get(customer.id)
@@ -724,14 +731,18 @@ def select_week_candidates(
     on_the_way = _on_the_way([c for c in customers if c.id not in taken], first, last)
     customers = in_week + on_the_way
     along = {c.id for c in on_the_way}
+    catalog = load_catalog(session)
     signals = prompts_for(
         session,
         customer_ids=[c.id for c in customers],
         today=first,
         kinds=(Kind.REORDER, Kind.RISK),
+        catalog=catalog,
     )
     names = product_names(
-        session, (p.product_id for ps in signals.values() for p in ps if p.kind == Kind.REORDER)
+        session,
+        (p.product_id for ps in signals.values() for p in ps if p.kind == Kind.REORDER),
+        catalog=catalog,
     )
     pool = WeekPool(days=list(days), candidates=[], excluded=[])
     for customer in customers:
