@@ -392,7 +392,8 @@ def prompts_for(
     if not customer_ids:
         return {}
     kinds = tuple(kinds)
-    catalog = catalog or load_catalog(session)
+    if catalog is None:
+        catalog = load_catalog(session)
     url = str(session.get_bind().url)
     tokens: dict[int, tuple[int, str]] = {}
     for chunk in _chunks(list(dict.fromkeys(customer_ids))):

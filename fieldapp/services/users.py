@@ -120,17 +120,13 @@ class SignedIn:
     unread_report_comments: int
 
 
-def load_session_user(session: Session, session_id: str) -> User | None:
-    """The active user a session id ("id:version") names, if that version is still the current one."""
-    signed_in = load_signed_in(session, session_id)
-    return signed_in.user if signed_in else None
-
-
 def load_signed_in(session: Session, session_id: str) -> SignedIn | None:
-    """`load_session_user` with the user's team and unread report comments, asked together: every
-    request of a signed-in user begins here, and nearly every page then needs the team (its timezone
-    makes "today") and the Me tab's badge (context.remember_signed_in keeps both for the request); on
-    PostgreSQL that is two round trips fewer a page."""
+    """The active user a session id ("id:version") names, if that version is still the current one.
+
+    Their team and unread report comments come in the same question: every request of a signed-in
+    user begins here, and nearly every page then needs the team (its timezone makes "today") and the
+    Me tab's badge (context.remember_signed_in keeps both for the request); on PostgreSQL that is two
+    round trips fewer a page."""
     user_id, _sep, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18 or len(version) > 18:
         return None

@@ -59,10 +59,10 @@ def test_logout_ends_the_remember_me_cookie(app, client, make_user):
 
 def test_a_session_id_without_the_current_version_loads_nobody(app, db, make_user):
     user = make_user()
-    assert users.load_session_user(db, f"{user.id}:{user.session_version}").id == user.id
+    assert users.load_signed_in(db, f"{user.id}:{user.session_version}").user.id == user.id
     for stale in (str(user.id), f"{user.id}:{user.session_version + 1}", f"{user.id}:x", "", ":"):
-        assert users.load_session_user(db, stale) is None
-    assert users.load_session_user(db, f"{2**70}:1") is None
+        assert users.load_signed_in(db, stale) is None
+    assert users.load_signed_in(db, f"{2**70}:1") is None
 
 
 def test_password_change_needs_the_current_one_and_a_strong_new_one(app, client, make_user, db):
