@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -63,12 +64,42 @@ def browser_context_args(browser_context_args):
     }
 
 
+class InFlight:
+    """A WSGI app counting the requests the app is still working on. A page's service worker goes on
+    fetching pages for offline use as its test ends; answered on the server's daemon threads after the
+    test, they held table locks while the next test emptied the tables, and PostgreSQL's TRUNCATE
+    deadlocked. Flask has closed the request's database session when it returns the response, so that
+    is when a request stops counting (the server may then wait on the socket for a while)."""
+
+    def __init__(self, app) -> None:  # noqa: ANN001 - any WSGI app
+        self.app = app
+        self.working = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):  # noqa: ANN001 - WSGI's signature
+        with self.changed:
+            self.working += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self.changed:
+                self.working -= 1
+                self.changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.working == 0, timeout)
+
+
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
-    """The test app served on a free loopback port in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    """The test app served on a free loopback port in a thread; yields its base URL. Ends only once
+    every request it took is answered."""
+    tracked = InFlight(app)
+    server = make_server("127.0.0.1", 0, tracked, threaded=True)
     with serving(server):
         yield f"http://127.0.0.1:{server.server_port}"
+    assert tracked.wait_until_idle(timeout=30), "a request to the test server never finished"
 
 
 def sign_in(page, base_url: str, email: str, password: str) -> None:
